@@ -1,0 +1,201 @@
+//! Abstract actions: the inputs of the protocol as the model sees them
+//! ([R-ACT-1]).
+//!
+//! An action names *what* happens (validator 2 votes for shard 0's checkpoint
+//! at height 4) without bytes, keys or hashes. The conformance adapter turns
+//! each action into a concrete signed message for the engine; the model
+//! applies it directly. Actions may be invalid on purpose (a corrupt
+//! signature, a wrong epoch): both renderings must reject them with the same
+//! [`crate::Rejection`].
+
+use crate::ids::{Epoch, Generation, Height, ShardId, ValidatorId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An abstract post-state root ([R-BLK-2]).
+///
+/// The engine computes real SHA3-256 roots by executing blocks; the adapter
+/// maps each concrete root back to one of these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "tag", content = "value")]
+pub enum StateRoot {
+    /// The root of the genesis state (height 0) of a shard.
+    Genesis,
+    /// The root after the honest block at `height` produced in `generation`.
+    Block {
+        height: Height,
+        generation: Generation,
+    },
+    /// A root that no honest execution produced, signed by a Byzantine
+    /// validator; `nonce` tells several forgeries at one height apart.
+    Forged { height: Height, nonce: u8 },
+}
+
+/// A checkpoint's link to its parent ([R-CKPT-4]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "tag", content = "value")]
+pub enum ParentLink {
+    /// The first checkpoint of a shard has no parent checkpoint.
+    Genesis,
+    /// The parent, named by its epoch, height and root (same shard).
+    Checkpoint {
+        epoch: Epoch,
+        height: Height,
+        root: StateRoot,
+    },
+}
+
+/// A checkpoint's content ([R-CKPT-2]). Its concrete id is the SHA3-256 of
+/// the canonical encoding of the concrete counterpart; abstractly the content
+/// itself is the id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub shard: ShardId,
+    pub epoch: Epoch,
+    pub height: Height,
+    pub root: StateRoot,
+    pub parent: ParentLink,
+}
+
+impl Checkpoint {
+    /// The link a child of this checkpoint carries.
+    pub fn link(&self) -> ParentLink {
+        ParentLink::Checkpoint {
+            epoch: self.epoch,
+            height: self.height,
+            root: self.root,
+        }
+    }
+}
+
+/// How a message is signed ([R-CKPT-5]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Signature {
+    /// Signed by the named validator's own key over the right domain.
+    Valid,
+    /// Signed by the named validator's key, then corrupted: does not verify.
+    Corrupt,
+    /// Signed over the right domain, but with another validator's key.
+    OtherKey,
+}
+
+/// A block that does not follow its shard's head, on purpose ([R-BLK-1]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum BlockFault {
+    /// A well-formed successor of the head.
+    None,
+    /// Its height is not `head + 1` (it repeats the head's height).
+    WrongHeight,
+    /// Its parent is not the head block.
+    WrongParent,
+    /// Its declared post-state root is not the result of executing it.
+    WrongRoot,
+}
+
+/// A signed checkpoint proposal ([R-CKPT-7]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Proposal {
+    pub proposer: ValidatorId,
+    /// The rollback generation in the signing domain.
+    pub generation: Generation,
+    pub checkpoint: Checkpoint,
+    pub signature: Signature,
+}
+
+/// A signed checkpoint vote ([R-CKPT-8]). Its signing domain is `(shard,
+/// epoch, generation)`; it carries the checkpoint it votes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Vote {
+    pub validator: ValidatorId,
+    pub shard: ShardId,
+    pub epoch: Epoch,
+    pub generation: Generation,
+    pub checkpoint: Checkpoint,
+    pub signature: Signature,
+}
+
+/// One input to the protocol ([R-ACT-1]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "tag", content = "value")]
+pub enum Action {
+    /// The shard's next block is produced and appended ([R-BLK-1]).
+    ProduceBlock { shard: ShardId, fault: BlockFault },
+    /// A committee member proposes a checkpoint ([R-CKPT-7]).
+    ProposeCheckpoint(Proposal),
+    /// A validator votes for a pending checkpoint ([R-CKPT-8]).
+    CastVote(Vote),
+    /// The epoch clock ticks to `epoch` ([R-EPOCH-1]).
+    AdvanceEpoch { epoch: Epoch },
+}
+
+impl fmt::Display for StateRoot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateRoot::Genesis => write!(f, "genesis"),
+            StateRoot::Block { height, generation } => write!(f, "root({height},{generation})"),
+            StateRoot::Forged { height, nonce } => write!(f, "FORGED({height},#{nonce})"),
+        }
+    }
+}
+
+impl fmt::Display for ParentLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParentLink::Genesis => write!(f, "genesis"),
+            ParentLink::Checkpoint {
+                epoch,
+                height,
+                root,
+            } => write!(f, "{height}@{epoch}:{root}"),
+        }
+    }
+}
+
+impl fmt::Display for Checkpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ckpt[{} {}@{} {} <- {}]",
+            self.shard, self.height, self.epoch, self.root, self.parent
+        )
+    }
+}
+
+fn signature_suffix(signature: Signature) -> &'static str {
+    match signature {
+        Signature::Valid => "",
+        Signature::Corrupt => " (corrupt signature)",
+        Signature::OtherKey => " (signed with another key)",
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::ProduceBlock { shard, fault } => match fault {
+                BlockFault::None => write!(f, "produce block on {shard}"),
+                other => write!(f, "produce block on {shard} with {other:?}"),
+            },
+            Action::ProposeCheckpoint(p) => write!(
+                f,
+                "{} proposes {} in {}{}",
+                p.proposer,
+                p.checkpoint,
+                p.generation,
+                signature_suffix(p.signature)
+            ),
+            Action::CastVote(v) => write!(
+                f,
+                "{} votes on {} for {} (domain {} {} {}){}",
+                v.validator,
+                v.shard,
+                v.checkpoint,
+                v.shard,
+                v.epoch,
+                v.generation,
+                signature_suffix(v.signature)
+            ),
+            Action::AdvanceEpoch { epoch } => write!(f, "advance epoch to {epoch}"),
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! mend's shared vocabulary and the seven invariants ([R-DEF-1]).
+//!
+//! This crate is what the model (`mend-model`) and the engine (`mend-impl`)
+//! agree on: ids, parameters, abstract actions, outcomes, events, typed
+//! rejections, the abstract [`View`], and the invariant predicates over it.
+//! It holds no protocol rules: each rendering implements those on its own
+//! from `spec/SPEC.md`, so that conformance between them means something.
+
+pub mod action;
+pub mod bugs;
+pub mod ids;
+pub mod invariants;
+pub mod outcome;
+pub mod params;
+pub mod protocol;
+pub mod trace;
+pub mod view;
+
+#[cfg(test)]
+mod testing;
+
+pub use action::{
+    Action, BlockFault, Checkpoint, ParentLink, Proposal, Signature, StateRoot, Vote,
+};
+pub use bugs::SeededBug;
+pub use ids::{Epoch, Generation, Height, ShardId, ValidatorId};
+pub use invariants::{check_view, InvariantId, Violation};
+pub use outcome::{
+    BlockRejection, EpochRejection, Event, Outcome, ProposalRejection, Rejection, VoteRejection,
+};
+pub use params::{compute_fault_tolerance, compute_genesis_committee, compute_quorum, Params};
+pub use protocol::ShardStatus;
+pub use view::{Equivocation, FinalizedCheckpoint, PendingCheckpoint, ShardView, View};

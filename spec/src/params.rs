@@ -1,0 +1,235 @@
+//! Protocol parameters and their bounds ([R-PARAM-1] .. [R-PARAM-3]).
+
+use crate::ids::{ShardId, ValidatorId};
+use serde::{Deserialize, Serialize};
+
+/// Smallest number of shards.
+pub const SHARDS_MIN: u16 = 1;
+/// Largest number of shards.
+pub const SHARDS_MAX: u16 = 1024;
+/// Smallest committee: `3f+1` with `f = 1` ([R-CKPT-6]).
+pub const COMMITTEE_SIZE_MIN: u16 = 4;
+/// Largest committee.
+pub const COMMITTEE_SIZE_MAX: u16 = 64;
+/// Largest checkpoint interval `N`, in blocks.
+pub const CHECKPOINT_INTERVAL_BLOCKS_MAX: u64 = 1024;
+/// Largest retention bound `K`, in finalized checkpoints.
+pub const RETENTION_CHECKPOINTS_MAX: u32 = 64;
+/// Largest number of pending checkpoints one shard may hold at once.
+pub const PENDING_CHECKPOINTS_MAX: u32 = 16;
+
+const _: () = assert!(SHARDS_MIN >= 1);
+const _: () = assert!(COMMITTEE_SIZE_MIN >= 4);
+// Validator ids are u16: every genesis validator must fit.
+const _: () = assert!((SHARDS_MAX as u32) * (COMMITTEE_SIZE_MAX as u32) <= u16::MAX as u32 + 1);
+
+/// The parameters of one deployment. Construct with [`Params::new`], which
+/// checks every bound; the fields are public for reading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Params {
+    /// `S`: the number of shards.
+    pub shards: u16,
+    /// `n`: the size of every committee at genesis.
+    pub committee_size: u16,
+    /// `N`: a checkpoint is taken every `N` blocks ([R-CKPT-1]).
+    pub checkpoint_interval_blocks: u64,
+    /// `K`: how many finalized checkpoints each shard retains ([R-CKPT-9]).
+    pub retention_checkpoints: u32,
+    /// How many pending checkpoints one shard may hold at once ([R-CKPT-7]).
+    pub pending_checkpoints_max: u32,
+}
+
+/// Why a parameter set was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamsError {
+    /// `shards` outside `SHARDS_MIN..=SHARDS_MAX`.
+    Shards { shards: u16 },
+    /// `committee_size` outside `COMMITTEE_SIZE_MIN..=COMMITTEE_SIZE_MAX`.
+    CommitteeSize { committee_size: u16 },
+    /// `checkpoint_interval_blocks` outside `1..=CHECKPOINT_INTERVAL_BLOCKS_MAX`.
+    CheckpointInterval { blocks: u64 },
+    /// `retention_checkpoints` outside `1..=RETENTION_CHECKPOINTS_MAX`.
+    Retention { checkpoints: u32 },
+    /// `pending_checkpoints_max` outside `1..=PENDING_CHECKPOINTS_MAX`.
+    PendingMax { checkpoints: u32 },
+}
+
+impl std::fmt::Display for ParamsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamsError::Shards { shards } => {
+                write!(f, "shards = {shards}: must be in {SHARDS_MIN}..={SHARDS_MAX}")
+            }
+            ParamsError::CommitteeSize { committee_size } => write!(
+                f,
+                "committee size = {committee_size}: must be in {COMMITTEE_SIZE_MIN}..={COMMITTEE_SIZE_MAX}"
+            ),
+            ParamsError::CheckpointInterval { blocks } => write!(
+                f,
+                "checkpoint interval = {blocks} blocks: must be in 1..={CHECKPOINT_INTERVAL_BLOCKS_MAX}"
+            ),
+            ParamsError::Retention { checkpoints } => write!(
+                f,
+                "retention = {checkpoints} checkpoints: must be in 1..={RETENTION_CHECKPOINTS_MAX}"
+            ),
+            ParamsError::PendingMax { checkpoints } => write!(
+                f,
+                "pending checkpoints max = {checkpoints}: must be in 1..={PENDING_CHECKPOINTS_MAX}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ParamsError {}
+
+impl Params {
+    /// Checks every bound of [R-PARAM-1].
+    pub fn new(
+        shards: u16,
+        committee_size: u16,
+        checkpoint_interval_blocks: u64,
+        retention_checkpoints: u32,
+        pending_checkpoints_max: u32,
+    ) -> Result<Params, ParamsError> {
+        if !(SHARDS_MIN..=SHARDS_MAX).contains(&shards) {
+            return Err(ParamsError::Shards { shards });
+        }
+        if !(COMMITTEE_SIZE_MIN..=COMMITTEE_SIZE_MAX).contains(&committee_size) {
+            return Err(ParamsError::CommitteeSize { committee_size });
+        }
+        if !(1..=CHECKPOINT_INTERVAL_BLOCKS_MAX).contains(&checkpoint_interval_blocks) {
+            return Err(ParamsError::CheckpointInterval {
+                blocks: checkpoint_interval_blocks,
+            });
+        }
+        if !(1..=RETENTION_CHECKPOINTS_MAX).contains(&retention_checkpoints) {
+            return Err(ParamsError::Retention {
+                checkpoints: retention_checkpoints,
+            });
+        }
+        if !(1..=PENDING_CHECKPOINTS_MAX).contains(&pending_checkpoints_max) {
+            return Err(ParamsError::PendingMax {
+                checkpoints: pending_checkpoints_max,
+            });
+        }
+        Ok(Params {
+            shards,
+            committee_size,
+            checkpoint_interval_blocks,
+            retention_checkpoints,
+            pending_checkpoints_max,
+        })
+    }
+
+    /// The default configuration: 2 shards, committees of 4 (`f = 1`),
+    /// a checkpoint every 2 blocks, 2 retained checkpoints, 2 pending.
+    pub fn default_config() -> Params {
+        Params::new(2, 4, 2, 2, 2).expect("the default parameters are within bounds")
+    }
+
+    /// The number of validators registered at genesis: `shards * committee_size`.
+    pub fn validators(&self) -> u16 {
+        // In range by the const assertion on SHARDS_MAX * COMMITTEE_SIZE_MAX.
+        self.shards * self.committee_size
+    }
+
+    /// Iterates the shard ids in ascending order.
+    pub fn shard_ids(&self) -> impl Iterator<Item = ShardId> {
+        (0..self.shards).map(ShardId)
+    }
+
+    /// Iterates the validator ids in ascending order.
+    pub fn validator_ids(&self) -> impl Iterator<Item = ValidatorId> {
+        (0..self.validators()).map(ValidatorId)
+    }
+
+    /// Whether `shard` names one of this deployment's shards.
+    pub fn is_shard(&self, shard: ShardId) -> bool {
+        shard.0 < self.shards
+    }
+
+    /// Whether `validator` names a registered validator.
+    pub fn is_validator(&self, validator: ValidatorId) -> bool {
+        validator.0 < self.validators()
+    }
+}
+
+/// `f`, the number of Byzantine members a committee of `n` tolerates:
+/// `f = floor((n - 1) / 3)` ([R-CKPT-6]). Zero for an empty committee.
+pub fn compute_fault_tolerance(committee_size: usize) -> usize {
+    committee_size.saturating_sub(1) / 3
+}
+
+/// The quorum of a committee of `n`: `floor(2n / 3) + 1` ([R-CKPT-6]).
+///
+/// For `n = 3f + 1` this is exactly `2f + 1`; for other sizes it is the
+/// smallest count for which any two quorums share at least `f + 1` members,
+/// so at least one honest member.
+pub fn compute_quorum(committee_size: usize) -> usize {
+    committee_size * 2 / 3 + 1
+}
+
+/// The genesis committee of `shard`: validators `shard * n .. shard * n + n`
+/// in ascending order ([R-CKPT-5]).
+pub fn compute_genesis_committee(params: &Params, shard: ShardId) -> Vec<ValidatorId> {
+    let n = params.committee_size;
+    (0..n).map(|i| ValidatorId(shard.0 * n + i)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quorum_is_two_f_plus_one_for_three_f_plus_one_committees() {
+        for f in 1..=21usize {
+            let n = 3 * f + 1;
+            assert_eq!(compute_fault_tolerance(n), f);
+            assert_eq!(compute_quorum(n), 2 * f + 1);
+        }
+    }
+
+    #[test]
+    fn two_quorums_always_share_an_honest_member() {
+        for n in 4..=64usize {
+            let q = compute_quorum(n);
+            let f = compute_fault_tolerance(n);
+            assert!(2 * q - n > f, "n = {n}: overlap {} <= f = {f}", 2 * q - n);
+            assert!(q <= n - f, "n = {n}: quorum {q} needs Byzantine votes");
+        }
+    }
+
+    #[test]
+    fn params_out_of_bounds_are_refused_with_the_field_named() {
+        assert_eq!(
+            Params::new(0, 4, 2, 2, 2),
+            Err(ParamsError::Shards { shards: 0 })
+        );
+        assert_eq!(
+            Params::new(2, 3, 2, 2, 2),
+            Err(ParamsError::CommitteeSize { committee_size: 3 })
+        );
+        assert_eq!(
+            Params::new(2, 4, 0, 2, 2),
+            Err(ParamsError::CheckpointInterval { blocks: 0 })
+        );
+        assert_eq!(
+            Params::new(2, 4, 2, 0, 2),
+            Err(ParamsError::Retention { checkpoints: 0 })
+        );
+        assert_eq!(
+            Params::new(2, 4, 2, 2, 0),
+            Err(ParamsError::PendingMax { checkpoints: 0 })
+        );
+    }
+
+    #[test]
+    fn genesis_committees_partition_the_validators() {
+        let p = Params::new(3, 7, 2, 2, 2).unwrap();
+        let all: Vec<_> = p
+            .shard_ids()
+            .flat_map(|s| compute_genesis_committee(&p, s))
+            .collect();
+        assert_eq!(all, p.validator_ids().collect::<Vec<_>>());
+    }
+}
