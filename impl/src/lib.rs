@@ -1,1 +1,57 @@
-pub fn _x() {}
+//! mend's production engine: checkpoints and their finality (`spec/SPEC.md` §4)
+//! and the wire format that carries them ([R-WIRE-1]).
+//!
+//! The engine is a sans-io state machine. It takes one message at a time, as
+//! a typed [`Message`] or as bytes, and returns either the events the message
+//! caused or one typed rejection that carries its evidence; a rejected
+//! message leaves the state exactly as it was ([R-OUT-2]). It reads no clock
+//! (the epoch is an input, [R-EPOCH-1]), draws no randomness and touches no
+//! file, so two engines fed the same messages are equal.
+//!
+//! It is an independent rendering of SPEC.md: it shares the vocabulary of
+//! `mend-spec` (ids, parameters, rejection codes, seeded bugs) and nothing
+//! else with the model, so that the conformance test comparing the two means
+//! something.
+//!
+//! Code map, one module per protocol concern:
+//!
+//! - [`wire`]: the concrete messages and their canonical bincode encoding.
+//! - [`crypto`]: roots, ids and signing domains (SHA3-256, ed25519).
+//! - `block`: chain heads and the block rule ([R-BLK-1], [R-BLK-2]).
+//! - `checkpoint`: proposals, votes, finality, retention and equivocation
+//!   evidence ([R-CKPT-1] .. [R-CKPT-10]).
+//! - `epoch`: the epoch clock and expiry ([R-EPOCH-1], [R-EPOCH-2]).
+//! - [`engine`]: genesis and dispatch: validate, then apply.
+//! - [`view`]: the snapshot the conformance test compares with the model.
+//! - [`outcome`]: events and the typed rejections.
+
+mod block;
+mod bugs;
+mod checkpoint;
+pub mod crypto;
+pub mod engine;
+mod epoch;
+pub mod outcome;
+mod state;
+pub mod view;
+pub mod wire;
+
+#[cfg(test)]
+mod testkit;
+
+pub use checkpoint::EquivocationEvidence;
+pub use crypto::{
+    compute_block_id, compute_checkpoint_id, compute_genesis_root, compute_state_root,
+    proposal_signing_bytes, vote_signing_bytes,
+};
+pub use engine::Engine;
+pub use outcome::{
+    BlockError, EngineEvent, EngineRejection, EpochError, GenesisError, InputError, ProposalError,
+    VoteError,
+};
+pub use view::{EngineView, ShardSnapshot};
+pub use wire::{
+    decode_message, encode_message, Block, CheckpointBody, DecodeError, Hash32, MalformedReason,
+    Message, SignatureBytes, SignedProposal, SignedVote, Transaction, MESSAGE_BYTES_MAX,
+    TRANSACTIONS_PER_BLOCK_MAX,
+};

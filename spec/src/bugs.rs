@@ -19,8 +19,9 @@ pub enum SeededBug {
     /// Count a second vote of the same validator for the same checkpoint
     /// ([R-CKPT-8] check 10 skipped).
     CountDuplicateVote,
-    /// Accept a proposal at any checkpoint height at or below the head, even
-    /// one that is already finalized ([R-CKPT-7] check 7 weakened).
+    /// Accept a proposal at any positive multiple of `N`, even a height that
+    /// is already finalized ([R-CKPT-7] check 7 weakened; check 8 still
+    /// bounds it by the head).
     RefinalizeHeight,
 }
 

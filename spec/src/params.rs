@@ -20,8 +20,12 @@ pub const PENDING_CHECKPOINTS_MAX: u32 = 16;
 
 const _: () = assert!(SHARDS_MIN >= 1);
 const _: () = assert!(COMMITTEE_SIZE_MIN >= 4);
-// Validator ids are u16: every genesis validator must fit.
-const _: () = assert!((SHARDS_MAX as u32) * (COMMITTEE_SIZE_MAX as u32) <= u16::MAX as u32 + 1);
+// Validator ids are u16 and `Params::validators` counts them in a u16, so
+// `Params::new` refuses shard and committee counts whose product exceeds
+// `VALIDATORS_MAX`; at least the smallest committee fits on every shard.
+/// Most validators registered at genesis (`shards * committee_size`).
+pub const VALIDATORS_MAX: u32 = u16::MAX as u32;
+const _: () = assert!((SHARDS_MAX as u32) * (COMMITTEE_SIZE_MIN as u32) <= VALIDATORS_MAX);
 
 /// The parameters of one deployment. Construct with [`Params::new`], which
 /// checks every bound; the fields are public for reading.
@@ -52,6 +56,8 @@ pub enum ParamsError {
     Retention { checkpoints: u32 },
     /// `pending_checkpoints_max` outside `1..=PENDING_CHECKPOINTS_MAX`.
     PendingMax { checkpoints: u32 },
+    /// `shards * committee_size` exceeds `VALIDATORS_MAX`.
+    Validators { shards: u16, committee_size: u16 },
 }
 
 impl std::fmt::Display for ParamsError {
@@ -75,6 +81,10 @@ impl std::fmt::Display for ParamsError {
             ParamsError::PendingMax { checkpoints } => write!(
                 f,
                 "pending checkpoints max = {checkpoints}: must be in 1..={PENDING_CHECKPOINTS_MAX}"
+            ),
+            ParamsError::Validators { shards, committee_size } => write!(
+                f,
+                "{shards} shards of {committee_size} validators: at most {VALIDATORS_MAX} validators"
             ),
         }
     }
@@ -112,6 +122,12 @@ impl Params {
                 checkpoints: pending_checkpoints_max,
             });
         }
+        if u32::from(shards) * u32::from(committee_size) > VALIDATORS_MAX {
+            return Err(ParamsError::Validators {
+                shards,
+                committee_size,
+            });
+        }
         Ok(Params {
             shards,
             committee_size,
@@ -129,8 +145,9 @@ impl Params {
 
     /// The number of validators registered at genesis: `shards * committee_size`.
     pub fn validators(&self) -> u16 {
-        // In range by the const assertion on SHARDS_MAX * COMMITTEE_SIZE_MAX.
-        self.shards * self.committee_size
+        // In range: `Params::new` refuses products above VALIDATORS_MAX. The
+        // fields are public, so a hand-built `Params` is clamped, not wrapped.
+        self.shards.saturating_mul(self.committee_size)
     }
 
     /// Iterates the shard ids in ascending order.

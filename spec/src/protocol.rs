@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A shard's isolation level ([R-ISO-1]). Every shard is `Normal` until fault
+/// A shard's isolation level ([R-ISO-*]). Every shard is `Normal` until fault
 /// detection is implemented.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
@@ -28,7 +28,7 @@ pub enum ShardStatus {
     Healing,
 }
 
-/// The seven fault kinds ([R-FAULT-1]).
+/// The seven fault kinds ([R-FAULT-*]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum FaultKind {
     StateRootMismatch,
@@ -40,7 +40,7 @@ pub enum FaultKind {
     TransactionOrderingViolation,
 }
 
-/// A fault's severity, which fixes the response ([R-FAULT-2]).
+/// A fault's severity, which fixes the response ([R-FAULT-*]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Severity {
     Critical,
@@ -49,7 +49,7 @@ pub enum Severity {
     Low,
 }
 
-/// The phases of one rollback, in order ([R-RB-1]).
+/// The phases of one rollback, in order ([R-RB-*]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum RollbackPhase {
     Initiated,
@@ -60,7 +60,7 @@ pub enum RollbackPhase {
     Completed,
 }
 
-/// The stages of healing, in order; none may be skipped ([R-HEAL-1]).
+/// The stages of healing, in order; none may be skipped ([R-HEAL-*]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum HealingStage {
     Initializing,
@@ -71,7 +71,7 @@ pub enum HealingStage {
     Reintegrated,
 }
 
-/// The stages of a shard's recovery pipeline ([R-PIPE-1]).
+/// The stages of a shard's recovery pipeline ([R-PIPE-*]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum PipelineStage {
     FaultDetected,
@@ -84,7 +84,7 @@ pub enum PipelineStage {
     Failed,
 }
 
-/// Why a validator is slashed ([R-SLASH-1]).
+/// Why a validator is slashed ([R-SLASH-*]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum SlashReason {
     Equivocation,

@@ -1,0 +1,9 @@
+//! Arbitrary bytes through wire decoding and engine validation; a panic, a
+//! non-canonical decoding or a rejection that changes state is a finding.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    mend_conformance::fuzz_bodies::fuzz_decode(data);
+});

@@ -1,0 +1,445 @@
+//! The engine: genesis, and the dispatch of each message to its rule
+//! ([R-OUT-1], [R-OUT-2], [R-WIRE-1]).
+//!
+//! Every message goes through two steps. Validation reads the state and
+//! either refuses the message with a typed rejection or returns a validated
+//! value (`ValidatedBlock`, `ValidatedProposal`, `ValidatedVote`,
+//! `ValidatedTick`) that only the validation can build. The apply step
+//! consumes that value and cannot fail. Nothing is written before validation
+//! has finished, so a rejected message leaves the state exactly as it was,
+//! which the tests check by comparing the whole engine before and after.
+
+use crate::block::{apply_block, validate_block};
+use crate::bugs::Rules;
+use crate::checkpoint::EquivocationEvidence;
+use crate::checkpoint::{apply_proposal, apply_vote, validate_proposal, validate_vote};
+use crate::epoch::{apply_advance, validate_advance};
+use crate::outcome::{EngineEvent, EngineRejection, GenesisError, InputError};
+use crate::state::State;
+use crate::view::{snapshot, EngineView};
+use crate::wire::{decode_message, Hash32, Message};
+use ed25519_dalek::VerifyingKey;
+use mend_spec::{Epoch, Height, Params, ShardId};
+
+/// The checkpoint-finality engine of SPEC.md §4. Pure: no I/O, no clock, no
+/// randomness. Two engines built alike and fed the same messages are equal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Engine {
+    state: State,
+}
+
+impl Engine {
+    /// The engine at genesis. `validator_keys[v]` is validator `v`'s key, so
+    /// there must be exactly `params.validators()` of them ([R-CKPT-5]).
+    pub fn new(params: Params, validator_keys: Vec<VerifyingKey>) -> Result<Engine, GenesisError> {
+        Ok(Engine {
+            state: State::genesis(params, validator_keys, Rules::HONEST)?,
+        })
+    }
+
+    /// The engine at genesis with a seeded bug (`None`: the honest rules).
+    /// Only in builds with the `seeded-bugs` feature.
+    #[cfg(feature = "seeded-bugs")]
+    pub fn with_seeded_bug(
+        params: Params,
+        validator_keys: Vec<VerifyingKey>,
+        bug: Option<mend_spec::SeededBug>,
+    ) -> Result<Engine, GenesisError> {
+        Ok(Engine {
+            state: State::genesis(params, validator_keys, Rules::seeded(bug))?,
+        })
+    }
+
+    /// [R-OUT-1] Applies one message: its events, or its rejection with the
+    /// state untouched ([R-OUT-2]).
+    pub fn apply(&mut self, message: &Message) -> Result<Vec<EngineEvent>, EngineRejection> {
+        let state = &mut self.state;
+        match message {
+            Message::Block(block) => {
+                let valid = validate_block(state, block)?;
+                Ok(apply_block(state, valid))
+            }
+            Message::Proposal(proposal) => {
+                let valid = validate_proposal(state, proposal)?;
+                Ok(apply_proposal(state, valid))
+            }
+            Message::Vote(vote) => {
+                let valid = validate_vote(state, vote)?;
+                Ok(apply_vote(state, valid))
+            }
+            Message::AdvanceEpoch { epoch } => {
+                let valid = validate_advance(state, *epoch)?;
+                Ok(apply_advance(state, valid))
+            }
+        }
+    }
+
+    /// [R-WIRE-1] Decodes `bytes` and applies the message. Bytes that do not
+    /// decode are refused before any rule runs ([R-OUT-2]).
+    pub fn apply_bytes(&mut self, bytes: &[u8]) -> Result<Vec<EngineEvent>, InputError> {
+        let message = decode_message(bytes).map_err(InputError::Decode)?;
+        self.apply(&message).map_err(InputError::Rejected)
+    }
+
+    /// [R-VIEW-1] The snapshot the conformance test compares with the model.
+    pub fn snapshot(&self) -> EngineView {
+        snapshot(&self.state)
+    }
+
+    /// The head of `shard`: height, block id (all zeros before the first
+    /// block) and post-state root; `None` if there is no such shard.
+    pub fn head(&self, shard: ShardId) -> Option<(Height, Hash32, Hash32)> {
+        let known = self.state.find_shard(shard)?;
+        let chain = &self.state.shard(known).chain;
+        Some((chain.height, chain.block_id, chain.root))
+    }
+
+    /// The parameters the engine was built with (checked at genesis).
+    pub fn params(&self) -> &Params {
+        &self.state.params
+    }
+
+    /// [R-EPOCH-1] The current epoch.
+    pub fn epoch(&self) -> Epoch {
+        self.state.epoch
+    }
+
+    /// [R-CKPT-10] The equivocation evidence kept for `shard`, both signed
+    /// votes of each pair; empty for an unknown shard.
+    pub fn equivocation_evidence(&self, shard: ShardId) -> Vec<EquivocationEvidence> {
+        self.state
+            .find_shard(shard)
+            .map(|known| {
+                self.state
+                    .shard(known)
+                    .checkpoints
+                    .equivocations()
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::VoteError;
+    use crate::testkit::{test_keys, Harness, XorShift};
+    use crate::wire::{encode_message, DecodeError, MalformedReason};
+    use mend_spec::{Rejection, ValidatorId, VoteRejection};
+
+    #[test]
+    fn an_engine_needs_one_key_per_validator() {
+        let params = Params::default_config();
+        let mut keys = test_keys(&params);
+        keys.push(keys[0]);
+        assert_eq!(
+            Engine::new(params, keys),
+            Err(GenesisError::KeyCount {
+                expected: 8,
+                got: 9
+            })
+        );
+    }
+
+    #[test]
+    fn bytes_that_do_not_decode_are_refused_before_any_rule_and_change_nothing() {
+        let mut h = Harness::default_config();
+        let body = h.next_body(ShardId(0));
+        let bytes = encode_message(&h.proposal(ValidatorId(0), body));
+        let before = h.engine.clone();
+        for len in 0..bytes.len() {
+            assert_eq!(
+                h.engine.apply_bytes(&bytes[..len]),
+                Err(InputError::Decode(DecodeError::Malformed {
+                    reason: MalformedReason::Truncated
+                }))
+            );
+        }
+        let mut long = bytes.clone();
+        long.push(7);
+        assert_eq!(
+            h.engine.apply_bytes(&long),
+            Err(InputError::Decode(DecodeError::TrailingBytes))
+        );
+        assert!(h.engine == before);
+        // The whole message is accepted.
+        assert!(h.engine.apply_bytes(&bytes).is_ok());
+    }
+
+    #[test]
+    fn applying_bytes_and_applying_the_message_are_the_same_step() {
+        let mut by_message = Harness::default_config();
+        let mut by_bytes = Harness::default_config();
+        let body = by_message.next_body(ShardId(1));
+        by_bytes.next_body(ShardId(1));
+        let messages = [
+            by_message.proposal(ValidatorId(4), body),
+            by_message.vote(ValidatorId(5), body),
+            by_message.vote(ValidatorId(5), body),
+            Message::AdvanceEpoch { epoch: Epoch(1) },
+        ];
+        for message in &messages {
+            let a = by_message.engine.apply(message);
+            let b = by_bytes.engine.apply_bytes(&encode_message(message));
+            assert_eq!(a.map_err(InputError::Rejected), b);
+        }
+        assert!(by_message.engine == by_bytes.engine);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_and_never_change_the_state_unless_accepted() {
+        let mut h = Harness::default_config();
+        h.finalize_next(ShardId(0));
+        let body = h.next_body(ShardId(0));
+        h.propose(body);
+        let valid = [
+            encode_message(&h.vote(ValidatorId(1), body)),
+            encode_message(&h.next_block_message(ShardId(1))),
+            encode_message(&Message::AdvanceEpoch { epoch: Epoch(1) }),
+        ];
+        let mut rng = XorShift::new(42);
+        for round in 0..3_000 {
+            let mut bytes = valid[rng.below(valid.len())].clone();
+            for _ in 0..1 + rng.below(3) {
+                let at = rng.below(bytes.len());
+                bytes[at] = rng.next() as u8;
+            }
+            if round % 5 == 0 {
+                bytes.truncate(rng.below(bytes.len() + 1));
+            }
+            let before = h.engine.clone();
+            if h.engine.apply_bytes(&bytes).is_err() {
+                assert!(h.engine == before, "round {round} changed the state");
+            } else {
+                // Keep exploring from the genesis-like state.
+                h.engine = before;
+            }
+        }
+    }
+
+    #[test]
+    fn the_view_of_a_rejected_vote_names_its_evidence() {
+        let mut h = Harness::default_config();
+        let body = h.next_body(ShardId(0));
+        h.propose(body);
+        let message = h.vote(ValidatorId(6), body);
+        let rejection = h.assert_rejected(&message, Rejection::Vote(VoteRejection::NotMember));
+        assert_eq!(
+            rejection,
+            EngineRejection::Vote(VoteError::NotMember {
+                validator: ValidatorId(6),
+                shard: ShardId(0)
+            })
+        );
+        assert_eq!(
+            rejection.to_string(),
+            "vote rejected: v6 is not in the committee of s0"
+        );
+    }
+
+    #[test]
+    fn every_rejection_code_of_the_spec_is_reachable_and_leaves_the_state_unchanged() {
+        use crate::testkit::{sign_proposal, sign_vote};
+        use crate::wire::CheckpointBody;
+        use mend_spec::{
+            BlockRejection as B, EpochRejection as E, Generation, ProposalRejection as P,
+            VoteRejection as V,
+        };
+        use std::collections::BTreeSet;
+
+        let mut h = Harness::default_config();
+        let s0 = ShardId(0);
+        let mut reached = BTreeSet::new();
+        let mut expect = |h: &mut Harness, message: Message, code: Rejection| {
+            reached.insert(h.assert_rejected(&message, code).code());
+        };
+
+        // Blocks.
+        let good = h.next_block(s0);
+        let mut block = good.clone();
+        block.shard = ShardId(2);
+        expect(
+            &mut h,
+            Message::Block(block),
+            Rejection::Block(B::UnknownShard),
+        );
+        let mut block = good.clone();
+        block.height = Height(2);
+        expect(
+            &mut h,
+            Message::Block(block),
+            Rejection::Block(B::WrongHeight),
+        );
+        let mut block = good.clone();
+        block.parent = [1; 32];
+        expect(
+            &mut h,
+            Message::Block(block),
+            Rejection::Block(B::WrongParent),
+        );
+        let mut block = good;
+        block.state_root = [1; 32];
+        expect(
+            &mut h,
+            Message::Block(block),
+            Rejection::Block(B::StateRootMismatch),
+        );
+
+        // Proposals, against shard 0 with its head at height 1.
+        h.produce_blocks(s0, 1);
+        let body = CheckpointBody {
+            shard: s0,
+            epoch: Epoch(0),
+            height: Height(2),
+            state_root: [0x42; 32],
+            parent: None,
+        };
+        let p = |v: u16, g: u64, b: CheckpointBody| {
+            Message::Proposal(sign_proposal(ValidatorId(v), Generation(g), b))
+        };
+        let on = |shard: u16| CheckpointBody {
+            shard: ShardId(shard),
+            ..body
+        };
+        expect(&mut h, p(0, 0, on(2)), Rejection::Proposal(P::UnknownShard));
+        let mut unknown = sign_proposal(ValidatorId(0), Generation(0), body);
+        unknown.proposer = ValidatorId(8);
+        expect(
+            &mut h,
+            Message::Proposal(unknown),
+            Rejection::Proposal(P::UnknownValidator),
+        );
+        expect(&mut h, p(4, 0, body), Rejection::Proposal(P::NotMember));
+        let later = CheckpointBody {
+            epoch: Epoch(1),
+            ..body
+        };
+        expect(&mut h, p(0, 0, later), Rejection::Proposal(P::WrongEpoch));
+        expect(
+            &mut h,
+            p(0, 1, body),
+            Rejection::Proposal(P::WrongGeneration),
+        );
+        let mut corrupt = sign_proposal(ValidatorId(0), Generation(0), body);
+        corrupt.signature.0[0] ^= 1;
+        expect(
+            &mut h,
+            Message::Proposal(corrupt),
+            Rejection::Proposal(P::BadSignature),
+        );
+        let odd = CheckpointBody {
+            height: Height(1),
+            ..body
+        };
+        expect(&mut h, p(0, 0, odd), Rejection::Proposal(P::WrongHeight));
+        expect(&mut h, p(0, 0, body), Rejection::Proposal(P::BeyondHead));
+        h.produce_blocks(s0, 1);
+        let orphan = CheckpointBody {
+            parent: Some([1; 32]),
+            ..body
+        };
+        expect(&mut h, p(0, 0, orphan), Rejection::Proposal(P::WrongParent));
+        h.engine.apply(&p(0, 0, body)).unwrap();
+        expect(&mut h, p(1, 0, body), Rejection::Proposal(P::Duplicate));
+        let second = CheckpointBody {
+            state_root: [0x43; 32],
+            ..body
+        };
+        h.engine.apply(&p(3, 0, second)).unwrap();
+        let third = CheckpointBody {
+            state_root: [0x44; 32],
+            ..body
+        };
+        expect(
+            &mut h,
+            p(3, 0, third),
+            Rejection::Proposal(P::TooManyPending),
+        );
+
+        // Votes for `body`, now pending.
+        let v = |validator: u16, shard: u16, epoch: u64, g: u64, b: CheckpointBody| {
+            Message::Vote(sign_vote(
+                ValidatorId(validator),
+                ShardId(shard),
+                Epoch(epoch),
+                Generation(g),
+                b,
+            ))
+        };
+        expect(
+            &mut h,
+            v(0, 2, 0, 0, body),
+            Rejection::Vote(V::UnknownShard),
+        );
+        let mut unknown = sign_vote(ValidatorId(0), s0, Epoch(0), Generation(0), body);
+        unknown.validator = ValidatorId(8);
+        expect(
+            &mut h,
+            Message::Vote(unknown),
+            Rejection::Vote(V::UnknownValidator),
+        );
+        expect(&mut h, v(4, 1, 0, 0, body), Rejection::Vote(V::WrongShard));
+        expect(&mut h, v(4, 0, 0, 0, body), Rejection::Vote(V::NotMember));
+        expect(&mut h, v(0, 0, 1, 0, body), Rejection::Vote(V::WrongEpoch));
+        expect(
+            &mut h,
+            v(0, 0, 0, 1, body),
+            Rejection::Vote(V::WrongGeneration),
+        );
+        let mut corrupt = sign_vote(ValidatorId(0), s0, Epoch(0), Generation(0), body);
+        corrupt.signature.0[0] ^= 1;
+        expect(
+            &mut h,
+            Message::Vote(corrupt),
+            Rejection::Vote(V::BadSignature),
+        );
+        expect(
+            &mut h,
+            v(0, 0, 0, 0, third),
+            Rejection::Vote(V::UnknownCheckpoint),
+        );
+        h.engine.apply(&v(0, 0, 0, 0, body)).unwrap();
+        expect(&mut h, v(0, 0, 0, 0, body), Rejection::Vote(V::Duplicate));
+        h.engine.apply(&v(1, 0, 0, 0, body)).unwrap();
+        h.engine.apply(&v(2, 0, 0, 0, body)).unwrap();
+        expect(
+            &mut h,
+            v(3, 0, 0, 0, body),
+            Rejection::Vote(V::AlreadyFinalized),
+        );
+
+        // The epoch clock.
+        expect(
+            &mut h,
+            Message::AdvanceEpoch { epoch: Epoch(2) },
+            Rejection::Epoch(E::NotNextEpoch),
+        );
+
+        assert_eq!(reached.len(), 4 + 11 + 10 + 1, "{reached:?}");
+    }
+
+    #[test]
+    fn head_and_evidence_of_an_unknown_shard_are_empty() {
+        let h = Harness::default_config();
+        assert_eq!(h.engine.head(ShardId(2)), None);
+        assert!(h.engine.equivocation_evidence(ShardId(2)).is_empty());
+        assert_eq!(h.engine.params(), &Params::default_config());
+    }
+
+    #[test]
+    fn two_engines_fed_the_same_messages_are_equal() {
+        let mut a = Harness::default_config();
+        let mut b = Harness::default_config();
+        for h in [&mut a, &mut b] {
+            h.finalize_next(ShardId(1));
+            h.finalize_next(ShardId(0));
+            h.engine
+                .apply(&Message::AdvanceEpoch { epoch: Epoch(1) })
+                .unwrap();
+        }
+        assert!(a.engine == b.engine);
+        assert_eq!(a.engine.snapshot(), b.engine.snapshot());
+    }
+}

@@ -1,0 +1,160 @@
+//! The epoch clock and the expiry of pending checkpoints ([R-EPOCH-1],
+//! [R-EPOCH-2]).
+//!
+//! Time enters the engine only as this message: the engine reads no clock, so
+//! replicas fed the same messages agree on every epoch boundary
+//! ([INV-5 Determinism]). Every pending checkpoint expires at a boundary because its
+//! votes are signed in the old epoch's domain ([R-CKPT-5]) and no new vote
+//! for it could pass [R-CKPT-8] check 5; keeping it would only hold a slot of
+//! `P`. This is the one message that visits every shard.
+
+use crate::checkpoint::count_u32;
+use crate::outcome::{EngineEvent, EpochError};
+use crate::state::State;
+use mend_spec::Epoch;
+
+/// An epoch tick that passed [R-EPOCH-1].
+#[derive(Debug)]
+pub(crate) struct ValidatedTick {
+    epoch: Epoch,
+}
+
+/// [R-EPOCH-1] The epoch may only advance by exactly one.
+pub(crate) fn validate_advance(state: &State, epoch: Epoch) -> Result<ValidatedTick, EpochError> {
+    // `next` is `None` only at u64::MAX, from which no epoch follows.
+    if state.epoch.next() != Some(epoch) {
+        return Err(EpochError::NotNextEpoch {
+            current: state.epoch,
+            got: epoch,
+        });
+    }
+    Ok(ValidatedTick { epoch })
+}
+
+/// [R-EPOCH-1], [R-EPOCH-2] Advances the epoch, emits `EpochAdvanced`, then
+/// expires every pending checkpoint, emitting `PendingExpired` for each shard
+/// that had any, in ascending shard order ([R-DET-0]).
+pub(crate) fn apply_advance(state: &mut State, tick: ValidatedTick) -> Vec<EngineEvent> {
+    assert!(tick.epoch > state.epoch, "the epoch never decreases");
+    state.epoch = tick.epoch;
+    let mut events = vec![EngineEvent::EpochAdvanced { epoch: tick.epoch }];
+    // The shard list is indexed by id, so this walk is in ascending order.
+    for shard in &mut state.shards {
+        let expired = shard.checkpoints.expire_pending();
+        if expired > 0 {
+            events.push(EngineEvent::PendingExpired {
+                shard: shard.id,
+                count: count_u32(expired),
+            });
+        }
+    }
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::outcome::EngineEvent;
+    use crate::testkit::Harness;
+    use crate::wire::{CheckpointBody, Message};
+    use mend_spec::{
+        Epoch, EpochRejection, Params, Rejection, ShardId, ValidatorId, VoteRejection,
+    };
+
+    fn tick(epoch: u64) -> Message {
+        Message::AdvanceEpoch {
+            epoch: Epoch(epoch),
+        }
+    }
+
+    #[test]
+    fn the_epoch_advances_by_exactly_one() {
+        let mut h = Harness::default_config();
+        for epoch in [0, 2, u64::MAX] {
+            h.assert_rejected(&tick(epoch), Rejection::Epoch(EpochRejection::NotNextEpoch));
+        }
+        assert_eq!(
+            h.engine.apply(&tick(1)),
+            Ok(vec![EngineEvent::EpochAdvanced { epoch: Epoch(1) }])
+        );
+        assert_eq!(h.engine.snapshot().epoch, Epoch(1));
+        h.assert_rejected(&tick(1), Rejection::Epoch(EpochRejection::NotNextEpoch));
+    }
+
+    #[test]
+    fn pending_checkpoints_expire_per_shard_in_ascending_order_at_the_boundary() {
+        let params = Params::new(4, 4, 2, 2, 2).unwrap();
+        let mut h = Harness::new(params);
+        // Shard 3 gets two pending, shard 1 one, shards 0 and 2 none.
+        let three = h.next_body(ShardId(3));
+        h.propose(three);
+        h.propose(CheckpointBody {
+            state_root: [9; 32],
+            ..three
+        });
+        let one = h.next_body(ShardId(1));
+        h.propose(one);
+        h.cast(ValidatorId(4), one);
+        let events = h.engine.apply(&tick(1)).unwrap();
+        assert_eq!(
+            events,
+            vec![
+                EngineEvent::EpochAdvanced { epoch: Epoch(1) },
+                EngineEvent::PendingExpired {
+                    shard: ShardId(1),
+                    count: 1
+                },
+                EngineEvent::PendingExpired {
+                    shard: ShardId(3),
+                    count: 2
+                },
+            ]
+        );
+        assert!(h
+            .engine
+            .snapshot()
+            .shards
+            .iter()
+            .all(|s| s.pending.is_empty()));
+        // A vote in the new epoch for the expired checkpoint names nothing
+        // pending.
+        let message = h.vote(ValidatorId(5), one);
+        h.assert_rejected(&message, Rejection::Vote(VoteRejection::UnknownCheckpoint));
+    }
+
+    #[test]
+    fn finalized_checkpoints_survive_the_boundary_and_the_next_one_is_in_the_new_epoch() {
+        let mut h = Harness::default_config();
+        let first = h.finalize_next(ShardId(0));
+        h.engine.apply(&tick(1)).unwrap();
+        assert_eq!(h.engine.snapshot().shards[0].finalized[0].0, first);
+        let second = h.finalize_next(ShardId(0));
+        assert_eq!(second.epoch, Epoch(1));
+        assert_eq!(
+            second.parent,
+            Some(crate::crypto::compute_checkpoint_id(&first))
+        );
+    }
+
+    #[test]
+    fn a_checkpoint_can_be_proposed_again_in_the_new_epoch_after_it_expired() {
+        let mut h = Harness::default_config();
+        let old = h.next_body(ShardId(0));
+        h.propose(old);
+        h.engine.apply(&tick(1)).unwrap();
+        let renewed = h.next_body(ShardId(0));
+        assert_eq!(
+            renewed,
+            CheckpointBody {
+                epoch: Epoch(1),
+                ..old
+            }
+        );
+        h.propose(renewed);
+        // The old-epoch checkpoint cannot come back.
+        let message = h.proposal(ValidatorId(0), old);
+        h.assert_rejected(
+            &message,
+            Rejection::Proposal(mend_spec::ProposalRejection::WrongEpoch),
+        );
+    }
+}

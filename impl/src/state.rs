@@ -1,0 +1,232 @@
+//! The engine's state and its genesis: the epoch, the registered keys, and
+//! per shard its committee, chain head and checkpoints ([R-DEF-1]).
+//!
+//! Shards are held in a `Vec` indexed by shard id, so one message costs the
+//! same whatever the number of shards it does not name. A [`KnownShard`] is
+//! the proof that an id was looked up and found: validation produces one,
+//! application consumes it, and the shard list never shrinks, so it stays
+//! valid for the life of the state.
+
+use crate::block::ChainHead;
+use crate::bugs::Rules;
+use crate::checkpoint::ShardCheckpoints;
+use crate::outcome::GenesisError;
+use ed25519_dalek::VerifyingKey;
+use mend_spec::{
+    compute_genesis_committee, Epoch, Generation, Params, ShardId, ShardStatus, ValidatorId,
+};
+
+/// Everything the engine knows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct State {
+    pub(crate) params: Params,
+    /// Index = validator id ([R-CKPT-5]: the key registered at genesis).
+    pub(crate) keys: Vec<VerifyingKey>,
+    /// [R-EPOCH-1] The current epoch.
+    pub(crate) epoch: Epoch,
+    /// Index = shard id.
+    pub(crate) shards: Vec<ShardState>,
+    pub(crate) rules: Rules,
+}
+
+/// One shard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ShardState {
+    pub(crate) id: ShardId,
+    /// Always `Normal` until isolation ([R-ISO-*]) is built.
+    pub(crate) status: ShardStatus,
+    /// [R-CKPT-5] The rollback generation; 0 until rollback ([R-RB-*]) is
+    /// built.
+    pub(crate) generation: Generation,
+    pub(crate) committee: Committee,
+    pub(crate) chain: ChainHead,
+    pub(crate) checkpoints: ShardCheckpoints,
+}
+
+/// A shard id that names an existing shard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KnownShard(usize);
+
+/// A committee: distinct validator ids, ascending ([R-DET-0]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Committee {
+    members: Vec<ValidatorId>,
+}
+
+impl Committee {
+    /// [R-CKPT-5] The genesis committee of `shard`: validators
+    /// `shard*n .. shard*n + n`.
+    fn genesis(params: &Params, shard: ShardId) -> Committee {
+        let members = compute_genesis_committee(params, shard);
+        assert!(
+            members.windows(2).all(|w| w[0] < w[1]),
+            "a committee is ascending and has no repeated member"
+        );
+        Committee { members }
+    }
+
+    /// Whether `validator` sits on this committee. Binary search, so that a
+    /// vote costs `O(log n)` here whatever the committee's shape.
+    pub(crate) fn is_member(&self, validator: ValidatorId) -> bool {
+        self.members.binary_search(&validator).is_ok()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// The members, ascending.
+    pub(crate) fn members(&self) -> &[ValidatorId] {
+        &self.members
+    }
+}
+
+impl State {
+    /// The state at genesis: epoch 0, every shard at height 0 with its
+    /// genesis root and committee, nothing pending or finalized.
+    pub(crate) fn genesis(
+        params: Params,
+        keys: Vec<VerifyingKey>,
+        rules: Rules,
+    ) -> Result<State, GenesisError> {
+        // `Params` has public fields: check its bounds here rather than trust
+        // that it came from `Params::new`. This also keeps
+        // `params.validators()` below from overflowing.
+        let params = Params::new(
+            params.shards,
+            params.committee_size,
+            params.checkpoint_interval_blocks,
+            params.retention_checkpoints,
+            params.pending_checkpoints_max,
+        )
+        .map_err(GenesisError::Params)?;
+        let expected = params.validators();
+        if keys.len() != usize::from(expected) {
+            return Err(GenesisError::KeyCount {
+                expected,
+                got: keys.len(),
+            });
+        }
+        if let Some(validator) = params
+            .validator_ids()
+            .zip(&keys)
+            .find_map(|(validator, key)| key.is_weak().then_some(validator))
+        {
+            return Err(GenesisError::WeakKey { validator });
+        }
+        let shards = params
+            .shard_ids()
+            .map(|shard| ShardState {
+                id: shard,
+                status: ShardStatus::Normal,
+                generation: Generation(0),
+                committee: Committee::genesis(&params, shard),
+                chain: ChainHead::genesis(shard),
+                checkpoints: ShardCheckpoints::default(),
+            })
+            .collect();
+        Ok(State {
+            params,
+            keys,
+            epoch: Epoch(0),
+            shards,
+            rules,
+        })
+    }
+
+    /// Looks a shard id up.
+    pub(crate) fn find_shard(&self, shard: ShardId) -> Option<KnownShard> {
+        let index = usize::from(shard.0);
+        (index < self.shards.len()).then_some(KnownShard(index))
+    }
+
+    /// The shard a [`KnownShard`] names.
+    pub(crate) fn shard(&self, known: KnownShard) -> &ShardState {
+        // In bounds: `known` was checked against this list, which never
+        // shrinks.
+        &self.shards[known.0]
+    }
+
+    /// The shard a [`KnownShard`] names, for the apply step.
+    pub(crate) fn shard_mut(&mut self, known: KnownShard) -> &mut ShardState {
+        &mut self.shards[known.0]
+    }
+
+    /// The key registered for `validator` at genesis, if it is registered.
+    pub(crate) fn key(&self, validator: ValidatorId) -> Option<&VerifyingKey> {
+        self.keys.get(usize::from(validator.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::test_keys;
+    use mend_spec::params::ParamsError;
+
+    #[test]
+    fn genesis_refuses_parameters_outside_their_bounds_even_if_built_by_hand() {
+        let mut params = Params::default_config();
+        params.shards = 0;
+        assert_eq!(
+            State::genesis(params, vec![], Rules::HONEST),
+            Err(GenesisError::Params(ParamsError::Shards { shards: 0 }))
+        );
+        // 1025 * 64 would overflow a u16 validator count if it were computed.
+        let mut params = Params::default_config();
+        params.shards = 1025;
+        params.committee_size = 64;
+        assert_eq!(
+            State::genesis(params, vec![], Rules::HONEST),
+            Err(GenesisError::Params(ParamsError::Shards { shards: 1025 }))
+        );
+    }
+
+    #[test]
+    fn genesis_needs_one_key_per_validator() {
+        let params = Params::default_config();
+        let mut keys = test_keys(&params);
+        keys.pop();
+        assert_eq!(
+            State::genesis(params, keys, Rules::HONEST),
+            Err(GenesisError::KeyCount {
+                expected: 8,
+                got: 7
+            })
+        );
+    }
+
+    #[test]
+    fn genesis_refuses_a_weak_key() {
+        let params = Params::default_config();
+        let mut keys = test_keys(&params);
+        // The identity point is of small order: a weak key.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let Ok(weak) = VerifyingKey::from_bytes(&identity) else {
+            panic!("the identity point decodes");
+        };
+        keys[5] = weak;
+        assert_eq!(
+            State::genesis(params, keys, Rules::HONEST),
+            Err(GenesisError::WeakKey {
+                validator: ValidatorId(5)
+            })
+        );
+    }
+
+    #[test]
+    fn genesis_committees_are_contiguous_id_ranges() {
+        let params = Params::new(3, 5, 2, 2, 2).unwrap();
+        let state = State::genesis(params, test_keys(&params), Rules::HONEST).unwrap();
+        for (s, shard) in state.shards.iter().enumerate() {
+            let first = s as u16 * 5;
+            let expected: Vec<_> = (first..first + 5).map(ValidatorId).collect();
+            assert_eq!(shard.committee.members(), expected.as_slice());
+            assert!(shard.committee.is_member(ValidatorId(first)));
+            assert!(!shard.committee.is_member(ValidatorId(first + 5)));
+        }
+        assert_eq!(state.find_shard(ShardId(3)), None);
+        assert!(state.find_shard(ShardId(2)).is_some());
+    }
+}

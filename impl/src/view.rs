@@ -1,0 +1,137 @@
+//! The engine's snapshot: what the conformance test compares with the
+//! model's abstract view after every step ([R-VIEW-1]).
+//!
+//! It is the concrete counterpart of `mend_spec::View`: checkpoints appear as
+//! their bodies and roots as hashes, and the conformance adapter maps them to
+//! abstract values. Every list has the canonical order stated on its field,
+//! so two snapshots of equal states are structurally equal ([R-DET-0]).
+//! Building it walks every shard; it is for tests and tools, not the hot path.
+
+use crate::state::State;
+use crate::wire::{CheckpointBody, Hash32};
+use mend_spec::{Epoch, Generation, Height, ShardId, ShardStatus, ValidatorId};
+
+/// [R-VIEW-1] The whole engine.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct EngineView {
+    pub epoch: Epoch,
+    /// One per shard, ascending by shard id.
+    pub shards: Vec<ShardSnapshot>,
+}
+
+/// [R-VIEW-1] One shard.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ShardSnapshot {
+    pub shard: ShardId,
+    pub status: ShardStatus,
+    pub generation: Generation,
+    /// Height of the head block; 0 before the first block.
+    pub height: Height,
+    /// Post-state root of the head block, or the genesis root.
+    pub head_root: Hash32,
+    /// The committee, ascending.
+    pub committee: Vec<ValidatorId>,
+    /// Pending checkpoints ascending by body, each with its voters ascending
+    /// (a voter repeats only under the `CountDuplicateVote` seeded bug).
+    pub pending: Vec<(CheckpointBody, Vec<ValidatorId>)>,
+    /// Retained finalized checkpoints in finalization order (oldest first),
+    /// each with its certificate's signers ascending.
+    pub finalized: Vec<(CheckpointBody, Vec<ValidatorId>)>,
+    /// Equivocation evidence `(validator, smaller body, larger body)`,
+    /// ascending.
+    pub equivocations: Vec<(ValidatorId, CheckpointBody, CheckpointBody)>,
+}
+
+/// Builds the snapshot of `state`.
+pub(crate) fn snapshot(state: &State) -> EngineView {
+    let shards = state
+        .shards
+        .iter()
+        .map(|shard| {
+            let checkpoints = &shard.checkpoints;
+            let mut pending: Vec<_> = checkpoints
+                .pending()
+                .iter()
+                .map(|p| (p.body, p.votes.iter().map(|v| v.validator).collect()))
+                .collect();
+            pending.sort();
+            let finalized = checkpoints
+                .finalized()
+                .map(|f| (f.body, f.certificate.iter().map(|v| v.validator).collect()))
+                .collect();
+            let mut equivocations: Vec<_> = checkpoints
+                .equivocations()
+                .map(|e| {
+                    let (a, b) = (e.first.checkpoint, e.second.checkpoint);
+                    (e.validator, a.min(b), a.max(b))
+                })
+                .collect();
+            equivocations.sort();
+            ShardSnapshot {
+                shard: shard.id,
+                status: shard.status,
+                generation: shard.generation,
+                height: shard.chain.height,
+                head_root: shard.chain.root,
+                committee: shard.committee.members().to_vec(),
+                pending,
+                finalized,
+                equivocations,
+            }
+        })
+        .collect();
+    EngineView {
+        epoch: state.epoch,
+        shards,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::crypto::compute_genesis_root;
+    use crate::testkit::Harness;
+    use crate::wire::CheckpointBody;
+    use mend_spec::{Epoch, Generation, Height, ShardId, ShardStatus, ValidatorId};
+
+    #[test]
+    fn the_genesis_view_has_every_shard_at_height_zero_with_its_committee() {
+        let h = Harness::default_config();
+        let view = h.engine.snapshot();
+        assert_eq!(view.epoch, Epoch(0));
+        assert_eq!(view.shards.len(), 2);
+        for (i, shard) in view.shards.iter().enumerate() {
+            let id = ShardId(i as u16);
+            assert_eq!(shard.shard, id);
+            assert_eq!(shard.status, ShardStatus::Normal);
+            assert_eq!(shard.generation, Generation(0));
+            assert_eq!(shard.height, Height(0));
+            assert_eq!(shard.head_root, compute_genesis_root(id));
+            let first = 4 * i as u16;
+            assert_eq!(
+                shard.committee,
+                (first..first + 4).map(ValidatorId).collect::<Vec<_>>()
+            );
+            assert!(shard.pending.is_empty());
+            assert!(shard.finalized.is_empty());
+            assert!(shard.equivocations.is_empty());
+        }
+    }
+
+    #[test]
+    fn pending_checkpoints_are_listed_by_body_not_by_arrival() {
+        let mut h = Harness::default_config();
+        let honest = h.next_body(ShardId(0));
+        let low = CheckpointBody {
+            state_root: [0; 32],
+            ..honest
+        };
+        h.propose(honest);
+        h.propose(low);
+        let bodies: Vec<_> = h.engine.snapshot().shards[0]
+            .pending
+            .iter()
+            .map(|(b, _)| *b)
+            .collect();
+        assert_eq!(bodies, vec![low, honest]);
+    }
+}

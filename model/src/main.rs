@@ -1,0 +1,477 @@
+//! `mend-model`: model-check, explore or simulate the checkpoint protocol
+//! (`spec/SPEC.md` §4) and write counterexamples as ITF traces
+//! ([R-TRACE-1]).
+//!
+//! Exit codes: 0 when every `always` property holds and every `sometimes`
+//! property has an example; 1 when a property fails (a counterexample is
+//! written) or a file cannot be written; 2 on a bad command line.
+
+use anyhow::Context;
+use mend_model::counterexample::{build_trace, Counterexample};
+use mend_model::run::{self, CheckReport, Progress};
+use mend_model::{CheckpointModel, ModelConfig};
+use mend_spec::SeededBug;
+use stateright::Model;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage:
+  mend-model check [--bug NAME] [--threads T] [--trace-out PATH]
+  mend-model check --list-bugs
+  mend-model explore [--addr HOST:PORT] [--bug NAME]
+  mend-model simulate --seed S --steps N [--runs R] [--shards S] [--committee N]
+                      [--bug NAME] [--threads T] [--trace-out PATH]
+
+check     explores every reachable state of the default configuration
+          (2 shards, committees of 4, N = 2, K = 2, P = 2, one Byzantine
+          member per committee); --threads defaults to 2, --trace-out to
+          traces/counterexample-<bug or default>.itf.json
+explore   serves Stateright Explorer (default localhost:3000)
+simulate  walks about R (default 1000) random runs of at most N steps each
+          through a larger configuration (default 4 shards, committees of
+          7, one Byzantine member each, heights up to 8, epochs up to 3);
+          --threads defaults to 1, so that a seed reproduces its runs
+";
+
+/// A command-line mistake: printed with the usage, exit code 2.
+#[derive(Debug)]
+struct UsageError(String);
+
+/// What the command line asks for.
+enum Command {
+    Help,
+    ListBugs,
+    Check {
+        bug: Option<SeededBug>,
+        threads: usize,
+        trace_out: Option<PathBuf>,
+    },
+    Explore {
+        addr: String,
+        bug: Option<SeededBug>,
+    },
+    Simulate {
+        cfg: ModelConfig,
+        seed: u64,
+        steps: usize,
+        runs: usize,
+        threads: usize,
+        trace_out: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match parse(&args) {
+        Ok(command) => command,
+        Err(UsageError(message)) => {
+            eprintln!("mend-model: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match execute(command) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("mend-model: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The names of every seeded bug, for error messages.
+fn bug_names() -> String {
+    SeededBug::ALL
+        .iter()
+        .map(|b| b.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn parse_bug(name: &str) -> Result<SeededBug, UsageError> {
+    SeededBug::from_name(name).ok_or_else(|| {
+        UsageError(format!(
+            "unknown seeded bug `{name}`; the seeded bugs are: {}",
+            bug_names()
+        ))
+    })
+}
+
+fn parse_number<T: std::str::FromStr>(option: &str, value: &str) -> Result<T, UsageError> {
+    value
+        .parse()
+        .map_err(|_| UsageError(format!("{option} needs a number, got `{value}`")))
+}
+
+/// Splits `--option value` pairs and lone flags, refusing repeats.
+fn parse_options<'a>(
+    args: &'a [String],
+    flags: &[&str],
+    valued: &[&str],
+) -> Result<Vec<(&'a str, Option<&'a str>)>, UsageError> {
+    let mut options: Vec<(&str, Option<&str>)> = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let arg = arg.as_str();
+        if options.iter().any(|(seen, _)| *seen == arg) {
+            return Err(UsageError(format!("{arg} given twice")));
+        }
+        if flags.contains(&arg) {
+            options.push((arg, None));
+        } else if valued.contains(&arg) {
+            let value = rest
+                .next()
+                .ok_or_else(|| UsageError(format!("{arg} needs a value")))?;
+            options.push((arg, Some(value.as_str())));
+        } else {
+            return Err(UsageError(format!("unexpected argument `{arg}`")));
+        }
+    }
+    Ok(options)
+}
+
+fn value_of<'a>(options: &[(&str, Option<&'a str>)], name: &str) -> Option<&'a str> {
+    options
+        .iter()
+        .find(|(option, _)| *option == name)
+        .and_then(|(_, value)| *value)
+}
+
+fn parse(args: &[String]) -> Result<Command, UsageError> {
+    let Some((command, rest)) = args.split_first() else {
+        return Err(UsageError("no command given".into()));
+    };
+    match command.as_str() {
+        "help" | "--help" | "-h" => Ok(Command::Help),
+        "check" => {
+            let options = parse_options(
+                rest,
+                &["--list-bugs"],
+                &["--bug", "--threads", "--trace-out"],
+            )?;
+            if options.iter().any(|(o, _)| *o == "--list-bugs") {
+                if options.len() > 1 {
+                    return Err(UsageError("--list-bugs takes no other option".into()));
+                }
+                return Ok(Command::ListBugs);
+            }
+            let threads = match value_of(&options, "--threads") {
+                None => 2,
+                Some(v) => parse_number("--threads", v)?,
+            };
+            if threads == 0 {
+                return Err(UsageError("--threads must be at least 1".into()));
+            }
+            Ok(Command::Check {
+                bug: value_of(&options, "--bug").map(parse_bug).transpose()?,
+                threads,
+                trace_out: value_of(&options, "--trace-out").map(PathBuf::from),
+            })
+        }
+        "explore" => {
+            let options = parse_options(rest, &[], &["--addr", "--bug"])?;
+            Ok(Command::Explore {
+                addr: value_of(&options, "--addr")
+                    .unwrap_or("localhost:3000")
+                    .to_string(),
+                bug: value_of(&options, "--bug").map(parse_bug).transpose()?,
+            })
+        }
+        "simulate" => {
+            let options = parse_options(
+                rest,
+                &[],
+                &[
+                    "--seed",
+                    "--steps",
+                    "--shards",
+                    "--committee",
+                    "--runs",
+                    "--bug",
+                    "--threads",
+                    "--trace-out",
+                ],
+            )?;
+            let seed = value_of(&options, "--seed")
+                .ok_or_else(|| UsageError("simulate needs --seed S".into()))
+                .and_then(|v| parse_number("--seed", v))?;
+            let steps = value_of(&options, "--steps")
+                .ok_or_else(|| UsageError("simulate needs --steps N".into()))
+                .and_then(|v| parse_number("--steps", v))?;
+            if steps == 0 {
+                return Err(UsageError("--steps must be at least 1".into()));
+            }
+            let runs = match value_of(&options, "--runs") {
+                None => 1000,
+                Some(v) => parse_number("--runs", v)?,
+            };
+            if runs == 0 {
+                return Err(UsageError("--runs must be at least 1".into()));
+            }
+            let threads = match value_of(&options, "--threads") {
+                None => 1,
+                Some(v) => parse_number("--threads", v)?,
+            };
+            if threads == 0 {
+                return Err(UsageError("--threads must be at least 1".into()));
+            }
+            let shards = match value_of(&options, "--shards") {
+                None => 4,
+                Some(v) => parse_number("--shards", v)?,
+            };
+            let committee = match value_of(&options, "--committee") {
+                None => 7,
+                Some(v) => parse_number("--committee", v)?,
+            };
+            let cfg = ModelConfig::try_large(shards, committee)
+                .map_err(|e| UsageError(format!("bad configuration: {e}")))?;
+            Ok(Command::Simulate {
+                cfg: cfg.with_bug(value_of(&options, "--bug").map(parse_bug).transpose()?),
+                seed,
+                steps,
+                runs,
+                threads,
+                trace_out: value_of(&options, "--trace-out").map(PathBuf::from),
+            })
+        }
+        other => Err(UsageError(format!("unknown command `{other}`"))),
+    }
+}
+
+fn execute(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Help => {
+            print!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ListBugs => {
+            for bug in SeededBug::ALL {
+                println!(
+                    "{:<22} {} (caught by {})",
+                    bug.name(),
+                    bug.description(),
+                    bug.caught_by().tag()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check {
+            bug,
+            threads,
+            trace_out,
+        } => {
+            let cfg = ModelConfig::default_config().with_bug(bug);
+            println!("mend-model check: exhaustive search of the default configuration");
+            let report = run::check_with_progress(&cfg, threads, print_progress);
+            let trace_out = trace_out.unwrap_or_else(|| {
+                PathBuf::from(format!(
+                    "traces/counterexample-{}.itf.json",
+                    bug.map_or("default", SeededBug::name)
+                ))
+            });
+            let source = match bug {
+                None => "mend-model check".to_string(),
+                Some(bug) => format!("mend-model check --bug {}", bug.name()),
+            };
+            conclude(&report, &trace_out, &source)
+        }
+        Command::Explore { addr, bug } => {
+            let cfg = ModelConfig::default_config().with_bug(bug);
+            // Bind once first, so that a busy or bad address is an error
+            // message rather than a panic inside the explorer.
+            std::net::TcpListener::bind(&addr)
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            print!("{}", run::ConfigSummary(&cfg));
+            println!("Stateright Explorer on http://{addr}/ (Ctrl-C stops it)");
+            CheckpointModel::new(cfg).checker().threads(1).serve(addr);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Simulate {
+            cfg,
+            seed,
+            steps,
+            runs,
+            threads,
+            trace_out,
+        } => {
+            println!(
+                "mend-model simulate: seed {seed} (the same seed reproduces these runs), \
+                 about {runs} random runs of at most {steps} steps"
+            );
+            let report = run::simulate(&cfg, seed, steps, runs, threads, print_progress);
+            let trace_out = trace_out.unwrap_or_else(|| {
+                PathBuf::from(format!(
+                    "traces/counterexample-{}.itf.json",
+                    cfg.bug.map_or("default", SeededBug::name)
+                ))
+            });
+            let source = format!(
+                "mend-model simulate --seed {seed} --steps {steps} --runs {runs} --shards {} \
+                 --committee {}{}",
+                cfg.params.shards,
+                cfg.params.committee_size,
+                cfg.bug
+                    .map_or(String::new(), |b| format!(" --bug {}", b.name()))
+            );
+            conclude(&report, &trace_out, &source)
+        }
+    }
+}
+
+fn print_progress(p: &Progress) {
+    println!(
+        "  ... {} states, {} unique, depth {}, {:.1} s",
+        p.states,
+        p.unique_states,
+        p.max_depth,
+        p.elapsed.as_secs_f64()
+    );
+}
+
+/// Prints the report; on a counterexample prints it step by step and writes
+/// its trace. Returns the exit code.
+fn conclude(report: &CheckReport, trace_out: &Path, source: &str) -> anyhow::Result<ExitCode> {
+    print!("{report}");
+    if let Some(counterexample) = &report.counterexample {
+        print_counterexample(report, counterexample);
+        write_trace(report, counterexample, trace_out, source)?;
+        println!("trace written to {}", trace_out.display());
+    }
+    if report.passed() {
+        println!("result: PASS");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("result: FAIL");
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn print_counterexample(report: &CheckReport, counterexample: &Counterexample) {
+    println!(
+        "counterexample to \"{}\": {} step(s), shrunk from {}",
+        counterexample.property,
+        counterexample.actions.len(),
+        counterexample.discovered_steps
+    );
+    let steps = counterexample.steps(&report.cfg);
+    for (i, step) in steps.iter().enumerate() {
+        println!("  {:>2}. {}", i + 1, step.action);
+        println!("      -> {}", step.outcome);
+    }
+    if let Some(last) = steps.last() {
+        println!("final view:\n{}", last.view);
+    }
+    println!("violation: {}", counterexample.violation);
+}
+
+fn write_trace(
+    report: &CheckReport,
+    counterexample: &Counterexample,
+    path: &Path,
+    source: &str,
+) -> anyhow::Result<()> {
+    let description = format!(
+        "shrunk counterexample to \"{}\": {}",
+        counterexample.property, counterexample.violation
+    );
+    let trace = build_trace(&report.cfg, &counterexample.actions, source, &description);
+    let json = serde_json::to_string_pretty(&trace).context("cannot encode the trace")?;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(path, json + "\n").with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_line(line: &str) -> Result<Command, UsageError> {
+        let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+        parse(&args)
+    }
+
+    fn usage_error(line: &str) -> String {
+        match parse_line(line) {
+            Err(UsageError(message)) => message,
+            Ok(_) => panic!("`{line}` was accepted"),
+        }
+    }
+
+    #[test]
+    fn check_takes_its_defaults_and_its_options() {
+        let Ok(Command::Check {
+            bug: None,
+            threads: 2,
+            trace_out: None,
+        }) = parse_line("check")
+        else {
+            panic!("wrong defaults");
+        };
+        let Ok(Command::Check {
+            bug: Some(SeededBug::RefinalizeHeight),
+            threads: 1,
+            trace_out: Some(path),
+        }) = parse_line("check --threads 1 --bug refinalize-height --trace-out x.json")
+        else {
+            panic!("options not parsed");
+        };
+        assert_eq!(path, PathBuf::from("x.json"));
+        assert!(matches!(
+            parse_line("check --list-bugs"),
+            Ok(Command::ListBugs)
+        ));
+    }
+
+    #[test]
+    fn an_unknown_bug_is_refused_with_the_valid_names() {
+        let message = usage_error("check --bug no-such-bug");
+        for bug in SeededBug::ALL {
+            assert!(message.contains(bug.name()), "{message}");
+        }
+    }
+
+    #[test]
+    fn bad_command_lines_are_refused() {
+        for line in [
+            "",
+            "verify",
+            "check --threads",
+            "check --threads two",
+            "check --threads 0",
+            "check --threads 1 --threads 2",
+            "check --list-bugs --threads 1",
+            "check --frobnicate",
+            "simulate --steps 10",
+            "simulate --seed 1",
+            "simulate --seed 1 --steps 0",
+            "simulate --seed 1 --steps 5 --committee 3",
+            "simulate --seed -1 --steps 5",
+        ] {
+            usage_error(line);
+        }
+    }
+
+    #[test]
+    fn simulate_builds_the_large_configuration() {
+        let Ok(Command::Simulate {
+            cfg,
+            seed,
+            steps,
+            runs,
+            threads,
+            ..
+        }) = parse_line(
+            "simulate --seed 7 --steps 40 --shards 3 --committee 7 --bug quorum-of-two-f",
+        )
+        else {
+            panic!("not parsed");
+        };
+        assert_eq!((seed, steps, runs, threads), (7, 40, 1000, 1));
+        assert_eq!(
+            cfg,
+            ModelConfig::large(3, 7).with_bug(Some(SeededBug::QuorumOfTwoF))
+        );
+    }
+}

@@ -1,0 +1,1249 @@
+//! The checkpoint rules of `spec/SPEC.md` §4 as one pure transition function.
+//!
+//! The model's state is the abstract [`View`] itself: nothing is hidden, so
+//! two views that compare equal behave the same from then on. [`apply`] takes
+//! a view and an action and returns the outcome and the next view; a
+//! rejection returns the view unchanged ([R-OUT-2]). Each rule is written the
+//! way the spec states it, check by check and in the spec's order, so that a
+//! reader can hold this file and §4 side by side. Speed is not a goal here;
+//! being obviously right is.
+//!
+//! The abstract world has no bytes, keys or hashes: a checkpoint's content is
+//! its id, a `Signature::Valid` verifies and anything else does not, and a
+//! faulty block simply *is* the defect its fault names ([R-ACT-1]).
+
+use mend_spec::params::ParamsError;
+use mend_spec::{
+    compute_fault_tolerance, compute_genesis_committee, compute_quorum, Action, BlockFault,
+    BlockRejection, Checkpoint, Epoch, EpochRejection, Equivocation, Event, FinalizedCheckpoint,
+    Generation, Height, Outcome, Params, ParentLink, PendingCheckpoint, Proposal,
+    ProposalRejection, Rejection, SeededBug, ShardId, ShardStatus, ShardView, Signature, StateRoot,
+    ValidatorId, View, Vote, VoteRejection,
+};
+
+/// What one model run explores: the protocol parameters, which validators
+/// are Byzantine, the bounds of exploration, and an optional seeded bug.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelConfig {
+    /// The protocol parameters ([R-PARAM-1]).
+    pub params: Params,
+    /// The validators that behave Byzantine, ascending ([R-FAULT-MODEL-3]).
+    pub byzantine: Vec<ValidatorId>,
+    /// How high each shard's head may grow, by shard id (a shard without
+    /// an entry produces no block).
+    pub max_heights: Vec<u64>,
+    /// The epoch clock stops at this epoch.
+    pub max_epoch: u64,
+    /// The deliberately wrong rule to run with, if any.
+    pub bug: Option<SeededBug>,
+}
+
+impl ModelConfig {
+    /// The configuration that is checked exhaustively: the default
+    /// parameters (2 shards, committees of 4, `N = 2`, `K = 2`, `P = 2`), the
+    /// highest-numbered member of each committee Byzantine
+    /// ([R-FAULT-MODEL-3]), epochs 0 and 1, no bug; shard 0's head grows to
+    /// height 6 and shard 1's to height 2.
+    ///
+    /// Height 6 is the lowest bound at which a shard can finalize `K + 1 = 3`
+    /// checkpoints, so that retention ([R-CKPT-9]) is exercised at all. The
+    /// state space is about the product of the two shards', so the second
+    /// shard is kept to one checkpoint: enough for both shards to finalize,
+    /// for one to finalize without the other, and for each Byzantine
+    /// validator to vote on the other committee's checkpoints. By the
+    /// one-shard counts, height 6 on both shards would be about a hundred
+    /// times larger; height 4 on both is larger than this and never prunes.
+    pub fn default_config() -> ModelConfig {
+        let params = Params::default_config();
+        ModelConfig {
+            byzantine: compute_highest_members(&params),
+            params,
+            max_heights: vec![6, 2],
+            max_epoch: 1,
+            bug: None,
+        }
+    }
+
+    /// A larger configuration for simulation: `shards` shards of
+    /// `committee_size` validators, the default `N`, `K` and `P`, one
+    /// Byzantine (the highest-numbered) member per committee, heads up to
+    /// height 8 and epochs up to 3.
+    ///
+    /// # Panics
+    ///
+    /// If `shards` or `committee_size` is outside its bounds
+    /// ([R-PARAM-1]); [`ModelConfig::try_large`] returns the error instead.
+    pub fn large(shards: u16, committee_size: u16) -> ModelConfig {
+        match ModelConfig::try_large(shards, committee_size) {
+            Ok(cfg) => cfg,
+            Err(error) => panic!("ModelConfig::large({shards}, {committee_size}): {error}"),
+        }
+    }
+
+    /// [`ModelConfig::large`], refusing out-of-bounds sizes with the
+    /// parameter error ([R-PARAM-1]).
+    pub fn try_large(shards: u16, committee_size: u16) -> Result<ModelConfig, ParamsError> {
+        let defaults = Params::default_config();
+        let params = Params::new(
+            shards,
+            committee_size,
+            defaults.checkpoint_interval_blocks,
+            defaults.retention_checkpoints,
+            defaults.pending_checkpoints_max,
+        )?;
+        Ok(ModelConfig {
+            byzantine: compute_highest_members(&params),
+            params,
+            max_heights: vec![8; usize::from(shards)],
+            max_epoch: 3,
+            bug: None,
+        })
+    }
+
+    /// The same configuration running with `bug`.
+    pub fn with_bug(self, bug: Option<SeededBug>) -> ModelConfig {
+        ModelConfig { bug, ..self }
+    }
+
+    /// The height bound of `shard`.
+    pub fn max_height(&self, shard: ShardId) -> u64 {
+        self.max_heights
+            .get(usize::from(shard.0))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Whether `validator` behaves Byzantine in this configuration.
+    pub fn is_byzantine(&self, validator: ValidatorId) -> bool {
+        self.byzantine.contains(&validator)
+    }
+}
+
+/// The highest-numbered member of every genesis committee, ascending: the
+/// default choice of Byzantine validators ([R-FAULT-MODEL-3]).
+fn compute_highest_members(params: &Params) -> Vec<ValidatorId> {
+    params
+        .shard_ids()
+        .filter_map(|shard| compute_genesis_committee(params, shard).last().copied())
+        .collect()
+}
+
+/// The view before any step: epoch 0; every shard `Normal`, in generation 0,
+/// at height 0 with the genesis root, its genesis committee ([R-CKPT-5]), and
+/// nothing pending, finalized or recorded.
+pub fn init_view(params: &Params) -> View {
+    View {
+        epoch: Epoch(0),
+        shards: params
+            .shard_ids()
+            .map(|shard| ShardView {
+                shard,
+                status: ShardStatus::Normal,
+                generation: Generation(0),
+                height: Height(0),
+                head_root: StateRoot::Genesis,
+                committee: compute_genesis_committee(params, shard),
+                pending: vec![],
+                finalized: vec![],
+                equivocations: vec![],
+            })
+            .collect(),
+    }
+}
+
+/// The root an honest execution produces at `height` in `generation`
+/// ([R-BLK-2]): the genesis root at height 0, else `Block{height, generation}`.
+pub fn compute_honest_root(height: Height, generation: Generation) -> StateRoot {
+    if height.0 == 0 {
+        StateRoot::Genesis
+    } else {
+        StateRoot::Block { height, generation }
+    }
+}
+
+/// [R-CKPT-1] The next checkpoint height of a shard: `N` if it has never
+/// finalized a checkpoint, else the latest finalized height plus `N`; `None`
+/// if that sum overflows (then no height is the next one).
+///
+/// Retention keeps at least one finalized checkpoint once there was one
+/// (`K >= 1`), so "never finalized" is "no retained finalized checkpoint".
+pub fn compute_next_checkpoint_height(params: &Params, shard: &ShardView) -> Option<Height> {
+    let interval = params.checkpoint_interval_blocks;
+    match shard.latest_finalized() {
+        None => Some(Height(interval)),
+        Some(latest) => latest.checkpoint.height.0.checked_add(interval).map(Height),
+    }
+}
+
+/// [R-CKPT-4] The parent a new checkpoint of this shard must name: the link
+/// of its latest finalized checkpoint, or genesis if there is none.
+pub fn compute_expected_parent(shard: &ShardView) -> ParentLink {
+    match shard.latest_finalized() {
+        None => ParentLink::Genesis,
+        Some(latest) => latest.checkpoint.link(),
+    }
+}
+
+/// [R-CKPT-6] How many counted votes finalize a checkpoint of a committee of
+/// `committee_size`: the quorum `q`, or `2f` under the seeded bug
+/// `QuorumOfTwoF`.
+pub fn compute_finalization_threshold(bug: Option<SeededBug>, committee_size: usize) -> usize {
+    match bug {
+        Some(SeededBug::QuorumOfTwoF) => compute_fault_tolerance(committee_size).saturating_mul(2),
+        _ => compute_quorum(committee_size),
+    }
+}
+
+/// [R-OUT-1] Applies one action to a view: the outcome, with its events in
+/// the order the rules state them, and the view after it. [R-OUT-2] A
+/// rejection returns an unchanged copy of `view`.
+///
+/// `bug` selects a deliberately wrong rule ([`SeededBug`]); `None` is the
+/// protocol as specified. No input makes this function panic: every lookup
+/// is checked and every integer operation is checked.
+pub fn apply(
+    params: &Params,
+    bug: Option<SeededBug>,
+    view: &View,
+    action: &Action,
+) -> (Outcome, View) {
+    match step(params, bug, view, action) {
+        Ok((next, events)) => (Outcome::Accepted { events }, next),
+        Err(rejection) => (Outcome::Rejected { rejection }, view.clone()),
+    }
+}
+
+/// [`apply`] without the copy of an unchanged view: the next view and the
+/// events, or the rejection ([R-OUT-2]: a rejection changes nothing, so
+/// the caller keeps `view`). The model checker uses this form, because
+/// most Byzantine attempts are rejected.
+pub fn step(
+    params: &Params,
+    bug: Option<SeededBug>,
+    view: &View,
+    action: &Action,
+) -> Result<(View, Vec<Event>), Rejection> {
+    match action {
+        Action::ProduceBlock { shard, fault } => {
+            process_block(view, params, *shard, *fault).map_err(Rejection::Block)
+        }
+        Action::ProposeCheckpoint(proposal) => {
+            process_proposal(view, params, bug, proposal).map_err(Rejection::Proposal)
+        }
+        Action::CastVote(vote) => process_vote(view, params, bug, vote).map_err(Rejection::Vote),
+        Action::AdvanceEpoch { epoch } => process_epoch(view, *epoch).map_err(Rejection::Epoch),
+    }
+}
+
+/// The index of `shard` in the view, if `shard` is one of the deployment's
+/// shards (`s` is a shard, the first check of [R-BLK-1], [R-CKPT-7] and
+/// [R-CKPT-8]).
+///
+/// A view built by [`init_view`] holds shard `i` at index `i`; a view that
+/// does not is treated as not having the shard, so that a malformed view is
+/// rejected rather than a panic.
+fn find_shard(params: &Params, view: &View, shard: ShardId) -> Option<usize> {
+    if !params.is_shard(shard) {
+        return None;
+    }
+    let index = usize::from(shard.0);
+    match view.shards.get(index) {
+        Some(found) if found.shard == shard => Some(index),
+        _ => None,
+    }
+}
+
+/// Whether `validator` was registered at genesis: one of the `S * n`
+/// validators ([R-CKPT-5]).
+///
+/// Computed in `u32`: with the largest bounds `S * n` is 65536, one more
+/// than a `u16` holds, so `Params::validators` cannot be used here.
+fn is_registered(params: &Params, validator: ValidatorId) -> bool {
+    u32::from(validator.0) < u32::from(params.shards) * u32::from(params.committee_size)
+}
+
+/// Whether a signature verifies ([R-CKPT-5]): only the named validator's own
+/// key over the right domain does. `Corrupt` bytes and `OtherKey` (signed by
+/// the next validator's key) do not.
+fn is_signature_valid(signature: Signature) -> bool {
+    match signature {
+        Signature::Valid => true,
+        Signature::Corrupt | Signature::OtherKey => false,
+    }
+}
+
+/// A count for an event field; pending lists are bounded by `P <= 16`, so
+/// saturation is only reachable from a malformed view.
+fn count_u32(count: usize) -> u32 {
+    u32::try_from(count).unwrap_or(u32::MAX)
+}
+
+/// [R-BLK-1] Appends the next block to a shard's chain.
+fn process_block(
+    view: &View,
+    params: &Params,
+    shard: ShardId,
+    fault: BlockFault,
+) -> Result<(View, Vec<Event>), BlockRejection> {
+    // [R-BLK-1] check 1: the shard exists.
+    let Some(index) = find_shard(params, view, shard) else {
+        return Err(BlockRejection::UnknownShard);
+    };
+    // [R-BLK-1] checks 2 to 4. Abstractly a faulty block is exactly its
+    // defect ([R-ACT-1]), so each fault fails the one check it names and
+    // passes the ones before it.
+    match fault {
+        BlockFault::None => {}
+        BlockFault::WrongHeight => return Err(BlockRejection::WrongHeight),
+        BlockFault::WrongParent => return Err(BlockRejection::WrongParent),
+        BlockFault::WrongRoot => return Err(BlockRejection::StateRootMismatch),
+    }
+    let mut next = view.clone();
+    let target = &mut next.shards[index];
+    // [R-BLK-1] check 2: the head height plus one must exist; at `u64::MAX`
+    // no block has that height.
+    let Some(height) = target.height.next() else {
+        return Err(BlockRejection::WrongHeight);
+    };
+    let root = compute_honest_root(height, target.generation);
+    target.height = height;
+    target.head_root = root;
+    let events = vec![Event::BlockAppended {
+        shard,
+        height,
+        root,
+    }];
+    Ok((next, events))
+}
+
+/// [R-CKPT-7] Makes a proposed checkpoint pending, after eleven checks in
+/// the spec's order.
+fn process_proposal(
+    view: &View,
+    params: &Params,
+    bug: Option<SeededBug>,
+    proposal: &Proposal,
+) -> Result<(View, Vec<Event>), ProposalRejection> {
+    let checkpoint = proposal.checkpoint;
+    // [R-CKPT-7] check 1: the checkpoint's shard exists.
+    let Some(index) = find_shard(params, view, checkpoint.shard) else {
+        return Err(ProposalRejection::UnknownShard);
+    };
+    let shard = &view.shards[index];
+    // [R-CKPT-7] check 2: the proposer is registered.
+    if !is_registered(params, proposal.proposer) {
+        return Err(ProposalRejection::UnknownValidator);
+    }
+    // [R-CKPT-7] check 3: the proposer is in the shard's committee.
+    if !shard.committee.contains(&proposal.proposer) {
+        return Err(ProposalRejection::NotMember);
+    }
+    // [R-CKPT-7] check 4: the checkpoint is of the current epoch.
+    if checkpoint.epoch != view.epoch {
+        return Err(ProposalRejection::WrongEpoch);
+    }
+    // [R-CKPT-7] check 5: the signing domain's generation is the shard's.
+    if proposal.generation != shard.generation {
+        return Err(ProposalRejection::WrongGeneration);
+    }
+    // [R-CKPT-7] check 6: the signature verifies.
+    if !is_signature_valid(proposal.signature) {
+        return Err(ProposalRejection::BadSignature);
+    }
+    // [R-CKPT-7] check 7: the height is the next checkpoint height
+    // ([R-CKPT-1]); under `RefinalizeHeight` any positive multiple of `N`.
+    let is_right_height = match bug {
+        Some(SeededBug::RefinalizeHeight) => {
+            checkpoint.height.0 > 0
+                && checkpoint
+                    .height
+                    .0
+                    .checked_rem(params.checkpoint_interval_blocks)
+                    == Some(0)
+        }
+        _ => compute_next_checkpoint_height(params, shard) == Some(checkpoint.height),
+    };
+    if !is_right_height {
+        return Err(ProposalRejection::WrongHeight);
+    }
+    // [R-CKPT-7] check 8: the height is at most the head height.
+    if checkpoint.height > shard.height {
+        return Err(ProposalRejection::BeyondHead);
+    }
+    // [R-CKPT-7] check 9: the parent is the latest finalized checkpoint, or
+    // genesis ([R-CKPT-4]). A pruned parent fails here ([R-CKPT-9]).
+    if checkpoint.parent != compute_expected_parent(shard) {
+        return Err(ProposalRejection::WrongParent);
+    }
+    // [R-CKPT-7] check 10: the checkpoint is not already pending.
+    if shard.pending.iter().any(|p| p.checkpoint == checkpoint) {
+        return Err(ProposalRejection::Duplicate);
+    }
+    // [R-CKPT-7] check 11: the shard holds fewer than `P` pending.
+    let pending_max = usize::try_from(params.pending_checkpoints_max).unwrap_or(usize::MAX);
+    if shard.pending.len() >= pending_max {
+        return Err(ProposalRejection::TooManyPending);
+    }
+    // Accepted: pending with no votes, kept in ascending checkpoint order.
+    let mut next = view.clone();
+    let target = &mut next.shards[index];
+    let position = target
+        .pending
+        .partition_point(|p| p.checkpoint < checkpoint);
+    target.pending.insert(
+        position,
+        PendingCheckpoint {
+            checkpoint,
+            votes: vec![],
+        },
+    );
+    Ok((next, vec![Event::CheckpointProposed { checkpoint }]))
+}
+
+/// [R-CKPT-8] Counts a vote after ten checks in the spec's order; then
+/// records equivocation evidence ([R-CKPT-10]), finalizes at the threshold,
+/// drops the other pending checkpoints and applies retention ([R-CKPT-9]).
+fn process_vote(
+    view: &View,
+    params: &Params,
+    bug: Option<SeededBug>,
+    vote: &Vote,
+) -> Result<(View, Vec<Event>), VoteRejection> {
+    let checkpoint = vote.checkpoint;
+    // [R-CKPT-8] check 1: the vote's shard exists.
+    let Some(index) = find_shard(params, view, vote.shard) else {
+        return Err(VoteRejection::UnknownShard);
+    };
+    let shard = &view.shards[index];
+    // [R-CKPT-8] check 2: the voter is registered.
+    if !is_registered(params, vote.validator) {
+        return Err(VoteRejection::UnknownValidator);
+    }
+    // [R-CKPT-8] check 3: the checkpoint belongs to the vote's shard.
+    if checkpoint.shard != vote.shard {
+        return Err(VoteRejection::WrongShard);
+    }
+    // [R-CKPT-8] check 4: the voter is in the shard's committee; skipped
+    // under `CountNonMemberVote`.
+    if bug != Some(SeededBug::CountNonMemberVote) && !shard.committee.contains(&vote.validator) {
+        return Err(VoteRejection::NotMember);
+    }
+    // [R-CKPT-8] check 5: the signing domain's epoch is the current epoch.
+    if vote.epoch != view.epoch {
+        return Err(VoteRejection::WrongEpoch);
+    }
+    // [R-CKPT-8] check 6: the signing domain's generation is the shard's.
+    if vote.generation != shard.generation {
+        return Err(VoteRejection::WrongGeneration);
+    }
+    // [R-CKPT-8] check 7: the signature verifies.
+    if !is_signature_valid(vote.signature) {
+        return Err(VoteRejection::BadSignature);
+    }
+    // [R-CKPT-8] check 8: the checkpoint is not a retained finalized one.
+    if shard.finalized.iter().any(|f| f.checkpoint == checkpoint) {
+        return Err(VoteRejection::AlreadyFinalized);
+    }
+    // [R-CKPT-8] check 9: the checkpoint is pending. A pruned or dropped
+    // checkpoint fails here ([R-CKPT-9]).
+    let Some(slot) = shard
+        .pending
+        .iter()
+        .position(|p| p.checkpoint == checkpoint)
+    else {
+        return Err(VoteRejection::UnknownCheckpoint);
+    };
+    // [R-CKPT-8] check 10: the voter's vote is not already counted; skipped
+    // under `CountDuplicateVote`, which then counts it again.
+    if bug != Some(SeededBug::CountDuplicateVote)
+        && shard.pending[slot].votes.contains(&vote.validator)
+    {
+        return Err(VoteRejection::Duplicate);
+    }
+
+    let mut next = view.clone();
+    let target = &mut next.shards[index];
+    let mut events = Vec::new();
+
+    // [R-CKPT-8] The vote is counted; voters stay ascending (a sorted
+    // multiset only under `CountDuplicateVote`).
+    let votes = &mut target.pending[slot].votes;
+    let position = votes.partition_point(|v| *v <= vote.validator);
+    votes.insert(position, vote.validator);
+    events.push(Event::VoteCounted {
+        validator: vote.validator,
+        checkpoint,
+    });
+
+    // [R-CKPT-10] Every other pending checkpoint of the shard at the same
+    // epoch and height that already counts this voter is a conflict: the
+    // pair is kept as evidence (once, ascending, first < second), and the
+    // step emits one `EquivocationRecorded` however many checkpoints the
+    // vote conflicts with. Both votes stay counted.
+    let conflicts: Vec<Checkpoint> = target
+        .pending
+        .iter()
+        .filter(|p| {
+            p.checkpoint != checkpoint
+                && p.checkpoint.epoch == checkpoint.epoch
+                && p.checkpoint.height == checkpoint.height
+                && p.votes.contains(&vote.validator)
+        })
+        .map(|p| p.checkpoint)
+        .collect();
+    for other in &conflicts {
+        let evidence = Equivocation {
+            validator: vote.validator,
+            first: checkpoint.min(*other),
+            second: checkpoint.max(*other),
+        };
+        if let Err(position) = target.equivocations.binary_search(&evidence) {
+            target.equivocations.insert(position, evidence);
+        }
+    }
+    if !conflicts.is_empty() {
+        events.push(Event::EquivocationRecorded {
+            validator: vote.validator,
+            checkpoint,
+        });
+    }
+
+    // [R-CKPT-8] Finalization at the threshold ([R-CKPT-6]).
+    let threshold = compute_finalization_threshold(bug, target.committee.len());
+    if target.pending[slot].votes.len() >= threshold {
+        let finalized = target.pending.remove(slot);
+        target.finalized.push(FinalizedCheckpoint {
+            checkpoint: finalized.checkpoint,
+            signers: finalized.votes,
+        });
+        events.push(Event::CheckpointFinalized { checkpoint });
+        // [R-CKPT-8] Every other pending checkpoint of the shard is dropped:
+        // its parent is no longer the latest finalized checkpoint.
+        let dropped = target.pending.len();
+        if dropped > 0 {
+            target.pending.clear();
+            events.push(Event::PendingDropped {
+                shard: vote.shard,
+                count: count_u32(dropped),
+            });
+        }
+        // [R-CKPT-9] Retention: holding `K + 1` prunes the oldest.
+        let retention = usize::try_from(params.retention_checkpoints).unwrap_or(usize::MAX);
+        if target.finalized.len() > retention {
+            let pruned = target.finalized.remove(0);
+            events.push(Event::CheckpointPruned {
+                checkpoint: pruned.checkpoint,
+            });
+        }
+    }
+    Ok((next, events))
+}
+
+/// [R-EPOCH-1] Ticks the epoch clock; [R-EPOCH-2] expires every pending
+/// checkpoint.
+fn process_epoch(view: &View, epoch: Epoch) -> Result<(View, Vec<Event>), EpochRejection> {
+    // [R-EPOCH-1] Only the current epoch plus one; there is none after
+    // `u64::MAX`.
+    if view.epoch.next() != Some(epoch) {
+        return Err(EpochRejection::NotNextEpoch);
+    }
+    let mut next = view.clone();
+    next.epoch = epoch;
+    let mut events = vec![Event::EpochAdvanced { epoch }];
+    // [R-EPOCH-2] Shards in ascending order, one event per shard that had
+    // pending checkpoints.
+    for shard in &mut next.shards {
+        if !shard.pending.is_empty() {
+            events.push(Event::PendingExpired {
+                shard: shard.shard,
+                count: count_u32(shard.pending.len()),
+            });
+            shard.pending.clear();
+        }
+    }
+    Ok((next, events))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mend_spec::VoteRejection as V;
+
+    fn params() -> Params {
+        Params::default_config()
+    }
+
+    fn block(shard: u16) -> Action {
+        Action::ProduceBlock {
+            shard: ShardId(shard),
+            fault: BlockFault::None,
+        }
+    }
+
+    fn honest(shard: u16, epoch: u64, height: u64, parent: ParentLink) -> Checkpoint {
+        Checkpoint {
+            shard: ShardId(shard),
+            epoch: Epoch(epoch),
+            height: Height(height),
+            root: compute_honest_root(Height(height), Generation(0)),
+            parent,
+        }
+    }
+
+    fn forged(checkpoint: Checkpoint, nonce: u8) -> Checkpoint {
+        Checkpoint {
+            root: StateRoot::Forged {
+                height: checkpoint.height,
+                nonce,
+            },
+            ..checkpoint
+        }
+    }
+
+    fn propose(proposer: u16, checkpoint: Checkpoint) -> Proposal {
+        Proposal {
+            proposer: ValidatorId(proposer),
+            generation: Generation(0),
+            checkpoint,
+            signature: Signature::Valid,
+        }
+    }
+
+    fn vote(validator: u16, checkpoint: Checkpoint) -> Vote {
+        Vote {
+            validator: ValidatorId(validator),
+            shard: checkpoint.shard,
+            epoch: checkpoint.epoch,
+            generation: Generation(0),
+            checkpoint,
+            signature: Signature::Valid,
+        }
+    }
+
+    /// Applies every action, asserting each is accepted; returns the view
+    /// and the events of the last one.
+    fn run_with(bug: Option<SeededBug>, view: &View, actions: &[Action]) -> (View, Vec<Event>) {
+        let mut view = view.clone();
+        let mut last = vec![];
+        for action in actions {
+            let (outcome, next) = apply(&params(), bug, &view, action);
+            match outcome {
+                Outcome::Accepted { events } => last = events,
+                Outcome::Rejected { rejection } => panic!("{action} rejected: {rejection:?}"),
+            }
+            view = next;
+        }
+        (view, last)
+    }
+
+    fn run(view: &View, actions: &[Action]) -> (View, Vec<Event>) {
+        run_with(None, view, actions)
+    }
+
+    /// Asserts that `action` is rejected with `rejection` and changes
+    /// nothing.
+    fn assert_rejected(view: &View, action: Action, rejection: Rejection) {
+        let (outcome, next) = apply(&params(), None, view, &action);
+        assert_eq!(outcome, Outcome::Rejected { rejection }, "{action}");
+        assert_eq!(&next, view, "a rejection changed the view: {action}");
+    }
+
+    fn proposal_rejected(view: &View, p: Proposal, code: ProposalRejection) {
+        assert_rejected(
+            view,
+            Action::ProposeCheckpoint(p),
+            Rejection::Proposal(code),
+        );
+    }
+
+    fn vote_rejected(view: &View, v: Vote, code: VoteRejection) {
+        assert_rejected(view, Action::CastVote(v), Rejection::Vote(code));
+    }
+
+    /// Shard 0 at height 2 with its honest checkpoint at height 2 pending.
+    fn with_pending() -> (View, Checkpoint) {
+        let c = honest(0, 0, 2, ParentLink::Genesis);
+        let actions = [block(0), block(0), Action::ProposeCheckpoint(propose(0, c))];
+        (run(&init_view(&params()), &actions).0, c)
+    }
+
+    /// Finalizes `c` with the votes of validators 0, 1 and 2.
+    fn finalize(view: &View, c: Checkpoint) -> View {
+        let votes: Vec<Action> = [0, 1, 2]
+            .iter()
+            .map(|&v| Action::CastVote(vote(v + 4 * c.shard.0, c)))
+            .collect();
+        run(view, &votes).0
+    }
+
+    #[test]
+    fn the_initial_view_has_genesis_committees_and_nothing_else() {
+        let view = init_view(&params());
+        assert_eq!(view.epoch, Epoch(0));
+        assert_eq!(view.shards.len(), 2);
+        assert_eq!(
+            view.shards[1].committee,
+            (4..8).map(ValidatorId).collect::<Vec<_>>()
+        );
+        assert_eq!(view.shards[1].head_root, StateRoot::Genesis);
+        assert!(view
+            .shards
+            .iter()
+            .all(|s| s.pending.is_empty() && s.finalized.is_empty() && s.equivocations.is_empty()));
+    }
+
+    #[test]
+    fn a_block_extends_the_head_with_the_honest_root() {
+        let (view, events) = run(&init_view(&params()), &[block(1), block(1)]);
+        let root = StateRoot::Block {
+            height: Height(2),
+            generation: Generation(0),
+        };
+        assert_eq!(
+            events,
+            vec![Event::BlockAppended {
+                shard: ShardId(1),
+                height: Height(2),
+                root
+            }]
+        );
+        assert_eq!(view.shards[1].height, Height(2));
+        assert_eq!(view.shards[1].head_root, root);
+        assert_eq!(view.shards[0].height, Height(0));
+    }
+
+    #[test]
+    fn every_block_rejection_leaves_the_view_unchanged() {
+        let view = run(&init_view(&params()), &[block(0)]).0;
+        let cases = [
+            (ShardId(2), BlockFault::None, BlockRejection::UnknownShard),
+            (
+                ShardId(2),
+                BlockFault::WrongRoot,
+                BlockRejection::UnknownShard,
+            ),
+            (
+                ShardId(0),
+                BlockFault::WrongHeight,
+                BlockRejection::WrongHeight,
+            ),
+            (
+                ShardId(0),
+                BlockFault::WrongParent,
+                BlockRejection::WrongParent,
+            ),
+            (
+                ShardId(0),
+                BlockFault::WrongRoot,
+                BlockRejection::StateRootMismatch,
+            ),
+        ];
+        for (shard, fault, code) in cases {
+            assert_rejected(
+                &view,
+                Action::ProduceBlock { shard, fault },
+                Rejection::Block(code),
+            );
+        }
+    }
+
+    #[test]
+    fn a_block_past_the_largest_height_is_rejected_without_overflow() {
+        let mut view = init_view(&params());
+        view.shards[0].height = Height(u64::MAX);
+        assert_rejected(
+            &view,
+            block(0),
+            Rejection::Block(BlockRejection::WrongHeight),
+        );
+    }
+
+    #[test]
+    fn a_view_without_the_named_shard_rejects_rather_than_panics() {
+        let mut view = init_view(&params());
+        view.shards.truncate(1);
+        assert_rejected(
+            &view,
+            block(1),
+            Rejection::Block(BlockRejection::UnknownShard),
+        );
+        let c = honest(1, 0, 2, ParentLink::Genesis);
+        proposal_rejected(&view, propose(4, c), ProposalRejection::UnknownShard);
+        vote_rejected(&view, vote(4, c), V::UnknownShard);
+    }
+
+    #[test]
+    fn an_accepted_proposal_is_pending_without_votes() {
+        let (view, c) = with_pending();
+        assert_eq!(
+            view.shards[0].pending,
+            vec![PendingCheckpoint {
+                checkpoint: c,
+                votes: vec![]
+            }]
+        );
+    }
+
+    #[test]
+    fn every_proposal_rejection_leaves_the_view_unchanged() {
+        let (view, c) = with_pending();
+        let ok = propose(3, forged(c, 0));
+        let p = |f: &dyn Fn(&mut Proposal)| {
+            let mut p = ok;
+            f(&mut p);
+            p
+        };
+        use ProposalRejection as P;
+        proposal_rejected(
+            &view,
+            p(&|p| p.checkpoint.shard = ShardId(9)),
+            P::UnknownShard,
+        );
+        proposal_rejected(
+            &view,
+            p(&|p| p.proposer = ValidatorId(8)),
+            P::UnknownValidator,
+        );
+        proposal_rejected(&view, p(&|p| p.proposer = ValidatorId(4)), P::NotMember);
+        proposal_rejected(&view, p(&|p| p.checkpoint.epoch = Epoch(1)), P::WrongEpoch);
+        proposal_rejected(
+            &view,
+            p(&|p| p.generation = Generation(1)),
+            P::WrongGeneration,
+        );
+        proposal_rejected(
+            &view,
+            p(&|p| p.signature = Signature::Corrupt),
+            P::BadSignature,
+        );
+        proposal_rejected(
+            &view,
+            p(&|p| p.signature = Signature::OtherKey),
+            P::BadSignature,
+        );
+        proposal_rejected(
+            &view,
+            p(&|p| p.checkpoint.height = Height(4)),
+            P::WrongHeight,
+        );
+        proposal_rejected(
+            &view,
+            p(&|p| p.checkpoint.height = Height(1)),
+            P::WrongHeight,
+        );
+        let link = honest(0, 0, 2, ParentLink::Genesis).link();
+        proposal_rejected(&view, p(&|p| p.checkpoint.parent = link), P::WrongParent);
+        proposal_rejected(&view, propose(1, c), P::Duplicate);
+        // P = 2: a second forgery fills the pending set, a third is refused.
+        let full = run(&view, &[Action::ProposeCheckpoint(ok)]).0;
+        proposal_rejected(&full, propose(3, forged(c, 1)), P::TooManyPending);
+        // Below the head: shard 0 at height 1.
+        let low = run(&init_view(&params()), &[block(0)]).0;
+        proposal_rejected(&low, propose(0, c), P::BeyondHead);
+    }
+
+    #[test]
+    fn a_proposal_with_several_defects_gets_the_first_code() {
+        let (view, c) = with_pending();
+        let mut p = propose(4, c); // not a member of shard 0 ...
+        p.checkpoint.epoch = Epoch(5); // ... in the wrong epoch ...
+        p.signature = Signature::Corrupt; // ... and badly signed.
+        proposal_rejected(&view, p, ProposalRejection::NotMember);
+        p.proposer = ValidatorId(0);
+        proposal_rejected(&view, p, ProposalRejection::WrongEpoch);
+    }
+
+    #[test]
+    fn every_vote_rejection_leaves_the_view_unchanged() {
+        let (view, c) = with_pending();
+        let ok = vote(0, c);
+        let v = |f: &dyn Fn(&mut Vote)| {
+            let mut v = ok;
+            f(&mut v);
+            v
+        };
+        vote_rejected(&view, v(&|v| v.shard = ShardId(2)), V::UnknownShard);
+        vote_rejected(
+            &view,
+            v(&|v| v.validator = ValidatorId(8)),
+            V::UnknownValidator,
+        );
+        vote_rejected(&view, v(&|v| v.shard = ShardId(1)), V::WrongShard);
+        vote_rejected(&view, v(&|v| v.validator = ValidatorId(7)), V::NotMember);
+        vote_rejected(&view, v(&|v| v.epoch = Epoch(1)), V::WrongEpoch);
+        vote_rejected(
+            &view,
+            v(&|v| v.generation = Generation(1)),
+            V::WrongGeneration,
+        );
+        vote_rejected(
+            &view,
+            v(&|v| v.signature = Signature::Corrupt),
+            V::BadSignature,
+        );
+        vote_rejected(
+            &view,
+            v(&|v| v.signature = Signature::OtherKey),
+            V::BadSignature,
+        );
+        vote_rejected(&view, vote(0, forged(c, 0)), V::UnknownCheckpoint);
+        let voted = run(&view, &[Action::CastVote(ok)]).0;
+        vote_rejected(&voted, ok, V::Duplicate);
+        let finalized = finalize(&view, c);
+        vote_rejected(&finalized, vote(3, c), V::AlreadyFinalized);
+    }
+
+    #[test]
+    fn a_vote_with_several_defects_gets_the_first_code() {
+        let (view, c) = with_pending();
+        let mut v = vote(7, c); // not a member of shard 0 ...
+        v.epoch = Epoch(3); // ... in the wrong epoch.
+        vote_rejected(&view, v, V::NotMember);
+        v.checkpoint.shard = ShardId(1); // the shard check comes first
+        vote_rejected(&view, v, V::WrongShard);
+    }
+
+    #[test]
+    fn a_quorum_finalizes_drops_the_rest_and_emits_events_in_order() {
+        let (view, c) = with_pending();
+        let f = forged(c, 0);
+        let (view, _) = run(
+            &view,
+            &[
+                Action::ProposeCheckpoint(propose(3, f)),
+                Action::CastVote(vote(3, c)),
+                Action::CastVote(vote(0, c)),
+            ],
+        );
+        assert_eq!(
+            view.shards[0].pending[0].votes,
+            vec![ValidatorId(0), ValidatorId(3)]
+        );
+        let (view, events) = run(&view, &[Action::CastVote(vote(1, c))]);
+        assert_eq!(
+            events,
+            vec![
+                Event::VoteCounted {
+                    validator: ValidatorId(1),
+                    checkpoint: c
+                },
+                Event::CheckpointFinalized { checkpoint: c },
+                Event::PendingDropped {
+                    shard: ShardId(0),
+                    count: 1
+                },
+            ]
+        );
+        let shard = &view.shards[0];
+        assert!(shard.pending.is_empty());
+        assert_eq!(
+            shard.finalized,
+            vec![FinalizedCheckpoint {
+                checkpoint: c,
+                signers: vec![ValidatorId(0), ValidatorId(1), ValidatorId(3)]
+            }]
+        );
+    }
+
+    #[test]
+    fn pending_checkpoints_stay_in_ascending_order() {
+        let (view, c) = with_pending();
+        let f = forged(c, 0);
+        let view = run(&view, &[Action::ProposeCheckpoint(propose(3, f))]).0;
+        let order: Vec<Checkpoint> = view.shards[0]
+            .pending
+            .iter()
+            .map(|p| p.checkpoint)
+            .collect();
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(order, sorted);
+        assert_eq!(order.len(), 2);
+    }
+
+    #[test]
+    fn the_k_plus_first_finalization_prunes_the_oldest() {
+        let mut view = run(&init_view(&params()), &[block(0); 6]).0;
+        let mut parent = ParentLink::Genesis;
+        let mut finalized = vec![];
+        let mut events = vec![];
+        for height in [2, 4, 6] {
+            let c = honest(0, 0, height, parent);
+            (view, events) = run(
+                &view,
+                &[
+                    Action::ProposeCheckpoint(propose(0, c)),
+                    Action::CastVote(vote(0, c)),
+                    Action::CastVote(vote(1, c)),
+                    Action::CastVote(vote(2, c)),
+                ],
+            );
+            finalized.push(c);
+            parent = c.link();
+        }
+        assert_eq!(
+            events,
+            vec![
+                Event::VoteCounted {
+                    validator: ValidatorId(2),
+                    checkpoint: finalized[2]
+                },
+                Event::CheckpointFinalized {
+                    checkpoint: finalized[2]
+                },
+                Event::CheckpointPruned {
+                    checkpoint: finalized[0]
+                },
+            ]
+        );
+        let retained: Vec<Checkpoint> = view.shards[0]
+            .finalized
+            .iter()
+            .map(|f| f.checkpoint)
+            .collect();
+        assert_eq!(retained, finalized[1..].to_vec());
+        // A vote for the pruned checkpoint is a vote for an unknown one.
+        vote_rejected(&view, vote(3, finalized[0]), V::UnknownCheckpoint);
+    }
+
+    #[test]
+    fn expiry_empties_every_pending_set_with_one_event_per_shard_ascending() {
+        let (view, c0) = with_pending();
+        let c1 = honest(1, 0, 2, ParentLink::Genesis);
+        let view = run(
+            &view,
+            &[
+                block(1),
+                block(1),
+                Action::ProposeCheckpoint(propose(4, c1)),
+                Action::ProposeCheckpoint(propose(3, forged(c0, 0))),
+                Action::CastVote(vote(5, c1)),
+            ],
+        )
+        .0;
+        let (next, events) = run(&view, &[Action::AdvanceEpoch { epoch: Epoch(1) }]);
+        assert_eq!(
+            events,
+            vec![
+                Event::EpochAdvanced { epoch: Epoch(1) },
+                Event::PendingExpired {
+                    shard: ShardId(0),
+                    count: 2
+                },
+                Event::PendingExpired {
+                    shard: ShardId(1),
+                    count: 1
+                },
+            ]
+        );
+        assert_eq!(next.epoch, Epoch(1));
+        assert!(next.shards.iter().all(|s| s.pending.is_empty()));
+        // The expired checkpoint is unknown now; the epoch-1 one is new.
+        let mut stale = vote(0, c0);
+        stale.epoch = Epoch(1);
+        vote_rejected(&next, stale, V::UnknownCheckpoint);
+        let fresh = honest(0, 1, 2, ParentLink::Genesis);
+        run(&next, &[Action::ProposeCheckpoint(propose(0, fresh))]);
+    }
+
+    #[test]
+    fn an_epoch_tick_must_be_the_next_epoch() {
+        let view = init_view(&params());
+        for epoch in [0, 2, u64::MAX] {
+            assert_rejected(
+                &view,
+                Action::AdvanceEpoch {
+                    epoch: Epoch(epoch),
+                },
+                Rejection::Epoch(EpochRejection::NotNextEpoch),
+            );
+        }
+        let mut last = view.clone();
+        last.epoch = Epoch(u64::MAX);
+        for epoch in [0, u64::MAX] {
+            assert_rejected(
+                &last,
+                Action::AdvanceEpoch {
+                    epoch: Epoch(epoch),
+                },
+                Rejection::Epoch(EpochRejection::NotNextEpoch),
+            );
+        }
+    }
+
+    #[test]
+    fn an_epoch_tick_without_pending_checkpoints_emits_only_the_tick() {
+        let (_, events) = run(
+            &init_view(&params()),
+            &[Action::AdvanceEpoch { epoch: Epoch(1) }],
+        );
+        assert_eq!(events, vec![Event::EpochAdvanced { epoch: Epoch(1) }]);
+    }
+
+    #[test]
+    fn a_second_vote_at_one_height_is_recorded_as_equivocation_and_both_count() {
+        let (view, c) = with_pending();
+        let f = forged(c, 0);
+        let view = run(
+            &view,
+            &[
+                Action::ProposeCheckpoint(propose(3, f)),
+                Action::CastVote(vote(3, f)),
+            ],
+        )
+        .0;
+        let (view, events) = run(&view, &[Action::CastVote(vote(3, c))]);
+        assert_eq!(
+            events,
+            vec![
+                Event::VoteCounted {
+                    validator: ValidatorId(3),
+                    checkpoint: c
+                },
+                Event::EquivocationRecorded {
+                    validator: ValidatorId(3),
+                    checkpoint: c
+                },
+            ]
+        );
+        let shard = &view.shards[0];
+        assert_eq!(
+            shard.equivocations,
+            vec![Equivocation {
+                validator: ValidatorId(3),
+                first: c.min(f),
+                second: c.max(f),
+            }]
+        );
+        assert!(shard
+            .pending
+            .iter()
+            .all(|p| p.votes == vec![ValidatorId(3)]));
+    }
+
+    #[test]
+    fn a_next_checkpoint_height_that_overflows_accepts_no_height() {
+        let mut view = init_view(&params());
+        let top = honest(0, 0, u64::MAX - 1, ParentLink::Genesis);
+        view.shards[0].height = Height(u64::MAX);
+        view.shards[0].finalized.push(FinalizedCheckpoint {
+            checkpoint: top,
+            signers: vec![ValidatorId(0), ValidatorId(1), ValidatorId(2)],
+        });
+        assert_eq!(
+            compute_next_checkpoint_height(&params(), &view.shards[0]),
+            None
+        );
+        let c = honest(0, 0, u64::MAX, top.link());
+        proposal_rejected(&view, propose(0, c), ProposalRejection::WrongHeight);
+    }
+
+    #[test]
+    fn the_quorum_of_two_f_bug_finalizes_with_two_votes() {
+        let (view, c) = with_pending();
+        let votes = [Action::CastVote(vote(0, c)), Action::CastVote(vote(3, c))];
+        let (buggy, events) = run_with(Some(SeededBug::QuorumOfTwoF), &view, &votes);
+        assert!(events.contains(&Event::CheckpointFinalized { checkpoint: c }));
+        assert_eq!(buggy.shards[0].finalized.len(), 1);
+        let (correct, _) = run(&view, &votes);
+        assert!(correct.shards[0].finalized.is_empty());
+        assert_eq!(compute_finalization_threshold(None, 4), 3);
+        assert_eq!(
+            compute_finalization_threshold(Some(SeededBug::QuorumOfTwoF), 4),
+            2
+        );
+    }
+
+    #[test]
+    fn the_count_non_member_vote_bug_counts_a_vote_from_another_committee() {
+        let (view, c) = with_pending();
+        let (buggy, _) = run_with(
+            Some(SeededBug::CountNonMemberVote),
+            &view,
+            &[Action::CastVote(vote(7, c))],
+        );
+        assert_eq!(buggy.shards[0].pending[0].votes, vec![ValidatorId(7)]);
+        // An unregistered validator is still refused.
+        let (outcome, _) = apply(
+            &params(),
+            Some(SeededBug::CountNonMemberVote),
+            &view,
+            &Action::CastVote(vote(8, c)),
+        );
+        assert_eq!(
+            outcome,
+            Outcome::Rejected {
+                rejection: Rejection::Vote(V::UnknownValidator)
+            }
+        );
+    }
+
+    #[test]
+    fn the_count_duplicate_vote_bug_keeps_a_sorted_multiset() {
+        let (view, c) = with_pending();
+        let votes = [
+            Action::CastVote(vote(3, c)),
+            Action::CastVote(vote(0, c)),
+            Action::CastVote(vote(3, c)),
+        ];
+        let (buggy, events) = run_with(Some(SeededBug::CountDuplicateVote), &view, &votes);
+        assert!(events.contains(&Event::CheckpointFinalized { checkpoint: c }));
+        assert_eq!(
+            buggy.shards[0].finalized[0].signers,
+            vec![ValidatorId(0), ValidatorId(3), ValidatorId(3)]
+        );
+    }
+
+    #[test]
+    fn the_refinalize_height_bug_accepts_a_finalized_height_again() {
+        let (view, c) = with_pending();
+        let view = finalize(&view, c);
+        let again = honest(0, 0, 2, c.link());
+        proposal_rejected(&view, propose(0, again), ProposalRejection::WrongHeight);
+        let (buggy, _) = run_with(
+            Some(SeededBug::RefinalizeHeight),
+            &view,
+            &[Action::ProposeCheckpoint(propose(0, again))],
+        );
+        assert_eq!(buggy.shards[0].pending.len(), 1);
+        // The parent check still applies under the bug.
+        let (outcome, _) = apply(
+            &params(),
+            Some(SeededBug::RefinalizeHeight),
+            &view,
+            &Action::ProposeCheckpoint(propose(0, honest(0, 0, 2, ParentLink::Genesis))),
+        );
+        assert_eq!(
+            outcome,
+            Outcome::Rejected {
+                rejection: Rejection::Proposal(ProposalRejection::WrongParent)
+            }
+        );
+    }
+
+    #[test]
+    fn the_last_validator_of_the_largest_deployment_is_registered() {
+        // 1023 shards of 64: validator ids 0..=65471 are registered.
+        let largest = Params::new(1023, 64, 2, 2, 2).unwrap();
+        assert!(is_registered(&largest, ValidatorId(65471)));
+        assert!(!is_registered(&largest, ValidatorId(65472)));
+        assert!(!is_registered(&params(), ValidatorId(8)));
+        assert!(is_registered(&params(), ValidatorId(7)));
+    }
+
+    #[test]
+    fn configurations_name_the_highest_member_of_each_committee_byzantine() {
+        let cfg = ModelConfig::default_config();
+        assert_eq!(cfg.byzantine, vec![ValidatorId(3), ValidatorId(7)]);
+        assert_eq!(cfg.bug, None);
+        let large = ModelConfig::large(3, 7);
+        assert_eq!(
+            large.byzantine,
+            vec![ValidatorId(6), ValidatorId(13), ValidatorId(20)]
+        );
+        assert_eq!(large.max_heights, vec![8, 8, 8]);
+        assert!(ModelConfig::try_large(0, 4).is_err());
+        let buggy = cfg.with_bug(Some(SeededBug::QuorumOfTwoF));
+        assert_eq!(buggy.bug, Some(SeededBug::QuorumOfTwoF));
+    }
+}

@@ -1,0 +1,360 @@
+//! Running the checker and reporting what it found.
+//!
+//! [`check`] explores every reachable view of a configuration breadth
+//! first; [`simulate`] walks random runs from a seed. Both return a
+//! [`CheckReport`]: the counts, each property's result, and for a broken
+//! `always` property a shrunk counterexample ([`crate::counterexample`]).
+//! The binary prints reports and writes traces; tests call these functions
+//! directly.
+
+use crate::behaviour::{
+    invariant_of, AcceptedStepsModel, CheckpointModel, PropertyKind, PROPERTIES,
+};
+use crate::counterexample::{minimise, Counterexample};
+use crate::rules::ModelConfig;
+use mend_spec::{compute_fault_tolerance, compute_quorum, Action, View};
+use stateright::{Checker, HasDiscoveries, Model, UniformChooser};
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// How often the progress callback is called while a check runs.
+pub const PROGRESS_INTERVAL: Duration = Duration::from_secs(2);
+
+/// How often the run loop looks whether the checker is done.
+const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// Counts while a check runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    pub states: usize,
+    pub unique_states: usize,
+    pub max_depth: usize,
+    pub elapsed: Duration,
+}
+
+/// How the state space was explored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Exhaustive breadth-first search.
+    Bfs { threads: usize },
+    /// About `runs` random runs of at most `steps` steps from `seed`.
+    Simulation {
+        seed: u64,
+        steps: usize,
+        runs: usize,
+        threads: usize,
+    },
+}
+
+/// What the search says about one property.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// An `always` property held in every state searched.
+    Holds,
+    /// An `always` property failed in some state.
+    Violated,
+    /// A `sometimes` property held in some state.
+    ExampleFound,
+    /// A `sometimes` property held in no state of a search that ran to its
+    /// end: the invariants may hold only because nothing happens.
+    NoExample,
+    /// A `sometimes` property held in no state searched before the search
+    /// stopped at a violation.
+    NotReached,
+    /// A `sometimes` property held in no state of the random runs. A
+    /// simulation samples the state space; missing an example there says
+    /// nothing about vacuity, which the exhaustive check answers.
+    NotSampled,
+}
+
+/// One property's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PropertyResult {
+    pub name: &'static str,
+    pub kind: PropertyKind,
+    pub verdict: Verdict,
+}
+
+impl PropertyResult {
+    /// Whether the result is the one the property wants.
+    pub fn passed(&self) -> bool {
+        matches!(
+            self.verdict,
+            Verdict::Holds | Verdict::ExampleFound | Verdict::NotSampled
+        )
+    }
+
+    /// The result in words.
+    pub fn describe(&self) -> &'static str {
+        match self.verdict {
+            Verdict::Holds => "holds",
+            Verdict::Violated => "VIOLATED",
+            Verdict::ExampleFound => "example found",
+            Verdict::NoExample => "NO EXAMPLE (vacuous?)",
+            Verdict::NotReached => "not reached (the search stopped at the violation)",
+            Verdict::NotSampled => "not seen in these runs",
+        }
+    }
+}
+
+/// What one check found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckReport {
+    pub cfg: ModelConfig,
+    pub strategy: Strategy,
+    /// States generated, repeats included.
+    pub states: usize,
+    /// Distinct states (the simulation checker does not track them and
+    /// reports its state count).
+    pub unique_states: usize,
+    pub max_depth: usize,
+    pub elapsed: Duration,
+    /// Every property, in the model's order.
+    pub properties: Vec<PropertyResult>,
+    /// The shrunk counterexample of the first broken `always` property.
+    pub counterexample: Option<Counterexample>,
+}
+
+impl CheckReport {
+    /// Whether every `always` property held and every `sometimes` property
+    /// had an example.
+    pub fn passed(&self) -> bool {
+        self.properties.iter().all(PropertyResult::passed)
+    }
+
+    /// States generated per second of the run.
+    pub fn states_per_second(&self) -> f64 {
+        let seconds = self.elapsed.as_secs_f64();
+        if seconds > 0.0 {
+            self.states as f64 / seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Explores every reachable view of `cfg` breadth first on `threads`
+/// threads, stopping at the first violation of an `always` property (whose
+/// path is then nearly the shortest: breadth first visits short paths
+/// first). With one thread the counts and the discovered paths are the
+/// same on every run.
+pub fn check(cfg: &ModelConfig, threads: usize) -> CheckReport {
+    check_with_progress(cfg, threads, |_| {})
+}
+
+/// [`check`], calling `progress` about every [`PROGRESS_INTERVAL`].
+pub fn check_with_progress(
+    cfg: &ModelConfig,
+    threads: usize,
+    progress: impl FnMut(&Progress),
+) -> CheckReport {
+    let start = Instant::now();
+    let checker = CheckpointModel::new(cfg.clone())
+        .checker()
+        .threads(threads.max(1))
+        .finish_when(HasDiscoveries::AnyFailures)
+        .spawn_bfs();
+    finish(cfg, Strategy::Bfs { threads }, checker, start, progress)
+}
+
+/// Walks random runs of `cfg` from `seed`, each at most `steps` steps
+/// long, until about `runs` runs' worth of states (`runs * steps`) were
+/// visited or every property was discovered. With one thread a seed always
+/// gives the same runs.
+pub fn simulate(
+    cfg: &ModelConfig,
+    seed: u64,
+    steps: usize,
+    runs: usize,
+    threads: usize,
+    progress: impl FnMut(&Progress),
+) -> CheckReport {
+    let start = Instant::now();
+    let model = AcceptedStepsModel { cfg: cfg.clone() };
+    // The simulation checker stops a run once it holds more than
+    // `target_max_depth` states counting the initial one.
+    let checker = model
+        .checker()
+        .threads(threads.max(1))
+        .target_max_depth(steps.saturating_add(1))
+        .target_state_count(runs.saturating_mul(steps).max(1))
+        .finish_when(HasDiscoveries::AnyFailures)
+        .spawn_simulation(seed, UniformChooser);
+    finish(
+        cfg,
+        Strategy::Simulation {
+            seed,
+            steps,
+            runs,
+            threads,
+        },
+        checker,
+        start,
+        progress,
+    )
+}
+
+/// Waits for `checker`, reporting progress, then collects the results and
+/// shrinks the first counterexample.
+fn finish<M, C>(
+    cfg: &ModelConfig,
+    strategy: Strategy,
+    checker: C,
+    start: Instant,
+    mut progress: impl FnMut(&Progress),
+) -> CheckReport
+where
+    M: Model<State = View, Action = Action>,
+    C: Checker<M>,
+{
+    let mut last_report = Instant::now();
+    while !checker.is_done() {
+        std::thread::sleep(POLL_INTERVAL);
+        if last_report.elapsed() >= PROGRESS_INTERVAL {
+            last_report = Instant::now();
+            progress(&Progress {
+                states: checker.state_count(),
+                unique_states: checker.unique_state_count(),
+                max_depth: checker.max_depth(),
+                elapsed: start.elapsed(),
+            });
+        }
+    }
+    let checker = checker.join();
+    let elapsed = start.elapsed();
+    let discoveries = checker.discoveries();
+    let is_violated = PROPERTIES
+        .iter()
+        .any(|&(name, kind)| kind == PropertyKind::Always && discoveries.contains_key(name));
+    let properties: Vec<PropertyResult> = PROPERTIES
+        .iter()
+        .map(|&(name, kind)| {
+            let discovered = discoveries.contains_key(name);
+            let verdict = match (kind, discovered) {
+                (PropertyKind::Always, false) => Verdict::Holds,
+                (PropertyKind::Always, true) => Verdict::Violated,
+                (PropertyKind::Sometimes, true) => Verdict::ExampleFound,
+                (PropertyKind::Sometimes, false) if is_violated => Verdict::NotReached,
+                (PropertyKind::Sometimes, false) => match strategy {
+                    Strategy::Bfs { .. } => Verdict::NoExample,
+                    Strategy::Simulation { .. } => Verdict::NotSampled,
+                },
+            };
+            PropertyResult {
+                name,
+                kind,
+                verdict,
+            }
+        })
+        .collect();
+    let counterexample = properties
+        .iter()
+        .filter(|p| p.verdict == Verdict::Violated)
+        .find_map(|p| {
+            let invariant = invariant_of(p.name)?;
+            let path = discoveries.get(p.name)?.clone();
+            minimise(cfg, p.name, invariant, &path.into_actions())
+        });
+    // The simulation checker counts one step past the depth it stops at;
+    // no state that deep was checked.
+    let max_depth = match strategy {
+        Strategy::Bfs { .. } => checker.max_depth(),
+        Strategy::Simulation { steps, .. } => checker.max_depth().min(steps),
+    };
+    CheckReport {
+        cfg: cfg.clone(),
+        strategy,
+        states: checker.state_count(),
+        unique_states: checker.unique_state_count(),
+        max_depth,
+        elapsed,
+        properties,
+        counterexample,
+    }
+}
+
+/// The configuration in one block of text, for reports.
+pub struct ConfigSummary<'a>(pub &'a ModelConfig);
+
+impl fmt::Display for ConfigSummary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cfg = self.0;
+        let p = &cfg.params;
+        let n = usize::from(p.committee_size);
+        let byzantine: Vec<String> = cfg.byzantine.iter().map(|v| v.to_string()).collect();
+        writeln!(f, "configuration")?;
+        writeln!(f, "  shards                 {}", p.shards)?;
+        writeln!(f, "  committee size n       {n}")?;
+        writeln!(f, "  fault tolerance f      {}", compute_fault_tolerance(n))?;
+        writeln!(f, "  quorum q               {}", compute_quorum(n))?;
+        writeln!(
+            f,
+            "  checkpoint interval N  {}",
+            p.checkpoint_interval_blocks
+        )?;
+        writeln!(f, "  retention K            {}", p.retention_checkpoints)?;
+        writeln!(f, "  pending max P          {}", p.pending_checkpoints_max)?;
+        writeln!(f, "  Byzantine              {{{}}}", byzantine.join(","))?;
+        let heights: Vec<String> = cfg.max_heights.iter().map(|h| h.to_string()).collect();
+        writeln!(f, "  max height per shard   {}", heights.join(", "))?;
+        writeln!(f, "  max epoch              {}", cfg.max_epoch)?;
+        match cfg.bug {
+            None => writeln!(f, "  seeded bug             none"),
+            Some(bug) => writeln!(
+                f,
+                "  seeded bug             {} ({})",
+                bug.name(),
+                bug.description()
+            ),
+        }
+    }
+}
+
+impl fmt::Display for CheckReport {
+    /// The summary the binary prints: configuration, counts, timing, and
+    /// each property's result. The counterexample is printed separately.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", ConfigSummary(&self.cfg))?;
+        match self.strategy {
+            Strategy::Bfs { threads } => {
+                writeln!(f, "exhaustive breadth-first search on {threads} thread(s)")?;
+                writeln!(f, "  states                 {}", self.states)?;
+                writeln!(f, "  unique states          {}", self.unique_states)?;
+            }
+            Strategy::Simulation {
+                seed,
+                steps,
+                runs,
+                threads,
+            } => {
+                writeln!(
+                    f,
+                    "simulation, seed {seed}, about {runs} runs of at most {steps} steps, \
+                     on {threads} thread(s)"
+                )?;
+                writeln!(f, "  states                 {}", self.states)?;
+                writeln!(f, "  unique states          not tracked by simulation")?;
+            }
+        }
+        writeln!(
+            f,
+            "  states/second          {:.0}",
+            self.states_per_second()
+        )?;
+        writeln!(f, "  max depth              {}", self.max_depth)?;
+        writeln!(
+            f,
+            "  time                   {:.3} s",
+            self.elapsed.as_secs_f64()
+        )?;
+        writeln!(f, "properties")?;
+        for p in &self.properties {
+            let kind = match p.kind {
+                PropertyKind::Always => "always",
+                PropertyKind::Sometimes => "sometimes",
+            };
+            writeln!(f, "  {kind:<9} {:<42} {}", p.name, p.describe())?;
+        }
+        Ok(())
+    }
+}

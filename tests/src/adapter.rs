@@ -1,0 +1,428 @@
+//! The conformance adapter: abstract actions to concrete signed messages, and
+//! concrete ids, roots, events and views back to abstract ones ([R-ACT-1],
+//! [R-VIEW-1]).
+//!
+//! The model speaks of "validator 2 votes for shard 0's checkpoint at height
+//! 4"; the engine needs bytes signed with validator 2's key over the vote
+//! domain. The adapter builds those messages with deterministic test keys and
+//! remembers which concrete hash stands for which abstract value, so that the
+//! engine's concrete events and view can be mapped back and compared with
+//! the model's. A concrete value the adapter never produced cannot be mapped:
+//! that is reported as a divergence, never guessed.
+
+use crate::keys::{tagged_hash, test_signing_key};
+use ed25519_dalek::Signer;
+use mend_impl::{
+    compute_checkpoint_id, compute_genesis_root, compute_state_root, proposal_signing_bytes,
+    vote_signing_bytes, Block, CheckpointBody, Engine, EngineEvent, EngineView, Hash32, Message,
+    SignatureBytes, SignedProposal, SignedVote, Transaction,
+};
+use mend_spec::{
+    Action, BlockFault, Checkpoint, Equivocation, Event, FinalizedCheckpoint, Generation, Height,
+    Params, ParentLink, PendingCheckpoint, ShardId, ShardView, Signature, StateRoot, ValidatorId,
+    View,
+};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A concrete value the adapter cannot map back to an abstract one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MappingError {
+    /// The engine reports a root that no action produced.
+    UnknownRoot { shard: ShardId, root: Hash32 },
+    /// The engine reports a checkpoint id that no action named.
+    UnknownCheckpoint { id: Hash32 },
+    /// The engine reports a parent id that no action named.
+    UnknownParent { id: Hash32 },
+}
+
+impl fmt::Display for MappingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MappingError::UnknownRoot { shard, root } => {
+                write!(
+                    f,
+                    "engine shows root {} on {shard}, which no action produced",
+                    hex(root)
+                )
+            }
+            MappingError::UnknownCheckpoint { id } => {
+                write!(
+                    f,
+                    "engine shows checkpoint {}, which no action named",
+                    hex(id)
+                )
+            }
+            MappingError::UnknownParent { id } => {
+                write!(f, "engine shows parent {}, which no action named", hex(id))
+            }
+        }
+    }
+}
+
+/// The first 8 bytes of a hash, in hex, for messages.
+pub fn hex(h: &Hash32) -> String {
+    h.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Translates between the abstract and the concrete world for one run.
+#[derive(Clone, Debug)]
+pub struct Adapter {
+    params: Params,
+    /// Concrete root of each abstract root, per shard.
+    root_concrete: BTreeMap<(ShardId, StateRoot), Hash32>,
+    /// Abstract root of each concrete root.
+    root_abstract: BTreeMap<Hash32, StateRoot>,
+    /// Abstract checkpoint of each concrete checkpoint id.
+    checkpoint_abstract: BTreeMap<Hash32, Checkpoint>,
+    /// Concrete id standing for each abstract parent link, per shard.
+    link_concrete: BTreeMap<(ShardId, ParentLink), Hash32>,
+    /// Abstract parent link of each concrete id used as a parent.
+    link_abstract: BTreeMap<Hash32, ParentLink>,
+}
+
+impl Adapter {
+    /// A fresh adapter; genesis roots are known from the start.
+    pub fn new(params: Params) -> Adapter {
+        let mut a = Adapter {
+            params,
+            root_concrete: BTreeMap::new(),
+            root_abstract: BTreeMap::new(),
+            checkpoint_abstract: BTreeMap::new(),
+            link_concrete: BTreeMap::new(),
+            link_abstract: BTreeMap::new(),
+        };
+        for shard in params.shard_ids() {
+            a.register_root(shard, StateRoot::Genesis, compute_genesis_root(shard));
+        }
+        a
+    }
+
+    fn register_root(&mut self, shard: ShardId, root: StateRoot, concrete: Hash32) {
+        self.root_concrete.entry((shard, root)).or_insert(concrete);
+        self.root_abstract.entry(concrete).or_insert(root);
+    }
+
+    /// The transactions of the honest block at `height` in `generation`.
+    pub fn honest_transactions(
+        shard: ShardId,
+        height: Height,
+        generation: Generation,
+    ) -> Vec<Transaction> {
+        vec![Transaction {
+            key: (height.0 % u64::from(u32::MAX)) as u32,
+            value: u64::from(shard.0) << 48 ^ generation.0 << 32 ^ height.0,
+        }]
+    }
+
+    /// The concrete root standing for `root` on `shard`. Roots of honest
+    /// blocks are known once produced; others get a synthetic, deterministic
+    /// hash that no execution produces.
+    pub fn concrete_root(&mut self, shard: ShardId, root: StateRoot) -> Hash32 {
+        if let Some(c) = self.root_concrete.get(&(shard, root)) {
+            return *c;
+        }
+        let c = match root {
+            StateRoot::Genesis => compute_genesis_root(shard),
+            StateRoot::Block { height, generation } => tagged_hash(
+                "mend/test/unproduced-root",
+                &[shard.0.into(), height.0, generation.0],
+            ),
+            StateRoot::Forged { height, nonce } => tagged_hash(
+                "mend/test/forged-root",
+                &[shard.0.into(), height.0, nonce.into()],
+            ),
+        };
+        self.register_root(shard, root, c);
+        c
+    }
+
+    fn concrete_parent(&mut self, shard: ShardId, parent: ParentLink) -> Option<Hash32> {
+        match parent {
+            ParentLink::Genesis => None,
+            link @ ParentLink::Checkpoint {
+                epoch,
+                height,
+                root,
+            } => {
+                if let Some(id) = self.link_concrete.get(&(shard, link)) {
+                    return Some(*id);
+                }
+                // A parent no action has named yet: a synthetic id that no
+                // body hashes to, remembered so it maps back.
+                let root = self.concrete_root(shard, root);
+                let mut parts = vec![shard.0.into(), epoch.0, height.0];
+                parts.extend(root.chunks(8).map(|c| {
+                    u64::from_le_bytes(
+                        c.try_into()
+                            .expect("a 32-byte root splits into 8-byte words"),
+                    )
+                }));
+                let id = tagged_hash("mend/test/unnamed-parent", &parts);
+                self.link_concrete.insert((shard, link), id);
+                self.link_abstract.insert(id, link);
+                Some(id)
+            }
+        }
+    }
+
+    /// The concrete body and id of an abstract checkpoint, remembered for the
+    /// way back.
+    pub fn concrete_checkpoint(&mut self, c: &Checkpoint) -> (CheckpointBody, Hash32) {
+        let body = CheckpointBody {
+            shard: c.shard,
+            epoch: c.epoch,
+            height: c.height,
+            state_root: self.concrete_root(c.shard, c.root),
+            parent: self.concrete_parent(c.shard, c.parent),
+        };
+        let id = compute_checkpoint_id(&body);
+        self.checkpoint_abstract.entry(id).or_insert(*c);
+        self.link_concrete.entry((c.shard, c.link())).or_insert(id);
+        self.link_abstract.entry(id).or_insert(c.link());
+        (body, id)
+    }
+
+    /// Records that the engine finalized `id`. An abstract parent link names
+    /// a checkpoint by epoch, height and root only, so several concrete
+    /// checkpoints (with different parents, such as a rejected proposal's)
+    /// can share one link; the finalized one is the only one a later
+    /// checkpoint can extend, so from now on the link stands for it.
+    pub fn note_finalized(&mut self, id: &Hash32) {
+        if let Some(c) = self.checkpoint_abstract.get(id) {
+            self.link_concrete.insert((c.shard, c.link()), *id);
+        }
+    }
+
+    fn sign(&self, signer: ValidatorId, signature: Signature, bytes: &[u8]) -> SignatureBytes {
+        let key = match signature {
+            Signature::Valid | Signature::Corrupt => test_signing_key(signer),
+            Signature::OtherKey => {
+                let total = self.params.validators().max(1);
+                test_signing_key(ValidatorId((signer.0.wrapping_add(1)) % total))
+            }
+        };
+        let mut sig = key.sign(bytes).to_bytes();
+        if signature == Signature::Corrupt {
+            sig[0] ^= 0x01;
+        }
+        SignatureBytes(sig)
+    }
+
+    /// The concrete message for `action`, given the engine's current state
+    /// (blocks are built on the engine's head, as a block producer would).
+    pub fn to_message(&mut self, action: &Action, engine: &Engine, view: &View) -> Message {
+        match *action {
+            Action::ProduceBlock { shard, fault } => {
+                let (head_height, head_id, head_root) =
+                    engine
+                        .head(shard)
+                        .unwrap_or((Height(0), [0u8; 32], [0u8; 32]));
+                let generation = view
+                    .shards
+                    .get(usize::from(shard.0))
+                    .map_or(Generation(0), |s| s.generation);
+                let height = head_height.next().unwrap_or(head_height);
+                let transactions = Adapter::honest_transactions(shard, height, generation);
+                let state_root = compute_state_root(&head_root, &transactions);
+                let mut block = Block {
+                    shard,
+                    height,
+                    parent: head_id,
+                    transactions,
+                    state_root,
+                };
+                match fault {
+                    BlockFault::None => {
+                        if self.params.is_shard(shard) {
+                            self.register_root(
+                                shard,
+                                StateRoot::Block { height, generation },
+                                state_root,
+                            );
+                        }
+                    }
+                    BlockFault::WrongHeight => block.height = head_height,
+                    BlockFault::WrongParent => {
+                        block.parent = tagged_hash("mend/test/wrong-parent", &[shard.0.into()])
+                    }
+                    BlockFault::WrongRoot => {
+                        block.state_root = tagged_hash("mend/test/wrong-root", &[shard.0.into()])
+                    }
+                }
+                Message::Block(block)
+            }
+            Action::ProposeCheckpoint(p) => {
+                let (body, id) = self.concrete_checkpoint(&p.checkpoint);
+                let bytes = proposal_signing_bytes(
+                    p.checkpoint.shard,
+                    p.checkpoint.epoch,
+                    p.generation,
+                    &id,
+                );
+                let signature = self.sign(p.proposer, p.signature, &bytes);
+                Message::Proposal(SignedProposal {
+                    proposer: p.proposer,
+                    generation: p.generation,
+                    checkpoint: body,
+                    signature,
+                })
+            }
+            Action::CastVote(v) => {
+                let (body, id) = self.concrete_checkpoint(&v.checkpoint);
+                let bytes = vote_signing_bytes(v.shard, v.epoch, v.generation, &id);
+                let signature = self.sign(v.validator, v.signature, &bytes);
+                Message::Vote(SignedVote {
+                    validator: v.validator,
+                    shard: v.shard,
+                    epoch: v.epoch,
+                    generation: v.generation,
+                    checkpoint: body,
+                    signature,
+                })
+            }
+            Action::AdvanceEpoch { epoch } => Message::AdvanceEpoch { epoch },
+        }
+    }
+
+    fn abstract_root(&self, shard: ShardId, root: &Hash32) -> Result<StateRoot, MappingError> {
+        self.root_abstract
+            .get(root)
+            .copied()
+            .ok_or(MappingError::UnknownRoot { shard, root: *root })
+    }
+
+    fn abstract_checkpoint_by_id(&self, id: &Hash32) -> Result<Checkpoint, MappingError> {
+        self.checkpoint_abstract
+            .get(id)
+            .copied()
+            .ok_or(MappingError::UnknownCheckpoint { id: *id })
+    }
+
+    /// The abstract checkpoint a concrete body stands for.
+    pub fn abstract_checkpoint(&self, body: &CheckpointBody) -> Result<Checkpoint, MappingError> {
+        let id = compute_checkpoint_id(body);
+        let c = self.abstract_checkpoint_by_id(&id)?;
+        // Cross-check the parts, so that a mapping slip cannot hide a bug.
+        let parent = match body.parent {
+            None => ParentLink::Genesis,
+            Some(p) => *self
+                .link_abstract
+                .get(&p)
+                .ok_or(MappingError::UnknownParent { id: p })?,
+        };
+        let mapped = Checkpoint {
+            shard: body.shard,
+            epoch: body.epoch,
+            height: body.height,
+            root: self.abstract_root(body.shard, &body.state_root)?,
+            parent,
+        };
+        if mapped != c {
+            return Err(MappingError::UnknownCheckpoint { id });
+        }
+        Ok(c)
+    }
+
+    /// Maps the engine's events to abstract ones, in the engine's order.
+    pub fn abstract_events(&self, events: &[EngineEvent]) -> Result<Vec<Event>, MappingError> {
+        events
+            .iter()
+            .map(|e| {
+                Ok(match e {
+                    EngineEvent::BlockAppended {
+                        shard,
+                        height,
+                        root,
+                    } => Event::BlockAppended {
+                        shard: *shard,
+                        height: *height,
+                        root: self.abstract_root(*shard, root)?,
+                    },
+                    EngineEvent::CheckpointProposed { body, .. } => Event::CheckpointProposed {
+                        checkpoint: self.abstract_checkpoint(body)?,
+                    },
+                    EngineEvent::VoteCounted { validator, id } => Event::VoteCounted {
+                        validator: *validator,
+                        checkpoint: self.abstract_checkpoint_by_id(id)?,
+                    },
+                    EngineEvent::EquivocationRecorded { validator, id } => {
+                        Event::EquivocationRecorded {
+                            validator: *validator,
+                            checkpoint: self.abstract_checkpoint_by_id(id)?,
+                        }
+                    }
+                    EngineEvent::CheckpointFinalized { id } => Event::CheckpointFinalized {
+                        checkpoint: self.abstract_checkpoint_by_id(id)?,
+                    },
+                    EngineEvent::PendingDropped { shard, count } => Event::PendingDropped {
+                        shard: *shard,
+                        count: *count,
+                    },
+                    EngineEvent::CheckpointPruned { id } => Event::CheckpointPruned {
+                        checkpoint: self.abstract_checkpoint_by_id(id)?,
+                    },
+                    EngineEvent::EpochAdvanced { epoch } => Event::EpochAdvanced { epoch: *epoch },
+                    EngineEvent::PendingExpired { shard, count } => Event::PendingExpired {
+                        shard: *shard,
+                        count: *count,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// Maps the engine's snapshot to the abstract view, in the view's
+    /// canonical orders.
+    pub fn abstract_view(&self, snapshot: &EngineView) -> Result<View, MappingError> {
+        let mut shards = Vec::with_capacity(snapshot.shards.len());
+        for s in &snapshot.shards {
+            let mut pending = Vec::with_capacity(s.pending.len());
+            for (body, votes) in &s.pending {
+                let mut votes = votes.clone();
+                votes.sort();
+                pending.push(PendingCheckpoint {
+                    checkpoint: self.abstract_checkpoint(body)?,
+                    votes,
+                });
+            }
+            pending.sort();
+            let mut finalized = Vec::with_capacity(s.finalized.len());
+            for (body, signers) in &s.finalized {
+                let mut signers = signers.clone();
+                signers.sort();
+                finalized.push(FinalizedCheckpoint {
+                    checkpoint: self.abstract_checkpoint(body)?,
+                    signers,
+                });
+            }
+            let mut equivocations = Vec::with_capacity(s.equivocations.len());
+            for (validator, a, b) in &s.equivocations {
+                let (a, b) = (self.abstract_checkpoint(a)?, self.abstract_checkpoint(b)?);
+                equivocations.push(Equivocation {
+                    validator: *validator,
+                    first: a.min(b),
+                    second: a.max(b),
+                });
+            }
+            equivocations.sort();
+            let mut committee = s.committee.clone();
+            committee.sort();
+            shards.push(ShardView {
+                shard: s.shard,
+                status: s.status,
+                generation: s.generation,
+                height: s.height,
+                head_root: self.abstract_root(s.shard, &s.head_root)?,
+                committee,
+                pending,
+                finalized,
+                equivocations,
+            });
+        }
+        Ok(View {
+            epoch: snapshot.epoch,
+            shards,
+        })
+    }
+}

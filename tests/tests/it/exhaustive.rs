@@ -1,0 +1,102 @@
+//! Exhaustive path replay: every path of the model's default configuration
+//! up to a stated depth is replayed on the engine, outcome and view compared
+//! at every step; at every node one invalid action (in rotation) is probed
+//! too, and at shallow nodes all of them.
+//!
+//! Depth: `MEND_REPLAY_DEPTH`, default [`DEFAULT_DEPTH`]. The number of paths
+//! is printed and must not be zero.
+
+use mend_conformance::generate::{behaviour_actions, invalid_actions};
+use mend_conformance::lockstep::report_failure;
+use mend_conformance::{Lockstep, RunConfig};
+use mend_model::{CheckpointModel, ModelConfig};
+
+/// The default replay depth for the default configuration.
+pub const DEFAULT_DEPTH: usize = 8;
+/// Nodes up to this depth are probed with every invalid action.
+const PROBE_ALL_DEPTH: usize = 3;
+
+#[derive(Default)]
+struct Counts {
+    paths: u64,
+    steps: u64,
+    probes: u64,
+    nodes: u64,
+}
+
+fn explore(
+    model: &CheckpointModel,
+    node: &Lockstep,
+    depth: usize,
+    max: usize,
+    counts: &mut Counts,
+) {
+    counts.nodes += 1;
+    let invalid = invalid_actions(&model.cfg, &node.model_view);
+    let probes: Vec<_> = if depth <= PROBE_ALL_DEPTH {
+        invalid
+    } else {
+        invalid
+            .get(counts.nodes as usize % invalid.len().max(1))
+            .copied()
+            .into_iter()
+            .collect()
+    };
+    for action in probes {
+        let mut probe = node.clone();
+        counts.probes += 1;
+        if let Err(failure) = probe.step(&action) {
+            panic!("{}", report_failure(&failure, "exhaustive-probe"));
+        }
+    }
+    let children: Vec<_> = if depth < max {
+        behaviour_actions(model, &node.model_view)
+            .into_iter()
+            .filter(|a| {
+                mend_model::apply(&model.cfg.params, None, &node.model_view, a)
+                    .0
+                    .is_accepted()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if children.is_empty() {
+        counts.paths += 1;
+        return;
+    }
+    for action in children {
+        let mut child = node.clone();
+        counts.steps += 1;
+        if let Err(failure) = child.step(&action) {
+            panic!("{}", report_failure(&failure, "exhaustive"));
+        }
+        explore(model, &child, depth + 1, max, counts);
+    }
+}
+
+#[test]
+fn every_model_path_of_the_default_configuration_replays_identically_on_the_engine() {
+    let depth = std::env::var("MEND_REPLAY_DEPTH")
+        .ok()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(DEFAULT_DEPTH);
+    let cfg = ModelConfig::default_config();
+    let model = CheckpointModel { cfg: cfg.clone() };
+    let root = match Lockstep::new(RunConfig::correct(cfg.params, cfg.byzantine.clone())) {
+        Ok(root) => root,
+        Err(failure) => panic!("{}", report_failure(&failure, "exhaustive")),
+    };
+    let mut counts = Counts::default();
+    explore(&model, &root, 0, depth, &mut counts);
+    println!(
+        "exhaustive replay, default configuration, depth {depth}: {} paths, {} steps, {} invalid probes, {} nodes",
+        counts.paths, counts.steps, counts.probes, counts.nodes
+    );
+    eprintln!(
+        "exhaustive replay, default configuration, depth {depth}: {} paths, {} steps, {} invalid probes, {} nodes",
+        counts.paths, counts.steps, counts.probes, counts.nodes
+    );
+    assert!(counts.paths > 0, "no path was replayed");
+    assert!(counts.probes > 0, "no invalid action was probed");
+}

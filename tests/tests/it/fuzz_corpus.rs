@@ -1,0 +1,44 @@
+//! The fuzz targets' bodies over their committed corpora, so stable CI runs
+//! every seed input without a nightly toolchain.
+
+use mend_conformance::fuzz_bodies::{fuzz_decode, fuzz_differential};
+use std::path::{Path, PathBuf};
+
+fn corpus(target: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("corpus {} missing: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+fn run_all(target: &str, body: fn(&[u8])) {
+    let files = corpus(target);
+    assert!(
+        files.len() >= 10,
+        "corpus {target} holds only {} inputs",
+        files.len()
+    );
+    for file in &files {
+        let data = std::fs::read(file).unwrap();
+        let result = std::panic::catch_unwind(|| body(&data));
+        assert!(result.is_ok(), "{target} fails on {}", file.display());
+    }
+    println!("{target}: {} corpus inputs replayed", files.len());
+}
+
+#[test]
+fn the_differential_corpus_replays_without_a_finding() {
+    run_all("differential", fuzz_differential);
+}
+
+#[test]
+fn the_decode_corpus_replays_without_a_finding() {
+    run_all("decode", fuzz_decode);
+}

@@ -1,0 +1,8 @@
+//! mend's integration tests, one binary with a module per concern.
+
+mod architecture;
+mod engine_bugs;
+mod exhaustive;
+mod fuzz_corpus;
+mod itf_traces;
+mod random_differential;
