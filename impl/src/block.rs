@@ -10,7 +10,7 @@
 use crate::crypto::{compute_block_id, compute_genesis_root, compute_state_root};
 use crate::outcome::{BlockError, EngineEvent};
 use crate::state::{KnownShard, State};
-use crate::wire::{Block, Hash32};
+use crate::wire::{Block, Hash32, TRANSACTIONS_PER_BLOCK_MAX};
 use mend_spec::{Height, ShardId};
 
 /// The head of one shard's chain.
@@ -50,8 +50,17 @@ pub(crate) fn validate_block(state: &State, block: &Block) -> Result<ValidatedBl
     let known = state
         .find_shard(block.shard)
         .ok_or(BlockError::UnknownShard { shard: block.shard })?;
+    // [R-BLK-1] check 2: no more transactions than one wire message carries,
+    // so the typed entry point bounds the hashing work as `apply_bytes` does.
+    if block.transactions.len() > TRANSACTIONS_PER_BLOCK_MAX {
+        return Err(BlockError::TooManyTransactions {
+            shard: block.shard,
+            count: block.transactions.len(),
+            max: TRANSACTIONS_PER_BLOCK_MAX,
+        });
+    }
     let head = &state.shard(known).chain;
-    // [R-BLK-1] check 2: height is head + 1. `next` is `None` only at
+    // [R-BLK-1] check 3: height is head + 1. `next` is `None` only at
     // u64::MAX, where no block can follow.
     if head.height.next() != Some(block.height) {
         return Err(BlockError::WrongHeight {
@@ -60,7 +69,7 @@ pub(crate) fn validate_block(state: &State, block: &Block) -> Result<ValidatedBl
             got: block.height,
         });
     }
-    // [R-BLK-1] check 3: the parent is the head block (all zeros at genesis).
+    // [R-BLK-1] check 4: the parent is the head block (all zeros at genesis).
     if block.parent != head.block_id {
         return Err(BlockError::WrongParent {
             shard: block.shard,
@@ -68,7 +77,7 @@ pub(crate) fn validate_block(state: &State, block: &Block) -> Result<ValidatedBl
             got: block.parent,
         });
     }
-    // [R-BLK-1] check 4, by [R-BLK-2]: executing the block on the head's
+    // [R-BLK-1] check 5, by [R-BLK-2]: executing the block on the head's
     // state gives the declared root.
     let computed = compute_state_root(&head.root, &block.transactions);
     if computed != block.state_root {

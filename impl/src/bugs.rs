@@ -23,7 +23,10 @@ pub(crate) struct Rules {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum HeightVerdict {
     Accepted,
-    Refused { expected: Height },
+    /// `expected` is `None` once the next height would overflow.
+    Refused {
+        expected: Option<Height>,
+    },
 }
 
 impl Rules {
@@ -60,7 +63,7 @@ impl Rules {
     pub(crate) fn check_checkpoint_height(
         self,
         proposed: Height,
-        next: Height,
+        next: Option<Height>,
         interval_blocks: u64,
     ) -> HeightVerdict {
         #[cfg(feature = "seeded-bugs")]
@@ -74,7 +77,7 @@ impl Rules {
         }
         // The interval only matters to the seeded rule above.
         let _ = interval_blocks;
-        if proposed == next {
+        if Some(proposed) == next {
             HeightVerdict::Accepted
         } else {
             HeightVerdict::Refused { expected: next }
@@ -115,7 +118,7 @@ mod tests {
 
     #[test]
     fn the_honest_height_rule_accepts_only_the_next_checkpoint_height() {
-        let next = Height(4);
+        let next = Some(Height(4));
         assert_eq!(
             Rules::HONEST.check_checkpoint_height(Height(4), next, 2),
             HeightVerdict::Accepted
@@ -144,7 +147,8 @@ mod tests {
                 bug == SeededBug::QuorumOfTwoF
             );
             assert_eq!(
-                rules.check_checkpoint_height(Height(2), Height(4), 2) == HeightVerdict::Accepted,
+                rules.check_checkpoint_height(Height(2), Some(Height(4)), 2)
+                    == HeightVerdict::Accepted,
                 bug == SeededBug::RefinalizeHeight
             );
             assert_eq!(
@@ -165,9 +169,9 @@ mod tests {
         let rules = Rules::seeded(Some(SeededBug::RefinalizeHeight));
         for proposed in [0, 1, 3, 5] {
             assert_eq!(
-                rules.check_checkpoint_height(Height(proposed), Height(4), 2),
+                rules.check_checkpoint_height(Height(proposed), Some(Height(4)), 2),
                 HeightVerdict::Refused {
-                    expected: Height(4)
+                    expected: Some(Height(4))
                 }
             );
         }

@@ -51,20 +51,26 @@ pub enum EngineEvent {
 pub enum BlockError {
     /// [R-BLK-1] check 1: no such shard.
     UnknownShard { shard: ShardId },
-    /// [R-BLK-1] check 2: the height is not the head's height plus one.
+    /// [R-BLK-1] check 2: more transactions than one wire message carries.
+    TooManyTransactions {
+        shard: ShardId,
+        count: usize,
+        max: usize,
+    },
+    /// [R-BLK-1] check 3: the height is not the head's height plus one.
     WrongHeight {
         shard: ShardId,
         head: Height,
         got: Height,
     },
-    /// [R-BLK-1] check 3: the parent is not the head block's id (all zeros
+    /// [R-BLK-1] check 4: the parent is not the head block's id (all zeros
     /// before the first block).
     WrongParent {
         shard: ShardId,
         expected: Hash32,
         got: Hash32,
     },
-    /// [R-BLK-1] check 4: executing the block gives another root.
+    /// [R-BLK-1] check 5: executing the block gives another root.
     StateRootMismatch {
         shard: ShardId,
         height: Height,
@@ -99,7 +105,8 @@ pub enum ProposalError {
     /// ([R-CKPT-1]).
     WrongHeight {
         shard: ShardId,
-        expected: Height,
+        /// `None` once the next height would overflow.
+        expected: Option<Height>,
         got: Height,
     },
     /// [R-CKPT-7] check 8.
@@ -199,6 +206,7 @@ impl BlockError {
     pub fn code(&self) -> BlockRejection {
         match self {
             BlockError::UnknownShard { .. } => BlockRejection::UnknownShard,
+            BlockError::TooManyTransactions { .. } => BlockRejection::TooManyTransactions,
             BlockError::WrongHeight { .. } => BlockRejection::WrongHeight,
             BlockError::WrongParent { .. } => BlockRejection::WrongParent,
             BlockError::StateRootMismatch { .. } => BlockRejection::StateRootMismatch,
@@ -315,6 +323,12 @@ impl fmt::Display for BlockError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BlockError::UnknownShard { shard } => write!(f, "no shard {shard}"),
+            BlockError::TooManyTransactions { shard, count, max } => {
+                write!(
+                    f,
+                    "block for {shard} holds {count} transactions, at most {max}"
+                )
+            }
             BlockError::WrongHeight { shard, head, got } => {
                 write!(f, "block {got} on {shard} does not follow head {head}")
             }
@@ -368,10 +382,13 @@ impl fmt::Display for ProposalError {
                 shard,
                 expected,
                 got,
-            } => write!(
-                f,
-                "checkpoint at {got} but the next one of {shard} is at {expected}"
-            ),
+            } => match expected {
+                Some(expected) => write!(
+                    f,
+                    "checkpoint at {got} but the next one of {shard} is at {expected}"
+                ),
+                None => write!(f, "checkpoint at {got} but {shard} has no next height"),
+            },
             ProposalError::BeyondHead {
                 shard,
                 height,
@@ -511,7 +528,7 @@ mod tests {
             ProposalError::BadSignature { validator: v },
             ProposalError::WrongHeight {
                 shard: s,
-                expected: Height(2),
+                expected: Some(Height(2)),
                 got: Height(4),
             },
             ProposalError::BeyondHead {
@@ -570,6 +587,11 @@ mod tests {
 
         let block = [
             BlockError::UnknownShard { shard: s },
+            BlockError::TooManyTransactions {
+                shard: s,
+                count: 5455,
+                max: 5454,
+            },
             BlockError::WrongHeight {
                 shard: s,
                 head: Height(0),
@@ -592,7 +614,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(codes, sorted);
-        assert_eq!(codes.len(), 4);
+        assert_eq!(codes.len(), 5);
 
         assert_eq!(
             EngineRejection::from(EpochError::NotNextEpoch {

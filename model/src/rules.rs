@@ -256,8 +256,8 @@ fn find_shard(params: &Params, view: &View, shard: ShardId) -> Option<usize> {
 /// Whether `validator` was registered at genesis: one of the `S * n`
 /// validators ([R-CKPT-5]).
 ///
-/// Computed in `u32`: with the largest bounds `S * n` is 65536, one more
-/// than a `u16` holds, so `Params::validators` cannot be used here.
+/// Computed in `u32`, independently of `Params::validators`, so that the
+/// model does not lean on the spec crate's arithmetic for a rule.
 fn is_registered(params: &Params, validator: ValidatorId) -> bool {
     u32::from(validator.0) < u32::from(params.shards) * u32::from(params.committee_size)
 }
@@ -289,11 +289,12 @@ fn process_block(
     let Some(index) = find_shard(params, view, shard) else {
         return Err(BlockRejection::UnknownShard);
     };
-    // [R-BLK-1] checks 2 to 4. Abstractly a faulty block is exactly its
+    // [R-BLK-1] checks 2 to 5. Abstractly a faulty block is exactly its
     // defect ([R-ACT-1]), so each fault fails the one check it names and
     // passes the ones before it.
     match fault {
         BlockFault::None => {}
+        BlockFault::TooManyTransactions => return Err(BlockRejection::TooManyTransactions),
         BlockFault::WrongHeight => return Err(BlockRejection::WrongHeight),
         BlockFault::WrongParent => return Err(BlockRejection::WrongParent),
         BlockFault::WrongRoot => return Err(BlockRejection::StateRootMismatch),

@@ -84,6 +84,8 @@ pub enum Signature {
 pub enum BlockFault {
     /// A well-formed successor of the head.
     None,
+    /// It holds more transactions than one wire message can carry.
+    TooManyTransactions,
     /// Its height is not `head + 1` (it repeats the head's height).
     WrongHeight,
     /// Its parent is not the head block.

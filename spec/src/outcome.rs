@@ -51,6 +51,7 @@ pub enum Event {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum BlockRejection {
     UnknownShard,
+    TooManyTransactions,
     WrongHeight,
     WrongParent,
     StateRootMismatch,

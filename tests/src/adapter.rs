@@ -13,9 +13,10 @@
 use crate::keys::{tagged_hash, test_signing_key};
 use ed25519_dalek::Signer;
 use mend_impl::{
-    compute_checkpoint_id, compute_genesis_root, compute_state_root, proposal_signing_bytes,
-    vote_signing_bytes, Block, CheckpointBody, Engine, EngineEvent, EngineView, Hash32, Message,
-    SignatureBytes, SignedProposal, SignedVote, Transaction,
+    compute_block_id, compute_checkpoint_id, compute_genesis_root, compute_state_root,
+    proposal_signing_bytes, vote_signing_bytes, Block, CheckpointBody, EngineEvent, EngineView,
+    Hash32, Message, SignatureBytes, SignedProposal, SignedVote, Transaction,
+    TRANSACTIONS_PER_BLOCK_MAX,
 };
 use mend_spec::{
     Action, BlockFault, Checkpoint, Equivocation, Event, FinalizedCheckpoint, Generation, Height,
@@ -34,6 +35,8 @@ pub enum MappingError {
     UnknownCheckpoint { id: Hash32 },
     /// The engine reports a parent id that no action named.
     UnknownParent { id: Hash32 },
+    /// A list the view requires in ascending order is not ([R-VIEW-1]).
+    NotCanonical { shard: ShardId, list: &'static str },
 }
 
 impl fmt::Display for MappingError {
@@ -56,6 +59,12 @@ impl fmt::Display for MappingError {
             MappingError::UnknownParent { id } => {
                 write!(f, "engine shows parent {}, which no action named", hex(id))
             }
+            MappingError::NotCanonical { shard, list } => {
+                write!(
+                    f,
+                    "engine lists the {list} of {shard} out of ascending order"
+                )
+            }
         }
     }
 }
@@ -71,8 +80,12 @@ pub struct Adapter {
     params: Params,
     /// Concrete root of each abstract root, per shard.
     root_concrete: BTreeMap<(ShardId, StateRoot), Hash32>,
-    /// Abstract root of each concrete root.
-    root_abstract: BTreeMap<Hash32, StateRoot>,
+    /// Abstract root of each concrete root, per shard: a root is only ever
+    /// mapped back on the shard it was made for.
+    root_abstract: BTreeMap<(ShardId, Hash32), StateRoot>,
+    /// The honest chain of each shard and generation, as the adapter itself
+    /// derives it: `(block id, root)` per height, index 0 being genesis.
+    honest_chains: BTreeMap<(ShardId, Generation), Vec<(Hash32, Hash32)>>,
     /// Abstract checkpoint of each concrete checkpoint id.
     checkpoint_abstract: BTreeMap<Hash32, Checkpoint>,
     /// Concrete id standing for each abstract parent link, per shard.
@@ -88,6 +101,7 @@ impl Adapter {
             params,
             root_concrete: BTreeMap::new(),
             root_abstract: BTreeMap::new(),
+            honest_chains: BTreeMap::new(),
             checkpoint_abstract: BTreeMap::new(),
             link_concrete: BTreeMap::new(),
             link_abstract: BTreeMap::new(),
@@ -99,8 +113,76 @@ impl Adapter {
     }
 
     fn register_root(&mut self, shard: ShardId, root: StateRoot, concrete: Hash32) {
-        self.root_concrete.entry((shard, root)).or_insert(concrete);
-        self.root_abstract.entry(concrete).or_insert(root);
+        let old = self.root_concrete.insert((shard, root), concrete);
+        assert!(
+            old.is_none_or(|o| o == concrete),
+            "{root} on {shard} has two concrete roots"
+        );
+        let old = self.root_abstract.insert((shard, concrete), root);
+        assert!(
+            old.is_none_or(|o| o == root),
+            "a concrete root on {shard} stands for two roots"
+        );
+    }
+
+    /// The highest height the adapter derives an honest chain to; beyond it
+    /// an honest root is only named, never produced, and gets a synthetic one.
+    const HONEST_CHAIN_MAX: u64 = 100_000;
+
+    /// The honest block at `height` of `shard` in `generation`, with its id,
+    /// derived by the adapter itself (not read from the engine), so that an
+    /// engine that computes heads, ids or roots differently diverges.
+    ///
+    /// Every generation starts from genesis for now; with rollback
+    /// ([R-RB-*]) a new generation branches from the rollback target.
+    pub fn honest_block(
+        &mut self,
+        shard: ShardId,
+        height: Height,
+        generation: Generation,
+    ) -> Option<(Block, Hash32)> {
+        if height.0 == 0 || height.0 > Self::HONEST_CHAIN_MAX {
+            return None;
+        }
+        let chain = self
+            .honest_chains
+            .entry((shard, generation))
+            .or_insert_with(|| vec![([0u8; 32], compute_genesis_root(shard))]);
+        let mut block = None;
+        while chain.len() as u64 <= height.0 {
+            let h = Height(chain.len() as u64);
+            let (parent, previous_root) = *chain.last().expect("genesis is always there");
+            let transactions = Adapter::honest_transactions(shard, h, generation);
+            let state_root = compute_state_root(&previous_root, &transactions);
+            let b = Block {
+                shard,
+                height: h,
+                parent,
+                transactions,
+                state_root,
+            };
+            let id = compute_block_id(&b);
+            chain.push((id, state_root));
+            block = Some((b, id));
+        }
+        let (parent, previous_root) = chain[height.0 as usize - 1];
+        let (id, root) = chain[height.0 as usize];
+        if self.params.is_shard(shard) {
+            self.register_root(shard, StateRoot::Block { height, generation }, root);
+        }
+        if let Some(found) = block.filter(|(b, _)| b.height == height) {
+            return Some(found);
+        }
+        let transactions = Adapter::honest_transactions(shard, height, generation);
+        let b = Block {
+            shard,
+            height,
+            parent,
+            transactions,
+            state_root: root,
+        };
+        debug_assert_eq!(compute_state_root(&previous_root, &b.transactions), root);
+        Some((b, id))
     }
 
     /// The transactions of the honest block at `height` in `generation`.
@@ -121,6 +203,15 @@ impl Adapter {
     pub fn concrete_root(&mut self, shard: ShardId, root: StateRoot) -> Hash32 {
         if let Some(c) = self.root_concrete.get(&(shard, root)) {
             return *c;
+        }
+        if let StateRoot::Block { height, generation } = root {
+            if let Some((block, _)) = self.honest_block(shard, height, generation) {
+                // `honest_block` registered it for a known shard.
+                if !self.params.is_shard(shard) {
+                    self.register_root(shard, root, block.state_root);
+                }
+                return block.state_root;
+            }
         }
         let c = match root {
             StateRoot::Genesis => compute_genesis_root(shard),
@@ -209,38 +300,40 @@ impl Adapter {
         SignatureBytes(sig)
     }
 
-    /// The concrete message for `action`, given the engine's current state
-    /// (blocks are built on the engine's head, as a block producer would).
-    pub fn to_message(&mut self, action: &Action, engine: &Engine, view: &View) -> Message {
+    /// The concrete message for `action` in the abstract state `view` (the
+    /// model's view before the step). Blocks follow the head the model
+    /// expects, on the adapter's own honest chain: an engine whose head went
+    /// elsewhere rejects them, and the traces diverge.
+    pub fn to_message(&mut self, action: &Action, view: &View) -> Message {
         match *action {
             Action::ProduceBlock { shard, fault } => {
-                let (head_height, head_id, head_root) =
-                    engine
-                        .head(shard)
-                        .unwrap_or((Height(0), [0u8; 32], [0u8; 32]));
-                let generation = view
+                let (head_height, generation) = view
                     .shards
                     .get(usize::from(shard.0))
-                    .map_or(Generation(0), |s| s.generation);
+                    .map_or((Height(0), Generation(0)), |s| (s.height, s.generation));
                 let height = head_height.next().unwrap_or(head_height);
-                let transactions = Adapter::honest_transactions(shard, height, generation);
-                let state_root = compute_state_root(&head_root, &transactions);
-                let mut block = Block {
-                    shard,
-                    height,
-                    parent: head_id,
-                    transactions,
-                    state_root,
+                let mut block = match self.honest_block(shard, height, generation) {
+                    Some((block, _)) => block,
+                    None => {
+                        // An unknown shard or an absurd height: a block on genesis.
+                        let transactions = Adapter::honest_transactions(shard, height, generation);
+                        let state_root =
+                            compute_state_root(&compute_genesis_root(shard), &transactions);
+                        Block {
+                            shard,
+                            height,
+                            parent: [0u8; 32],
+                            transactions,
+                            state_root,
+                        }
+                    }
                 };
                 match fault {
-                    BlockFault::None => {
-                        if self.params.is_shard(shard) {
-                            self.register_root(
-                                shard,
-                                StateRoot::Block { height, generation },
-                                state_root,
-                            );
-                        }
+                    BlockFault::None => {}
+                    BlockFault::TooManyTransactions => {
+                        block.transactions = (0..=TRANSACTIONS_PER_BLOCK_MAX as u32)
+                            .map(|key| Transaction { key, value: 0 })
+                            .collect();
                     }
                     BlockFault::WrongHeight => block.height = head_height,
                     BlockFault::WrongParent => {
@@ -287,7 +380,7 @@ impl Adapter {
 
     fn abstract_root(&self, shard: ShardId, root: &Hash32) -> Result<StateRoot, MappingError> {
         self.root_abstract
-            .get(root)
+            .get(&(shard, *root))
             .copied()
             .ok_or(MappingError::UnknownRoot { shard, root: *root })
     }
@@ -377,20 +470,30 @@ impl Adapter {
     pub fn abstract_view(&self, snapshot: &EngineView) -> Result<View, MappingError> {
         let mut shards = Vec::with_capacity(snapshot.shards.len());
         for s in &snapshot.shards {
+            let ascending = |ids: &[ValidatorId], list| {
+                if ids.windows(2).all(|w| w[0] <= w[1]) {
+                    Ok(ids.to_vec())
+                } else {
+                    Err(MappingError::NotCanonical {
+                        shard: s.shard,
+                        list,
+                    })
+                }
+            };
             let mut pending = Vec::with_capacity(s.pending.len());
             for (body, votes) in &s.pending {
-                let mut votes = votes.clone();
-                votes.sort();
+                let votes = ascending(votes, "pending votes")?;
                 pending.push(PendingCheckpoint {
                     checkpoint: self.abstract_checkpoint(body)?,
                     votes,
                 });
             }
+            // Concrete ids order pending checkpoints differently from the
+            // abstract order; re-sorting them renames, it changes no content.
             pending.sort();
             let mut finalized = Vec::with_capacity(s.finalized.len());
             for (body, signers) in &s.finalized {
-                let mut signers = signers.clone();
-                signers.sort();
+                let signers = ascending(signers, "certificate signers")?;
                 finalized.push(FinalizedCheckpoint {
                     checkpoint: self.abstract_checkpoint(body)?,
                     signers,
@@ -406,8 +509,7 @@ impl Adapter {
                 });
             }
             equivocations.sort();
-            let mut committee = s.committee.clone();
-            committee.sort();
+            let committee = ascending(&s.committee, "committee")?;
             shards.push(ShardView {
                 shard: s.shard,
                 status: s.status,

@@ -89,10 +89,7 @@ pub fn seeds_for(selector: u8, actions: &[Action]) -> (Vec<u8>, Vec<Vec<u8>>) {
         let Some(choice) = choice_for(&model, &run.model_view, a) else {
             break;
         };
-        let message = run
-            .adapter
-            .clone()
-            .to_message(a, &run.engine, &run.engine_view);
+        let message = run.adapter.clone().to_message(a, &run.model_view);
         messages.push(encode_message(&message));
         choices.push(choice);
         if run.step(a).is_err() {

@@ -65,6 +65,7 @@ pub fn invalid_actions(cfg: &ModelConfig, view: &View) -> Vec<Action> {
     for s in &view.shards {
         let shard = s.shard;
         for fault in [
+            BlockFault::TooManyTransactions,
             BlockFault::WrongHeight,
             BlockFault::WrongParent,
             BlockFault::WrongRoot,
@@ -142,6 +143,22 @@ pub fn invalid_actions(cfg: &ModelConfig, view: &View) -> Vec<Action> {
         for pending in &s.pending {
             proposals.push(Proposal {
                 checkpoint: pending.checkpoint,
+                ..proposal
+            });
+        }
+        // More forgeries than the model's Byzantine behaviour makes, signed
+        // by a real member: once `P` checkpoints are pending these hit
+        // `TooManyPending` ([R-CKPT-7] check 11), and its order after
+        // `Duplicate`.
+        for nonce in 1..=2 {
+            proposals.push(Proposal {
+                checkpoint: Checkpoint {
+                    root: StateRoot::Forged {
+                        height: next.height,
+                        nonce,
+                    },
+                    ..next
+                },
                 ..proposal
             });
         }

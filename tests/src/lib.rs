@@ -15,3 +15,11 @@ pub mod trace_io;
 
 pub use adapter::Adapter;
 pub use lockstep::{Failure, Lockstep, RunConfig};
+
+/// Writes a line straight to the terminal, past the test harness's output
+/// capture, so that counts (paths replayed, traces, corpus inputs) show in
+/// every `cargo test` run, not only with `--nocapture`.
+pub fn announce(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}

@@ -144,6 +144,9 @@ impl Lockstep {
     /// Applies `action` to both and compares; returns the model's outcome.
     pub fn step(&mut self, action: &Action) -> Result<Outcome, Box<Failure>> {
         let index = self.model_steps.len() + 1;
+        // The message is built from the model's view before the step: the
+        // engine gets what the model expects to be valid.
+        let message = self.adapter.to_message(action, &self.model_view);
         let (outcome, next) = mend_model::apply(
             &self.config.params,
             self.config.model_bug,
@@ -157,9 +160,6 @@ impl Lockstep {
         });
         self.model_view = next;
 
-        let message = self
-            .adapter
-            .to_message(action, &self.engine, &self.engine_view);
         // The whole engine, not only its snapshot: a rejection must leave
         // every byte of state as it was ([R-OUT-2]).
         let before = self.engine.clone();
@@ -173,17 +173,19 @@ impl Lockstep {
                     }
                     Outcome::Accepted { events: mapped }
                 }
-                Err(error) => return Err(self.fail_unmappable(action, index, error)),
+                Err(error) => {
+                    let unmapped = Outcome::Accepted { events: vec![] };
+                    return Err(self.fail_unmappable(action, index, unmapped, error));
+                }
             },
             Err(rejection) => Outcome::Rejected {
                 rejection: rejection.code(),
             },
         };
-        let after = self.engine.snapshot();
         let rejected_but_changed = !engine_outcome.is_accepted() && self.engine != before;
-        match self.adapter.abstract_view(&after) {
+        match self.adapter.abstract_view(&self.engine.snapshot()) {
             Ok(v) => self.engine_view = v,
-            Err(error) => return Err(self.fail_unmappable(action, index, error)),
+            Err(error) => return Err(self.fail_unmappable(action, index, engine_outcome, error)),
         }
         self.engine_steps.push(Step {
             action: *action,
@@ -204,15 +206,19 @@ impl Lockstep {
         Ok(outcome)
     }
 
+    /// Records the engine's step as far as it could be mapped (`outcome` is
+    /// its real outcome, or an accepted step without its unmappable events),
+    /// keeping the last mapped view, and fails.
     fn fail_unmappable(
         &mut self,
         action: &Action,
         index: usize,
+        outcome: Outcome,
         error: MappingError,
     ) -> Box<Failure> {
         self.engine_steps.push(Step {
             action: *action,
-            outcome: Outcome::Accepted { events: vec![] },
+            outcome,
             view: self.engine_view.clone(),
         });
         self.failure(Divergence::Unmappable { index, error })

@@ -130,9 +130,11 @@ impl ShardCheckpoints {
     /// Saturating is exact in every reachable state: a finalized height is at
     /// most its shard's head height, which grows by one per accepted block,
     /// so it stays far below `u64::MAX - N`.
-    pub(crate) fn next_checkpoint_height(&self, interval_blocks: u64) -> Height {
+    pub(crate) fn next_checkpoint_height(&self, interval_blocks: u64) -> Option<Height> {
         let base = self.finalized.back().map_or(0, |f| f.body.height.0);
-        Height(base.saturating_add(interval_blocks))
+        // `None` once heights are exhausted: no proposal can then pass
+        // check 7 of [R-CKPT-7].
+        base.checked_add(interval_blocks).map(Height)
     }
 
     /// The slot of the pending checkpoint with id `id`.

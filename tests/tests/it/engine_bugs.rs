@@ -64,6 +64,9 @@ fn conformance_catches_every_seeded_bug_in_the_engine() {
             "{}: {kind:?}",
             bug.name()
         );
-        println!("engine bug {}: caught at step {index}", bug.name());
+        mend_conformance::announce(&format!(
+            "engine bug {}: caught by conformance at step {index}",
+            bug.name()
+        ));
     }
 }

@@ -10,6 +10,10 @@ use mend_conformance::generate::{behaviour_actions, invalid_actions};
 use mend_conformance::lockstep::report_failure;
 use mend_conformance::{Lockstep, RunConfig};
 use mend_model::{CheckpointModel, ModelConfig};
+use mend_spec::{
+    BlockRejection, EpochRejection, Outcome, ProposalRejection, Rejection, VoteRejection,
+};
+use std::collections::BTreeSet;
 
 /// The default replay depth for the default configuration.
 pub const DEFAULT_DEPTH: usize = 8;
@@ -22,6 +26,61 @@ struct Counts {
     steps: u64,
     probes: u64,
     nodes: u64,
+    /// Every rejection code both renderings agreed on.
+    rejections: BTreeSet<Rejection>,
+}
+
+/// Every rejection code of the spec, so the replay can show it compared
+/// each one at least once.
+fn every_rejection() -> Vec<Rejection> {
+    use BlockRejection as B;
+    use ProposalRejection as P;
+    use VoteRejection as V;
+    let mut all: Vec<Rejection> = [
+        B::UnknownShard,
+        B::TooManyTransactions,
+        B::WrongHeight,
+        B::WrongParent,
+        B::StateRootMismatch,
+    ]
+    .into_iter()
+    .map(Rejection::Block)
+    .collect();
+    all.extend(
+        [
+            P::UnknownShard,
+            P::UnknownValidator,
+            P::NotMember,
+            P::WrongEpoch,
+            P::WrongGeneration,
+            P::BadSignature,
+            P::WrongHeight,
+            P::BeyondHead,
+            P::WrongParent,
+            P::Duplicate,
+            P::TooManyPending,
+        ]
+        .into_iter()
+        .map(Rejection::Proposal),
+    );
+    all.extend(
+        [
+            V::UnknownShard,
+            V::UnknownValidator,
+            V::WrongShard,
+            V::NotMember,
+            V::WrongEpoch,
+            V::WrongGeneration,
+            V::BadSignature,
+            V::AlreadyFinalized,
+            V::UnknownCheckpoint,
+            V::Duplicate,
+        ]
+        .into_iter()
+        .map(Rejection::Vote),
+    );
+    all.push(Rejection::Epoch(EpochRejection::NotNextEpoch));
+    all
 }
 
 fn explore(
@@ -45,8 +104,12 @@ fn explore(
     for action in probes {
         let mut probe = node.clone();
         counts.probes += 1;
-        if let Err(failure) = probe.step(&action) {
-            panic!("{}", report_failure(&failure, "exhaustive-probe"));
+        match probe.step(&action) {
+            Ok(Outcome::Rejected { rejection }) => {
+                counts.rejections.insert(rejection);
+            }
+            Ok(Outcome::Accepted { .. }) => {}
+            Err(failure) => panic!("{}", report_failure(&failure, "exhaustive-probe")),
         }
     }
     let children: Vec<_> = if depth < max {
@@ -89,14 +152,19 @@ fn every_model_path_of_the_default_configuration_replays_identically_on_the_engi
     };
     let mut counts = Counts::default();
     explore(&model, &root, 0, depth, &mut counts);
-    println!(
-        "exhaustive replay, default configuration, depth {depth}: {} paths, {} steps, {} invalid probes, {} nodes",
+    mend_conformance::announce(&format!(
+        "exhaustive replay, default configuration, depth {depth}: {} paths, {} steps, \
+         {} invalid probes, {} nodes",
         counts.paths, counts.steps, counts.probes, counts.nodes
-    );
-    eprintln!(
-        "exhaustive replay, default configuration, depth {depth}: {} paths, {} steps, {} invalid probes, {} nodes",
-        counts.paths, counts.steps, counts.probes, counts.nodes
-    );
+    ));
     assert!(counts.paths > 0, "no path was replayed");
     assert!(counts.probes > 0, "no invalid action was probed");
+    let missed: Vec<_> = every_rejection()
+        .into_iter()
+        .filter(|r| !counts.rejections.contains(r))
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "rejection codes never compared: {missed:?}"
+    );
 }

@@ -30,7 +30,10 @@ fn run_all(target: &str, body: fn(&[u8])) {
         let result = std::panic::catch_unwind(|| body(&data));
         assert!(result.is_ok(), "{target} fails on {}", file.display());
     }
-    println!("{target}: {} corpus inputs replayed", files.len());
+    mend_conformance::announce(&format!(
+        "fuzz corpus {target}: {} inputs replayed",
+        files.len()
+    ));
 }
 
 #[test]
