@@ -19,6 +19,7 @@ use mend_impl::{
 };
 use mend_model::{CheckpointModel, ModelConfig};
 use mend_spec::{Epoch, Generation, Params, ShardId, ValidatorId};
+use std::sync::OnceLock;
 
 /// The most steps one differential input drives.
 pub const DIFFERENTIAL_STEPS_MAX: usize = 64;
@@ -121,7 +122,10 @@ pub fn decode_target_engine() -> Engine {
 /// encoding is canonical, [R-CKPT-2]); applying it must never panic, and a
 /// rejection must leave the engine exactly as it was ([R-OUT-2]).
 pub fn fuzz_decode(data: &[u8]) {
-    let mut engine = decode_target_engine();
+    // Built once per process: key derivation and the setup's signatures
+    // would otherwise dominate every fuzz iteration.
+    static BASE: OnceLock<Engine> = OnceLock::new();
+    let mut engine = BASE.get_or_init(decode_target_engine).clone();
     // The whole engine, not its snapshot: ids, signatures and evidence too.
     let before = engine.clone();
     match decode_message(data) {
