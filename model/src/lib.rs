@@ -7,6 +7,8 @@
 //!   model whose properties are the invariants.
 //! - [`counterexample`]: cutting and shrinking counterexamples, and ITF
 //!   trace files ([R-TRACE-1]).
+//! - [`symmetry`]: the canonical representative of a view under renamings
+//!   of the honest members of a committee, for symmetry reduction.
 //! - [`run`]: running the checker and reporting.
 //!
 //! This crate depends on `mend-spec` only, never on the engine (`mend-impl`):
@@ -16,6 +18,7 @@ pub mod behaviour;
 pub mod counterexample;
 pub mod rules;
 pub mod run;
+pub mod symmetry;
 
 #[cfg(test)]
 mod tests;
@@ -23,4 +26,5 @@ mod tests;
 pub use behaviour::{enabled_actions, AcceptedStepsModel, CheckpointModel, PropertyKind};
 pub use counterexample::{build_trace, replay_trace, Counterexample, ReplayMismatch};
 pub use rules::{apply, init_view, ModelConfig};
-pub use run::{check, simulate, CheckReport};
+pub use run::{check, check_symmetric, simulate, CheckReport};
+pub use symmetry::{compute_representative, SymmetryError};

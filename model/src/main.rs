@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 const USAGE: &str = "\
 usage:
-  mend-model check [--bug NAME] [--threads T] [--trace-out PATH]
+  mend-model check [--symmetry] [--bug NAME] [--threads T] [--trace-out PATH]
   mend-model check --list-bugs
   mend-model explore [--addr HOST:PORT] [--bug NAME]
   mend-model simulate --seed S --steps N [--runs R] [--shards S] [--committee N]
@@ -26,7 +26,11 @@ usage:
 check     explores every reachable state of the default configuration
           (2 shards, committees of 4, N = 2, K = 2, P = 2, one Byzantine
           member per committee); --threads defaults to 2, --trace-out to
-          traces/counterexample-<bug or default>.itf.json
+          traces/counterexample-<bug or default>.itf.json; breadth first,
+          or with --symmetry depth first, visiting one state of each set
+          of states that differ only by renaming honest members of a
+          committee (valid for the default Byzantine members only; pin
+          its counts with --threads 1)
 explore   serves Stateright Explorer (default localhost:3000)
 simulate  walks about R (default 1000) random runs of at most N steps each
           through a larger configuration (default 4 shards, committees of
@@ -46,6 +50,7 @@ enum Command {
         bug: Option<SeededBug>,
         threads: usize,
         trace_out: Option<PathBuf>,
+        symmetry: bool,
     },
     Explore {
         addr: String,
@@ -146,7 +151,7 @@ fn parse(args: &[String]) -> Result<Command, UsageError> {
         "check" => {
             let options = parse_options(
                 rest,
-                &["--list-bugs"],
+                &["--list-bugs", "--symmetry"],
                 &["--bug", "--threads", "--trace-out"],
             )?;
             if options.iter().any(|(o, _)| *o == "--list-bugs") {
@@ -166,6 +171,7 @@ fn parse(args: &[String]) -> Result<Command, UsageError> {
                 bug: value_of(&options, "--bug").map(parse_bug).transpose()?,
                 threads,
                 trace_out: value_of(&options, "--trace-out").map(PathBuf::from),
+                symmetry: options.iter().any(|(o, _)| *o == "--symmetry"),
             })
         }
         "explore" => {
@@ -259,20 +265,30 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             bug,
             threads,
             trace_out,
+            symmetry,
         } => {
             let cfg = ModelConfig::default_config().with_bug(bug);
-            println!("mend-model check: exhaustive search of the default configuration");
-            let report = run::check_with_progress(&cfg, threads, print_progress);
+            let report = if symmetry {
+                println!(
+                    "mend-model check: exhaustive search of the default configuration, \
+                     up to symmetry"
+                );
+                run::check_symmetric_with_progress(&cfg, threads, print_progress)?
+            } else {
+                println!("mend-model check: exhaustive search of the default configuration");
+                run::check_with_progress(&cfg, threads, print_progress)
+            };
             let trace_out = trace_out.unwrap_or_else(|| {
                 PathBuf::from(format!(
                     "traces/counterexample-{}.itf.json",
                     bug.map_or("default", SeededBug::name)
                 ))
             });
-            let source = match bug {
-                None => "mend-model check".to_string(),
-                Some(bug) => format!("mend-model check --bug {}", bug.name()),
-            };
+            let source = format!(
+                "mend-model check{}{}",
+                if symmetry { " --symmetry" } else { "" },
+                bug.map_or(String::new(), |b| format!(" --bug {}", b.name()))
+            );
             conclude(&report, &trace_out, &source)
         }
         Command::Explore { addr, bug } => {
@@ -405,6 +421,7 @@ mod tests {
             bug: None,
             threads: 2,
             trace_out: None,
+            symmetry: false,
         }) = parse_line("check")
         else {
             panic!("wrong defaults");
@@ -413,6 +430,7 @@ mod tests {
             bug: Some(SeededBug::RefinalizeHeight),
             threads: 1,
             trace_out: Some(path),
+            symmetry: false,
         }) = parse_line("check --threads 1 --bug refinalize-height --trace-out x.json")
         else {
             panic!("options not parsed");
@@ -421,6 +439,14 @@ mod tests {
         assert!(matches!(
             parse_line("check --list-bugs"),
             Ok(Command::ListBugs)
+        ));
+        assert!(matches!(
+            parse_line("check --symmetry --bug quorum-of-two-f"),
+            Ok(Command::Check {
+                bug: Some(SeededBug::QuorumOfTwoF),
+                symmetry: true,
+                ..
+            })
         ));
     }
 
@@ -442,6 +468,9 @@ mod tests {
             "check --threads 0",
             "check --threads 1 --threads 2",
             "check --list-bugs --threads 1",
+            "check --list-bugs --symmetry",
+            "check --symmetry --symmetry",
+            "check --symmetry yes",
             "check --frobnicate",
             "simulate --steps 10",
             "simulate --seed 1",

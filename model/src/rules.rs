@@ -121,7 +121,7 @@ impl ModelConfig {
 
 /// The highest-numbered member of every genesis committee, ascending: the
 /// default choice of Byzantine validators ([R-FAULT-MODEL-3]).
-fn compute_highest_members(params: &Params) -> Vec<ValidatorId> {
+pub(crate) fn compute_highest_members(params: &Params) -> Vec<ValidatorId> {
     params
         .shard_ids()
         .filter_map(|shard| compute_genesis_committee(params, shard).last().copied())

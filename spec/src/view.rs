@@ -63,7 +63,11 @@ pub struct ShardView {
 }
 
 /// The whole abstract view ([R-VIEW-1]).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+///
+/// `Debug` prints the same compact text as `Display`: Stateright's Explorer
+/// and failing assertions show views through `Debug`, and one line per
+/// checkpoint reads better there than the derived field dump.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct View {
     pub epoch: Epoch,
     /// One entry per shard, ascending by shard id.
@@ -111,6 +115,12 @@ impl fmt::Display for View {
             }
         }
         Ok(())
+    }
+}
+
+impl fmt::Debug for View {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

@@ -1,0 +1,777 @@
+//! Symmetry reduction: the honest members of one committee are
+//! interchangeable, so the checker need visit only one view of every set
+//! of views that differ by a renaming of them.
+//!
+//! [`compute_representative`] maps a view to a canonical member of its
+//! class: within each shard's committee it renames the honest members so
+//! that every renaming of them gives the same result. Stateright 0.31
+//! honours it only in its depth-first and simulation checkers
+//! ([`crate::run::check_symmetric`] uses depth-first search); the
+//! breadth-first checker ignores it.
+//!
+//! # Why the model is symmetric
+//!
+//! Let `σ` permute the honest members of one committee among themselves
+//! and fix every other id (the Byzantine members, the members of other
+//! committees, unregistered ids), and let `σ(v)` be the view `v` with every
+//! validator id renamed by `σ` and every id list put back in its canonical
+//! order (`View` documents them: votes, signers and committees ascending,
+//! equivocations ascending). Reduction is sound when the transition
+//! relation and the properties commute with every such `σ`: the successors
+//! of `σ(v)` are the `σ`-images of the successors of `v`, and every
+//! property holds in `σ(v)` exactly when it holds in `v`. Then a view and
+//! its representative have the same future up to renaming, and checking
+//! one of them is checking both. Going through `behaviour.rs` and
+//! `rules.rs` action by action:
+//!
+//! - Blocks ([R-BLK-1]) and epoch ticks ([R-EPOCH-1], [R-EPOCH-2]) name no
+//!   validator: their enabledness and effect read only heights, roots,
+//!   generations, epochs and pending lists as a whole.
+//! - Honest proposals ([R-FAULT-MODEL-2]): the lowest-numbered honest
+//!   member proposes, so the proposer of `σ(v)` may be another validator
+//!   than `σ` of the proposer of `v`. That is not an asymmetry: the
+//!   proposed checkpoint is computed from the shard's height, generation,
+//!   latest finalized checkpoint and the epoch, none of which is an id; the
+//!   rules ([R-CKPT-7]) use the proposer only in checks 2 and 3 (registered,
+//!   a member of the shard's committee), which every honest member passes
+//!   alike; and the view does not record who proposed. Both proposers
+//!   produce the very same next view, which contains no renamed id.
+//! - Honest votes ([R-FAULT-MODEL-2]): every honest member of the shard
+//!   votes for every pending checkpoint with the honest root at an executed
+//!   height, unless it has a vote counted at that epoch and height. Whether
+//!   `u` has voted in `v` is whether `σ(u)` has voted in `σ(v)`, so the
+//!   enabled votes of `σ(v)` are the `σ`-images of those of `v`.
+//! - Byzantine proposals and votes ([R-FAULT-MODEL-1]) come from
+//!   `cfg.byzantine`, which `σ` fixes, and name checkpoints, which contain
+//!   no validator id.
+//! - The vote rules ([R-CKPT-8], [R-CKPT-10], [R-CKPT-6], [R-CKPT-9]) use
+//!   the voter only through membership tests (registered, in the
+//!   committee, already counted, counted for a conflicting checkpoint),
+//!   and insert it into an ascending list; the threshold depends on the
+//!   committee's size and the count of votes. Membership and counts are
+//!   preserved by `σ`, and inserting `σ(u)` into the re-sorted `σ(votes)`
+//!   is `σ` of inserting `u` into `votes`. The seeded bugs change a
+//!   threshold, a height check, or skip a membership test; none of them
+//!   names a particular validator, so each buggy model is symmetric too.
+//! - The properties: INV-6 counts distinct committee members among the
+//!   signers, INV-7 reads only checkpoints, and the `sometimes` properties
+//!   read emptiness of lists or whether a *Byzantine* validator's vote is
+//!   counted, which `σ` preserves because it fixes the Byzantine ids.
+//! - The order of the action list differs between `v` and `σ(v)`
+//!   ([R-DET-0] sorts by id), but that order is not part of the
+//!   transition relation. The depth-first checker continues every path
+//!   with the state the action produced, not with its representative, so
+//!   a discovered path is still a run of the model from the initial view,
+//!   and counterexamples replay with the real rules. (A violation names
+//!   validators, but it is computed afresh on that replayed run.)
+//!
+//! The argument needs the committees to be the same in every reachable
+//! view (the rules of this model never change one) and pairwise disjoint
+//! (the genesis committees are); a member shared by two committees is not
+//! renamed at all.
+//!
+//! # Which members are honest
+//!
+//! The checker takes the representative function as a plain
+//! `fn(&View) -> View`, with no configuration, so this module derives the
+//! honest members from the view: in each committee, every member but the
+//! highest-numbered one, which is how [`ModelConfig::default_config`] and
+//! [`ModelConfig::large`] choose the Byzantine validators
+//! ([R-FAULT-MODEL-3]). A symmetric check is valid only for a
+//! configuration whose Byzantine members are chosen that way;
+//! [`check_symmetric_config`] refuses any other.
+//!
+//! # How the representative is chosen
+//!
+//! Every honest member gets a footprint that does not depend on the names
+//! of the members: how often it occurs in the votes of each pending
+//! checkpoint, in the view's order (ascending by checkpoint, which names no
+//! validator), then in the signers of each finalized certificate, in
+//! finalization order, then the checkpoint pairs of the equivocation
+//! records naming it. Within each committee the honest members are sorted
+//! by footprint, and the `i`-th of them is renamed to the `i`-th smallest
+//! honest id of that committee. A renaming `σ` gives `σ(u)` in `σ(v)` the
+//! footprint of `u` in `v`, so the sorted order, and with it the result,
+//! is the same for every renaming; two members with equal footprints occur
+//! equally often in every list, so exchanging them leaves the view as it
+//! is, and how the sort breaks their tie does not matter.
+
+use crate::rules::{compute_highest_members, ModelConfig};
+use mend_spec::{Checkpoint, ShardId, ValidatorId, View};
+use std::fmt;
+
+/// Why a configuration cannot be checked with symmetry reduction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SymmetryError {
+    /// The Byzantine validators are not the highest-numbered member of
+    /// each committee, which is what [`compute_representative`] assumes.
+    ByzantineNotHighest {
+        expected: Vec<ValidatorId>,
+        actual: Vec<ValidatorId>,
+    },
+}
+
+impl fmt::Display for SymmetryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SymmetryError::ByzantineNotHighest { expected, actual } => write!(
+                f,
+                "symmetry reduction assumes the Byzantine validators are the highest-numbered \
+                 member of each committee ({}), but this configuration has {}",
+                list(expected),
+                list(actual)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SymmetryError {}
+
+fn list(ids: &[ValidatorId]) -> String {
+    let inner: Vec<String> = ids.iter().map(|v| v.to_string()).collect();
+    format!("{{{}}}", inner.join(","))
+}
+
+/// Refuses a configuration whose Byzantine validators are not the
+/// highest-numbered member of each genesis committee ([R-FAULT-MODEL-3]):
+/// for it, [`compute_representative`] would rename Byzantine validators and
+/// the reduced check would be wrong.
+pub fn check_symmetric_config(cfg: &ModelConfig) -> Result<(), SymmetryError> {
+    let expected = compute_highest_members(&cfg.params);
+    if cfg.byzantine == expected {
+        Ok(())
+    } else {
+        Err(SymmetryError::ByzantineNotHighest {
+            expected,
+            actual: cfg.byzantine.clone(),
+        })
+    }
+}
+
+/// The interchangeable validators of each shard, by the shard's index in
+/// the view, each group ascending: the committee's members except its
+/// highest-numbered one (Byzantine by [R-FAULT-MODEL-3]) and except any
+/// member that another shard's committee also lists.
+pub fn compute_honest_groups(view: &View) -> Vec<Vec<ValidatorId>> {
+    view.shards
+        .iter()
+        .enumerate()
+        .map(|(index, shard)| {
+            let highest = shard.committee.iter().max().copied();
+            let mut group: Vec<ValidatorId> = shard
+                .committee
+                .iter()
+                .copied()
+                .filter(|v| Some(*v) != highest)
+                .filter(|v| {
+                    !view
+                        .shards
+                        .iter()
+                        .enumerate()
+                        .any(|(other, s)| other != index && s.committee.contains(v))
+                })
+                .collect();
+            group.sort();
+            group.dedup();
+            group
+        })
+        .collect()
+}
+
+/// Where and how often a validator occurs in a view, in terms that name
+/// no validator. Compared lexicographically, field by field.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Footprint {
+    /// Occurrences in the votes of each pending checkpoint, shard by shard
+    /// and in each shard's order.
+    votes: Vec<usize>,
+    /// Occurrences in the signers of each retained finalized checkpoint,
+    /// shard by shard and in finalization order.
+    signatures: Vec<usize>,
+    /// The equivocation records naming the validator, as (shard, first,
+    /// second), ascending.
+    equivocations: Vec<(ShardId, Checkpoint, Checkpoint)>,
+}
+
+fn count(ids: &[ValidatorId], validator: ValidatorId) -> usize {
+    ids.iter().filter(|v| **v == validator).count()
+}
+
+fn compute_footprint(view: &View, validator: ValidatorId) -> Footprint {
+    let votes = view
+        .shards
+        .iter()
+        .flat_map(|s| s.pending.iter())
+        .map(|p| count(&p.votes, validator))
+        .collect();
+    let signatures = view
+        .shards
+        .iter()
+        .flat_map(|s| s.finalized.iter())
+        .map(|f| count(&f.signers, validator))
+        .collect();
+    let mut equivocations: Vec<(ShardId, Checkpoint, Checkpoint)> = view
+        .shards
+        .iter()
+        .flat_map(|s| {
+            s.equivocations
+                .iter()
+                .filter(|e| e.validator == validator)
+                .map(|e| (s.shard, e.first, e.second))
+        })
+        .collect();
+    equivocations.sort();
+    Footprint {
+        votes,
+        signatures,
+        equivocations,
+    }
+}
+
+/// The renaming that takes `view` to its representative, as (from, to)
+/// pairs ascending by `from`, without the ids it leaves in place.
+fn compute_renaming(view: &View) -> Vec<(ValidatorId, ValidatorId)> {
+    let mut renaming = Vec::new();
+    for group in compute_honest_groups(view) {
+        let mut by_footprint: Vec<(Footprint, ValidatorId)> = group
+            .iter()
+            .map(|&v| (compute_footprint(view, v), v))
+            .collect();
+        by_footprint.sort();
+        for ((_, from), &to) in by_footprint.iter().zip(&group) {
+            if *from != to {
+                renaming.push((*from, to));
+            }
+        }
+    }
+    renaming.sort();
+    renaming
+}
+
+/// `view` with every validator id renamed by `renaming` ((from, to) pairs
+/// ascending by `from`; ids not listed stay) and every id list put back in
+/// its canonical order. Pending checkpoints stay ascending by checkpoint
+/// and finalized ones in finalization order: a renaming changes no
+/// checkpoint.
+fn rename(view: &View, renaming: &[(ValidatorId, ValidatorId)]) -> View {
+    let map = |v: ValidatorId| match renaming.binary_search_by_key(&v, |&(from, _)| from) {
+        Ok(i) => renaming[i].1,
+        Err(_) => v,
+    };
+    let map_sorted = |ids: &mut Vec<ValidatorId>| {
+        for v in ids.iter_mut() {
+            *v = map(*v);
+        }
+        ids.sort();
+    };
+    let mut next = view.clone();
+    for shard in &mut next.shards {
+        map_sorted(&mut shard.committee);
+        for pending in &mut shard.pending {
+            map_sorted(&mut pending.votes);
+        }
+        for finalized in &mut shard.finalized {
+            map_sorted(&mut finalized.signers);
+        }
+        for evidence in &mut shard.equivocations {
+            evidence.validator = map(evidence.validator);
+        }
+        shard.equivocations.sort();
+    }
+    next
+}
+
+/// The canonical representative of `view` under renamings of the honest
+/// members of each committee (see the module documentation): the same view
+/// for every such renaming of `view`, and itself such a renaming of it.
+/// The Byzantine members are taken to be the highest-numbered member of
+/// each committee; use it only for configurations that
+/// [`check_symmetric_config`] accepts.
+pub fn compute_representative(view: &View) -> View {
+    let renaming = compute_renaming(view);
+    if renaming.is_empty() {
+        view.clone()
+    } else {
+        rename(view, &renaming)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::behaviour::enabled_actions;
+    use crate::rules::{compute_honest_root, init_view, step};
+    use mend_spec::{
+        compute_genesis_committee, Epoch, Equivocation, FinalizedCheckpoint, Generation, Height,
+        ParentLink, PendingCheckpoint, SeededBug, StateRoot,
+    };
+    use std::collections::BTreeMap;
+
+    fn ids(ids: &[u16]) -> Vec<ValidatorId> {
+        ids.iter().copied().map(ValidatorId).collect()
+    }
+
+    /// The honest checkpoint of `shard` at `height` in epoch 0.
+    fn honest(shard: u16, height: u64, parent: ParentLink) -> Checkpoint {
+        Checkpoint {
+            shard: ShardId(shard),
+            epoch: Epoch(0),
+            height: Height(height),
+            root: compute_honest_root(Height(height), Generation(0)),
+            parent,
+        }
+    }
+
+    fn forged(checkpoint: Checkpoint) -> Checkpoint {
+        Checkpoint {
+            root: StateRoot::Forged {
+                height: checkpoint.height,
+                nonce: 0,
+            },
+            ..checkpoint
+        }
+    }
+
+    /// The honest members of each committee by the configuration (not by
+    /// the view, as the code under test derives them).
+    fn honest_groups(cfg: &ModelConfig) -> Vec<Vec<ValidatorId>> {
+        cfg.params
+            .shard_ids()
+            .map(|shard| {
+                compute_genesis_committee(&cfg.params, shard)
+                    .into_iter()
+                    .filter(|v| !cfg.is_byzantine(*v))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn permutations(items: &[ValidatorId]) -> Vec<Vec<ValidatorId>> {
+        if items.len() <= 1 {
+            return vec![items.to_vec()];
+        }
+        let mut all = Vec::new();
+        for i in 0..items.len() {
+            let mut rest = items.to_vec();
+            let first = rest.remove(i);
+            for mut tail in permutations(&rest) {
+                tail.insert(0, first);
+                all.push(tail);
+            }
+        }
+        all
+    }
+
+    /// Every renaming that permutes the honest members of each committee
+    /// among themselves: 3! * 3! = 36 for the default configuration.
+    fn renamings(cfg: &ModelConfig) -> Vec<BTreeMap<ValidatorId, ValidatorId>> {
+        let mut all = vec![BTreeMap::new()];
+        for group in honest_groups(cfg) {
+            let mut extended = Vec::new();
+            for renaming in &all {
+                for image in permutations(&group) {
+                    let mut next = renaming.clone();
+                    next.extend(group.iter().copied().zip(image));
+                    extended.push(next);
+                }
+            }
+            all = extended;
+        }
+        all
+    }
+
+    /// `view` with every id replaced by `map` (ids not in it stay) and the
+    /// id lists re-sorted; written apart from [`rename`] so that the tests
+    /// do not check the code with itself.
+    fn renamed(view: &View, map: &BTreeMap<ValidatorId, ValidatorId>) -> View {
+        let f = |v: &ValidatorId| *map.get(v).unwrap_or(v);
+        let sorted = |list: &[ValidatorId]| {
+            let mut out: Vec<ValidatorId> = list.iter().map(f).collect();
+            out.sort();
+            out
+        };
+        let mut next = view.clone();
+        for shard in &mut next.shards {
+            shard.committee = sorted(&shard.committee);
+            for p in &mut shard.pending {
+                p.votes = sorted(&p.votes);
+            }
+            for c in &mut shard.finalized {
+                c.signers = sorted(&c.signers);
+            }
+            for e in &mut shard.equivocations {
+                e.validator = f(&e.validator);
+            }
+            shard.equivocations.sort();
+        }
+        next
+    }
+
+    /// Asserts that the representative of `view` is idempotent, the same
+    /// for every renaming of the honest members, and itself one of those
+    /// renamings (so it never renames a Byzantine member and never moves
+    /// an id to another committee). Returns whether it differs from `view`.
+    fn assert_canonical(cfg: &ModelConfig, view: &View) -> bool {
+        let representative = compute_representative(view);
+        assert_ordered(&representative);
+        assert_eq!(
+            compute_representative(&representative),
+            representative,
+            "not idempotent on\n{view}"
+        );
+        let mut is_a_renaming = false;
+        for renaming in renamings(cfg) {
+            let image = renamed(view, &renaming);
+            assert_eq!(
+                compute_representative(&image),
+                representative,
+                "renaming {renaming:?} of\n{view}\nchanges the representative"
+            );
+            is_a_renaming |= image == representative;
+        }
+        assert!(
+            is_a_renaming,
+            "the representative\n{representative}\nis no renaming of\n{view}"
+        );
+        representative != *view
+    }
+
+    /// A view with every kind of id occurrence: honest and Byzantine votes,
+    /// a finalized certificate, equivocation evidence, and on shard 1 a
+    /// vote of one honest member.
+    fn hand_built() -> View {
+        let cfg = ModelConfig::default_config();
+        let mut view = init_view(&cfg.params);
+        let c2 = honest(0, 2, ParentLink::Genesis);
+        let c4 = honest(0, 4, c2.link());
+        let s0 = &mut view.shards[0];
+        s0.height = Height(4);
+        s0.head_root = compute_honest_root(Height(4), Generation(0));
+        s0.finalized = vec![FinalizedCheckpoint {
+            checkpoint: c2,
+            signers: ids(&[0, 2, 3]),
+        }];
+        s0.pending = vec![
+            PendingCheckpoint {
+                checkpoint: c4,
+                votes: ids(&[1, 3]),
+            },
+            PendingCheckpoint {
+                checkpoint: forged(c4),
+                votes: ids(&[3]),
+            },
+        ];
+        s0.equivocations = vec![Equivocation {
+            validator: ValidatorId(3),
+            first: c4.min(forged(c4)),
+            second: c4.max(forged(c4)),
+        }];
+        let c1 = honest(1, 2, ParentLink::Genesis);
+        let s1 = &mut view.shards[1];
+        s1.height = Height(2);
+        s1.head_root = compute_honest_root(Height(2), Generation(0));
+        s1.pending = vec![PendingCheckpoint {
+            checkpoint: c1,
+            votes: ids(&[6]),
+        }];
+        view
+    }
+
+    /// [`hand_built`] with what only a seeded bug or a malformed view
+    /// holds: a repeated honest vote, votes from the other committee's
+    /// honest and Byzantine members, and an honest member's equivocation.
+    fn hand_built_degenerate() -> View {
+        let mut view = hand_built();
+        let s0 = &mut view.shards[0];
+        s0.pending[0].votes = ids(&[1, 1, 3, 5, 7]);
+        let (first, second) = (s0.pending[0].checkpoint, s0.pending[1].checkpoint);
+        s0.pending[1].votes = ids(&[2, 3]);
+        s0.equivocations.push(Equivocation {
+            validator: ValidatorId(2),
+            first: first.min(second),
+            second: first.max(second),
+        });
+        s0.equivocations.sort();
+        view
+    }
+
+    /// Two honest members that voted alike and differ only in their
+    /// equivocation evidence (left after the conflicting checkpoints
+    /// expired), and a third one that voted twice for one checkpoint:
+    /// views no honest behaviour reaches, on which the representative must
+    /// still be canonical.
+    fn hand_built_honest_evidence() -> View {
+        let mut view = hand_built();
+        view.epoch = Epoch(1);
+        let c2 = view.shards[0].finalized[0].checkpoint;
+        let c4 = view.shards[0].pending[0].checkpoint;
+        let s0 = &mut view.shards[0];
+        s0.finalized.clear();
+        let fresh = Checkpoint {
+            epoch: Epoch(1),
+            ..c2
+        };
+        s0.pending = vec![PendingCheckpoint {
+            checkpoint: fresh,
+            votes: ids(&[1, 2]),
+        }];
+        s0.equivocations = vec![
+            Equivocation {
+                validator: ValidatorId(1),
+                first: c4.min(forged(c4)),
+                second: c4.max(forged(c4)),
+            },
+            Equivocation {
+                validator: ValidatorId(2),
+                first: c2.min(forged(c2)),
+                second: c2.max(forged(c2)),
+            },
+        ];
+        view.shards[1].pending[0].votes = ids(&[4, 4, 5]);
+        view
+    }
+
+    /// Asserts that every list of `view` is in its canonical order
+    /// (`View` documents them).
+    fn assert_ordered(view: &View) {
+        for shard in &view.shards {
+            assert!(shard.committee.is_sorted(), "{view}");
+            assert!(shard.pending.is_sorted_by_key(|p| p.checkpoint), "{view}");
+            assert!(shard.pending.iter().all(|p| p.votes.is_sorted()), "{view}");
+            assert!(
+                shard.finalized.iter().all(|c| c.signers.is_sorted()),
+                "{view}"
+            );
+            assert!(shard.equivocations.is_sorted(), "{view}");
+        }
+    }
+
+    #[test]
+    fn the_representative_is_idempotent_and_the_same_for_every_renaming_of_hand_built_views() {
+        let cfg = ModelConfig::default_config();
+        assert_eq!(renamings(&cfg).len(), 36);
+        let init = init_view(&cfg.params);
+        assert!(!assert_canonical(&cfg, &init));
+        assert_eq!(compute_representative(&init), init);
+        assert!(assert_canonical(&cfg, &hand_built()));
+        assert!(assert_canonical(&cfg, &hand_built_degenerate()));
+        assert!(assert_canonical(&cfg, &hand_built_honest_evidence()));
+    }
+
+    #[test]
+    fn views_that_differ_only_in_which_honest_member_voted_share_a_representative() {
+        let cfg = ModelConfig::default_config();
+        let mut view = init_view(&cfg.params);
+        let c = honest(0, 2, ParentLink::Genesis);
+        view.shards[0].height = Height(2);
+        view.shards[0].pending = vec![PendingCheckpoint {
+            checkpoint: c,
+            votes: vec![],
+        }];
+        let with_voter = |voter: u16| {
+            let mut v = view.clone();
+            v.shards[0].pending[0].votes = ids(&[voter]);
+            compute_representative(&v)
+        };
+        // The honest member with the larger footprint takes the larger id.
+        let expected = with_voter(2);
+        assert_eq!(expected.shards[0].pending[0].votes, ids(&[2]));
+        assert_eq!(with_voter(0), expected);
+        assert_eq!(with_voter(1), expected);
+        // A Byzantine voter is not an honest one.
+        assert_ne!(with_voter(3), expected);
+        assert_eq!(with_voter(3).shards[0].pending[0].votes, ids(&[3]));
+    }
+
+    /// Views visited by a random walk of `steps` accepted steps from the
+    /// initial view, restarting there when no step is enabled. The walk is
+    /// a xorshift generator from `seed`, so it is the same on every run.
+    fn random_walk(cfg: &ModelConfig, seed: u64, steps: usize) -> Vec<View> {
+        let init = init_view(&cfg.params);
+        let mut state = seed.max(1);
+        let mut view = init.clone();
+        let mut views = vec![view.clone()];
+        for _ in 0..steps {
+            let successors: Vec<View> = enabled_actions(cfg, &view)
+                .iter()
+                .filter_map(|a| step(&cfg.params, cfg.bug, &view, a).ok())
+                .map(|(next, _)| next)
+                .collect();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            view = match u64::try_from(successors.len()) {
+                Ok(0) | Err(_) => init.clone(),
+                Ok(len) => successors[usize::try_from(state % len).unwrap_or(0)].clone(),
+            };
+            views.push(view.clone());
+        }
+        views
+    }
+
+    #[test]
+    fn the_representative_is_idempotent_and_the_same_for_every_renaming_of_reachable_views() {
+        let configs = [
+            None,
+            Some(SeededBug::CountDuplicateVote),
+            Some(SeededBug::CountNonMemberVote),
+        ];
+        for (seed, bug) in (1..).zip(configs) {
+            let cfg = ModelConfig::default_config().with_bug(bug);
+            let views = random_walk(&cfg, seed, 300);
+            let mut renamed_views = 0;
+            for view in &views {
+                if assert_canonical(&cfg, view) {
+                    renamed_views += 1;
+                }
+            }
+            // The walk reaches views where the reduction matters.
+            assert!(renamed_views > 0, "{bug:?}");
+            assert!(
+                views
+                    .iter()
+                    .any(|v| v.shards.iter().any(|s| !s.finalized.is_empty())),
+                "{bug:?}: nothing finalized"
+            );
+        }
+    }
+
+    /// `view` with each honest member replaced by the lowest honest member
+    /// of its committee: what stays of a view when only the committee of
+    /// each honest id is known.
+    fn collapsed(cfg: &ModelConfig, view: &View) -> View {
+        let map: BTreeMap<ValidatorId, ValidatorId> = honest_groups(cfg)
+            .iter()
+            .flat_map(|group| group.iter().map(move |v| (*v, group[0])))
+            .collect();
+        renamed(view, &map)
+    }
+
+    #[test]
+    fn the_representative_never_renames_a_byzantine_member_or_moves_an_id_across_committees() {
+        let cfg = ModelConfig::default_config();
+        let mut views = vec![
+            hand_built(),
+            hand_built_degenerate(),
+            hand_built_honest_evidence(),
+        ];
+        views.extend(random_walk(
+            &cfg.clone().with_bug(Some(SeededBug::CountNonMemberVote)),
+            7,
+            300,
+        ));
+        for view in &views {
+            let representative = compute_representative(view);
+            // Every list holds the same Byzantine ids, the same unregistered
+            // ids and as many honest ids of each committee as before.
+            assert_eq!(collapsed(&cfg, &representative), collapsed(&cfg, view));
+            for (before, after) in view.shards.iter().zip(&representative.shards) {
+                assert_eq!(before.committee, after.committee);
+            }
+        }
+        let degenerate = compute_representative(&hand_built_degenerate());
+        assert!(degenerate.shards[0].pending[0]
+            .votes
+            .contains(&ValidatorId(7)));
+        assert!(degenerate.shards[0].equivocations[..]
+            .iter()
+            .any(|e| e.validator == ValidatorId(3)));
+    }
+
+    /// Every view of `cfg` reachable by accepted enabled actions, found
+    /// breadth first without Stateright.
+    fn compute_reachable(cfg: &ModelConfig) -> Vec<View> {
+        let init = init_view(&cfg.params);
+        let mut seen = std::collections::HashSet::from([init.clone()]);
+        let mut frontier = vec![init];
+        let mut all = Vec::new();
+        while !frontier.is_empty() {
+            let mut next = Vec::new();
+            for view in frontier {
+                for action in enabled_actions(cfg, &view) {
+                    if let Ok((successor, _)) = step(&cfg.params, cfg.bug, &view, &action) {
+                        if seen.insert(successor.clone()) {
+                            next.push(successor);
+                        }
+                    }
+                }
+                all.push(view);
+            }
+            frontier = next;
+        }
+        all
+    }
+
+    #[test]
+    fn the_symmetric_check_visits_exactly_one_view_per_class_of_renamings() {
+        // Shard 0 up to height 4: two finalizations, equivocation, and
+        // small enough to enumerate every renaming of every view.
+        let mut cfg = ModelConfig::default_config();
+        cfg.max_heights = vec![4, 2];
+        let reachable = compute_reachable(&cfg);
+        let all = renamings(&cfg);
+        // The classes by brute force: the least renaming of each view.
+        let classes: std::collections::HashSet<View> = reachable
+            .iter()
+            .map(|view| {
+                all.iter()
+                    .map(|renaming| renamed(view, renaming))
+                    .min()
+                    .unwrap_or_else(|| view.clone())
+            })
+            .collect();
+        let representatives: std::collections::HashSet<View> =
+            reachable.iter().map(compute_representative).collect();
+        assert_eq!(representatives.len(), classes.len());
+        assert!(classes.len() * 4 < reachable.len(), "{}", classes.len());
+
+        let plain = crate::run::check(&cfg, 1);
+        assert_eq!(plain.unique_states, reachable.len());
+        let reduced =
+            crate::run::check_symmetric(&cfg, 1).expect("the Byzantine members are the highest");
+        assert_eq!(reduced.unique_states, classes.len());
+        // Both searches reach the same verdict on every property (at this
+        // height bound nothing is pruned, so that one has no example).
+        assert_eq!(reduced.properties, plain.properties);
+    }
+
+    #[test]
+    fn a_member_of_two_committees_is_not_renamed() {
+        let cfg = ModelConfig::default_config();
+        let mut view = init_view(&cfg.params);
+        // v1 in both committees (no configuration builds this).
+        view.shards[1].committee = ids(&[1, 4, 5, 6, 7]);
+        view.shards[0].height = Height(2);
+        view.shards[0].pending = vec![PendingCheckpoint {
+            checkpoint: honest(0, 2, ParentLink::Genesis),
+            votes: ids(&[1]),
+        }];
+        assert_eq!(
+            compute_honest_groups(&view),
+            vec![ids(&[0, 2]), ids(&[4, 5, 6])]
+        );
+        assert_eq!(compute_representative(&view), view);
+    }
+
+    #[test]
+    fn a_configuration_with_other_byzantine_members_is_refused() {
+        let cfg = ModelConfig::default_config();
+        assert_eq!(check_symmetric_config(&cfg), Ok(()));
+        assert_eq!(check_symmetric_config(&ModelConfig::large(3, 7)), Ok(()));
+        let mut lowest = cfg.clone();
+        lowest.byzantine = ids(&[0, 4]);
+        let error = check_symmetric_config(&lowest).unwrap_err();
+        assert_eq!(
+            error,
+            SymmetryError::ByzantineNotHighest {
+                expected: ids(&[3, 7]),
+                actual: ids(&[0, 4]),
+            }
+        );
+        assert!(error.to_string().contains("{v3,v7}"), "{error}");
+        let mut none = cfg;
+        none.byzantine = vec![];
+        assert!(check_symmetric_config(&none).is_err());
+        assert!(crate::run::check_symmetric(&lowest, 1).is_err());
+    }
+}
