@@ -18,17 +18,14 @@ use mend_impl::{
     vote_signing_bytes, Block, CheckpointBody, Engine, Message, SignatureBytes, SignedProposal,
     SignedVote, Transaction,
 };
+use mend_spec::test_keys::compute_test_key_seed;
 use mend_spec::{
     compute_genesis_committee, compute_quorum, Epoch, Generation, Params, ShardId, ValidatorId,
 };
-use sha3::{Digest, Sha3_256};
 use std::hint::black_box;
 
 fn signing_key(v: ValidatorId) -> SigningKey {
-    let mut hasher = Sha3_256::new();
-    hasher.update(b"mend/test-key/v1");
-    hasher.update(v.0.to_le_bytes());
-    SigningKey::from_bytes(&hasher.finalize().into())
+    SigningKey::from_bytes(&compute_test_key_seed(v))
 }
 
 /// The state just before the votes, and the votes that finalize.

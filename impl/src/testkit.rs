@@ -14,18 +14,15 @@ use crate::wire::{
     Block, CheckpointBody, Hash32, Message, SignatureBytes, SignedProposal, SignedVote, Transaction,
 };
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use mend_spec::test_keys::compute_test_key_seed;
 use mend_spec::{
     compute_genesis_committee, compute_quorum, Epoch, Generation, Height, Params, Rejection,
     ShardId, ValidatorId,
 };
-use sha3::{Digest, Sha3_256};
 
 /// The deterministic test key of `validator`.
 pub(crate) fn test_signing_key(validator: ValidatorId) -> SigningKey {
-    let mut hasher = Sha3_256::new();
-    hasher.update(b"mend/test-key/v1");
-    hasher.update(validator.0.to_le_bytes());
-    SigningKey::from_bytes(&hasher.finalize().into())
+    SigningKey::from_bytes(&compute_test_key_seed(validator))
 }
 
 /// The verifying keys of every validator of `params`, in id order.

@@ -19,6 +19,7 @@ pub mod invariants;
 pub mod outcome;
 pub mod params;
 pub mod protocol;
+pub mod test_keys;
 pub mod trace;
 pub mod view;
 

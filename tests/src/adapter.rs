@@ -144,45 +144,32 @@ impl Adapter {
         if height.0 == 0 || height.0 > Self::HONEST_CHAIN_MAX {
             return None;
         }
-        let chain = self
-            .honest_chains
-            .entry((shard, generation))
-            .or_insert_with(|| vec![([0u8; 32], compute_genesis_root(shard))]);
-        let mut block = None;
-        while chain.len() as u64 <= height.0 {
-            let h = Height(chain.len() as u64);
-            let (parent, previous_root) = *chain.last().expect("genesis is always there");
+        let block_at = |h: Height, parent: Hash32, previous_root: &Hash32| {
             let transactions = Adapter::honest_transactions(shard, h, generation);
-            let state_root = compute_state_root(&previous_root, &transactions);
-            let b = Block {
+            let state_root = compute_state_root(previous_root, &transactions);
+            Block {
                 shard,
                 height: h,
                 parent,
                 transactions,
                 state_root,
-            };
-            let id = compute_block_id(&b);
-            chain.push((id, state_root));
-            block = Some((b, id));
+            }
+        };
+        let chain = self
+            .honest_chains
+            .entry((shard, generation))
+            .or_insert_with(|| vec![([0u8; 32], compute_genesis_root(shard))]);
+        while chain.len() as u64 <= height.0 {
+            let (parent, previous_root) = *chain.last().expect("genesis is always there");
+            let block = block_at(Height(chain.len() as u64), parent, &previous_root);
+            chain.push((compute_block_id(&block), block.state_root));
         }
         let (parent, previous_root) = chain[height.0 as usize - 1];
         let (id, root) = chain[height.0 as usize];
         if self.params.is_shard(shard) {
             self.register_root(shard, StateRoot::Block { height, generation }, root);
         }
-        if let Some(found) = block.filter(|(b, _)| b.height == height) {
-            return Some(found);
-        }
-        let transactions = Adapter::honest_transactions(shard, height, generation);
-        let b = Block {
-            shard,
-            height,
-            parent,
-            transactions,
-            state_root: root,
-        };
-        debug_assert_eq!(compute_state_root(&previous_root, &b.transactions), root);
-        Some((b, id))
+        Some((block_at(height, parent, &previous_root), id))
     }
 
     /// The transactions of the honest block at `height` in `generation`.

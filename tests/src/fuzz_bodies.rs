@@ -7,18 +7,12 @@
 //! a divergence, an invariant violation, a rejection that changed state, a
 //! non-canonical decoding, or a panic inside the engine.
 
-use crate::generate::choose_action;
-use crate::keys::{test_signing_key, test_verifying_keys};
+use crate::generate::{choose_action, next_honest_checkpoint};
 use crate::lockstep::{report_failure, Lockstep, RunConfig};
 use arbitrary::{Arbitrary, Unstructured};
-use ed25519_dalek::Signer;
-use mend_impl::{
-    compute_checkpoint_id, compute_state_root, decode_message, encode_message,
-    proposal_signing_bytes, Block, CheckpointBody, Engine, Message, SignatureBytes, SignedProposal,
-    Transaction,
-};
+use mend_impl::{decode_message, encode_message, Engine};
 use mend_model::{CheckpointModel, ModelConfig};
-use mend_spec::{Epoch, Generation, Params, ShardId, ValidatorId};
+use mend_spec::{Action, BlockFault, Generation, Proposal, ShardId, Signature, ValidatorId};
 use std::sync::OnceLock;
 
 /// The most steps one differential input drives.
@@ -68,53 +62,38 @@ pub fn fuzz_differential(data: &[u8]) {
     }
 }
 
-/// An engine of the default configuration with two blocks on shard 0 and a
-/// pending checkpoint, so decoded votes meet real state.
+/// An engine of the default configuration with shard 0 at its first
+/// checkpoint height and that checkpoint pending, built through the adapter
+/// (the same honest chain the corpora were made from), so decoded votes of
+/// the corpus meet a checkpoint they name.
 pub fn decode_target_engine() -> Engine {
-    let params = Params::default_config();
-    let mut engine =
-        Engine::new(params, test_verifying_keys(&params)).expect("test keys match the parameters");
+    let cfg = ModelConfig::default_config();
     let shard = ShardId(0);
-    for _ in 0..params.checkpoint_interval_blocks {
-        let (height, id, root) = engine.head(shard).expect("shard 0 exists");
-        let height = height.next().expect("small heights do not overflow");
-        let transactions = vec![Transaction {
-            key: height.0 as u32,
-            value: 1,
-        }];
-        let state_root = compute_state_root(&root, &transactions);
-        let block = Block {
+    let mut run = Lockstep::new(RunConfig::correct(cfg.params, cfg.byzantine.clone()))
+        .expect("genesis agrees");
+    for _ in 0..cfg.params.checkpoint_interval_blocks {
+        let block = Action::ProduceBlock {
             shard,
-            height,
-            parent: id,
-            transactions,
-            state_root,
+            fault: BlockFault::None,
         };
-        engine
-            .apply(&Message::Block(block))
-            .expect("an honest block is accepted");
+        assert!(run
+            .step(&block)
+            .expect("model and engine agree")
+            .is_accepted());
     }
-    let (height, _, root) = engine.head(shard).expect("shard 0 exists");
-    let checkpoint = CheckpointBody {
-        shard,
-        epoch: Epoch(0),
-        height,
-        state_root: root,
-        parent: None,
-    };
-    let id = compute_checkpoint_id(&checkpoint);
-    let bytes = proposal_signing_bytes(shard, Epoch(0), Generation(0), &id);
-    let signature = SignatureBytes(test_signing_key(ValidatorId(0)).sign(&bytes).to_bytes());
-    let proposal = SignedProposal {
+    let checkpoint = next_honest_checkpoint(&cfg, &run.model_view, shard)
+        .expect("shard 0 has a next checkpoint");
+    let proposal = Action::ProposeCheckpoint(Proposal {
         proposer: ValidatorId(0),
         generation: Generation(0),
         checkpoint,
-        signature,
-    };
-    engine
-        .apply(&Message::Proposal(proposal))
-        .expect("an honest proposal is accepted");
-    engine
+        signature: Signature::Valid,
+    });
+    assert!(run
+        .step(&proposal)
+        .expect("model and engine agree")
+        .is_accepted());
+    run.engine
 }
 
 /// The `decode` target's body: arbitrary bytes through decoding and

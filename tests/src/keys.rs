@@ -1,22 +1,18 @@
 //! Deterministic test keys ([R-CKPT-5]).
 //!
-//! Validator `v`'s key pair is derived from `SHA3-256("mend/test-key/v1" ||
-//! v as u16 LE)`, so every machine signs the same bytes the same way and a
-//! trace replays identically anywhere. These keys are for tests and fuzzing
+//! The seed convention lives in `mend_spec::test_keys`, shared with the
+//! engine's own tests and benchmarks. These keys are for tests and fuzzing
 //! only.
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
+use mend_spec::test_keys::compute_test_key_seed;
 use mend_spec::{Params, ValidatorId};
 use sha3::{Digest, Sha3_256};
 
 /// The test signing key of validator `v` (defined for every `u16`, so that
 /// actions naming unregistered validators can still be signed).
 pub fn test_signing_key(v: ValidatorId) -> SigningKey {
-    let mut h = Sha3_256::new();
-    h.update(b"mend/test-key/v1");
-    h.update(v.0.to_le_bytes());
-    let seed: [u8; 32] = h.finalize().into();
-    SigningKey::from_bytes(&seed)
+    SigningKey::from_bytes(&compute_test_key_seed(v))
 }
 
 /// The genesis registry of verifying keys for `params`, indexed by id.
