@@ -1,17 +1,22 @@
-//! Chain heads and the block rule ([R-BLK-1], [R-BLK-2]).
+//! Chain heads and the block rule ([R-BLK-1], [R-BLK-2], [R-BLK-3],
+//! [R-FAULT-7]).
 //!
-//! The engine keeps, per shard, only what the next block and the next
-//! checkpoint need: the head's height, its block id (the next block's parent)
-//! and its post-state root (the state the next block executes on). The
-//! post-state root commits to the previous root and to every transaction in
-//! order ([R-BLK-2]), so no history is stored here and memory does not grow
-//! with the chain.
+//! The engine keeps, per shard, what the next block, the next checkpoint and
+//! the check of evidence need: the head's height, its block id (the next
+//! block's parent), its post-state root (the state the next block executes
+//! on), the epoch it was appended in (for liveness, [R-FAULT-2] kind 5), and
+//! the roots of the last `A_b` heights (for evidence about recent heights,
+//! [R-FAULT-7]). The post-state root commits to the previous root and to
+//! every transaction in order ([R-BLK-2]), so no other history is stored and
+//! memory does not grow with the chain.
 
 use crate::crypto::{compute_block_id, compute_genesis_root, compute_state_root};
+use crate::isolate::is_taking_transactions;
 use crate::outcome::{BlockError, EngineEvent};
 use crate::state::{KnownShard, State};
-use crate::wire::{Block, Hash32, TRANSACTIONS_PER_BLOCK_MAX};
-use mend_spec::{Height, ShardId};
+use crate::wire::{Block, Hash32, Transaction, TRANSACTIONS_PER_BLOCK_MAX};
+use mend_spec::{Epoch, Height, ShardId};
+use std::collections::VecDeque;
 
 /// The head of one shard's chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +28,45 @@ pub(crate) struct ChainHead {
     pub(crate) block_id: Hash32,
     /// Post-state root of the head block, or the genesis root ([R-BLK-2]).
     pub(crate) root: Hash32,
+    /// [R-BLK-1] The epoch in which the head block was appended; 0 at
+    /// genesis.
+    pub(crate) last_block_epoch: Epoch,
+    /// [R-FAULT-7] The roots of the last `A_b` heights.
+    pub(crate) recent_roots: RecentRoots,
+}
+
+/// [R-FAULT-7] The post-state roots of a shard's last `A_b` heights, oldest
+/// first, the head's last. Height 0 (genesis) is never kept: evidence is
+/// about heights from 1 ([R-FAULT-3] check 8).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct RecentRoots {
+    roots: VecDeque<Hash32>,
+}
+
+impl RecentRoots {
+    /// Records the root of a new head, keeping at most `keep` roots.
+    fn push(&mut self, root: Hash32, keep: usize) {
+        self.roots.push_back(root);
+        while self.roots.len() > keep {
+            self.roots.pop_front();
+        }
+    }
+
+    /// The root at `height` on a chain whose head is at `head`, if it is one
+    /// of the kept heights.
+    pub(crate) fn root_at(&self, head: Height, height: Height) -> Option<&Hash32> {
+        if height.0 == 0 {
+            return None;
+        }
+        let back = usize::try_from(head.0.checked_sub(height.0)?).ok()?;
+        let last = self.roots.len().checked_sub(1)?;
+        self.roots.get(last.checked_sub(back)?)
+    }
+
+    /// How many roots are kept.
+    pub(crate) fn len(&self) -> usize {
+        self.roots.len()
+    }
 }
 
 impl ChainHead {
@@ -32,8 +76,29 @@ impl ChainHead {
             height: Height(0),
             block_id: [0; 32],
             root: compute_genesis_root(shard),
+            last_block_epoch: Epoch(0),
+            recent_roots: RecentRoots::default(),
         }
     }
+
+    /// "The root of `s` at `h`" ([R-FAULT-2]) for a height the engine still
+    /// keeps: the genesis root at 0, the head's root at the head, and the
+    /// roots of the last `A_b` heights ([R-FAULT-7]).
+    pub(crate) fn root_at(&self, height: Height) -> Option<&Hash32> {
+        if height == self.height {
+            Some(&self.root)
+        } else {
+            self.recent_roots.root_at(self.height, height)
+        }
+    }
+}
+
+/// [R-BLK-3] Whether `transactions` are in canonical order: strictly
+/// ascending by key.
+pub(crate) fn is_canonical_order(transactions: &[Transaction]) -> bool {
+    transactions
+        .windows(2)
+        .all(|pair| pair[0].key < pair[1].key)
 }
 
 /// A block that passed every check of [R-BLK-1]; it carries the head it
@@ -41,7 +106,9 @@ impl ChainHead {
 #[derive(Debug)]
 pub(crate) struct ValidatedBlock {
     shard: KnownShard,
-    head: ChainHead,
+    height: Height,
+    block_id: Hash32,
+    root: Hash32,
 }
 
 /// [R-BLK-1] Checks a block against its shard's head, in the spec's order.
@@ -50,7 +117,15 @@ pub(crate) fn validate_block(state: &State, block: &Block) -> Result<ValidatedBl
     let known = state
         .find_shard(block.shard)
         .ok_or(BlockError::UnknownShard { shard: block.shard })?;
-    // [R-BLK-1] check 2: no more transactions than one wire message carries,
+    let shard = state.shard(known);
+    // [R-BLK-1] check 2: the shard takes new transactions ([R-ISO-1]).
+    if !is_taking_transactions(shard.status) {
+        return Err(BlockError::ShardFrozen {
+            shard: block.shard,
+            status: shard.status,
+        });
+    }
+    // [R-BLK-1] check 3: no more transactions than one wire message carries,
     // so the typed entry point bounds the hashing work as `apply_bytes` does.
     if block.transactions.len() > TRANSACTIONS_PER_BLOCK_MAX {
         return Err(BlockError::TooManyTransactions {
@@ -59,8 +134,19 @@ pub(crate) fn validate_block(state: &State, block: &Block) -> Result<ValidatedBl
             max: TRANSACTIONS_PER_BLOCK_MAX,
         });
     }
-    let head = &state.shard(known).chain;
-    // [R-BLK-1] check 3: height is head + 1. `next` is `None` only at
+    // [R-BLK-1] check 4: the transactions are in canonical order ([R-BLK-3]).
+    if let Some(at) = block
+        .transactions
+        .windows(2)
+        .position(|pair| pair[0].key >= pair[1].key)
+    {
+        return Err(BlockError::UnorderedTransactions {
+            shard: block.shard,
+            position: at + 1,
+        });
+    }
+    let head = &shard.chain;
+    // [R-BLK-1] check 5: height is head + 1. `next` is `None` only at
     // u64::MAX, where no block can follow.
     if head.height.next() != Some(block.height) {
         return Err(BlockError::WrongHeight {
@@ -69,7 +155,7 @@ pub(crate) fn validate_block(state: &State, block: &Block) -> Result<ValidatedBl
             got: block.height,
         });
     }
-    // [R-BLK-1] check 4: the parent is the head block (all zeros at genesis).
+    // [R-BLK-1] check 6: the parent is the head block (all zeros at genesis).
     if block.parent != head.block_id {
         return Err(BlockError::WrongParent {
             shard: block.shard,
@@ -77,7 +163,7 @@ pub(crate) fn validate_block(state: &State, block: &Block) -> Result<ValidatedBl
             got: block.parent,
         });
     }
-    // [R-BLK-1] check 5, by [R-BLK-2]: executing the block on the head's
+    // [R-BLK-1] check 7, by [R-BLK-2]: executing the block on the head's
     // state gives the declared root.
     let computed = compute_state_root(&head.root, &block.transactions);
     if computed != block.state_root {
@@ -90,38 +176,66 @@ pub(crate) fn validate_block(state: &State, block: &Block) -> Result<ValidatedBl
     }
     Ok(ValidatedBlock {
         shard: known,
-        head: ChainHead {
-            height: block.height,
-            block_id: compute_block_id(block),
-            root: computed,
-        },
+        height: block.height,
+        block_id: compute_block_id(block),
+        root: computed,
     })
 }
 
-/// [R-BLK-1] Makes a validated block the head and emits `BlockAppended`.
+/// [R-BLK-1] Makes a validated block the head, records the current epoch as
+/// the shard's last block epoch and the root among the recent roots
+/// ([R-FAULT-7]), and emits `BlockAppended`.
 pub(crate) fn apply_block(state: &mut State, block: ValidatedBlock) -> Vec<EngineEvent> {
+    let epoch = state.epoch;
+    // `A_b <= 1024` ([R-PARAM-1]), so it fits a usize.
+    let keep = usize::try_from(state.params.evidence_age_blocks).unwrap_or(usize::MAX);
     let shard = state.shard_mut(block.shard);
     assert_eq!(
         shard.chain.height.next(),
-        Some(block.head.height),
+        Some(block.height),
         "a validated block extends the head it was validated against"
     );
-    let event = EngineEvent::BlockAppended {
+    let chain = &mut shard.chain;
+    chain.height = block.height;
+    chain.block_id = block.block_id;
+    chain.root = block.root;
+    chain.last_block_epoch = epoch;
+    chain.recent_roots.push(block.root, keep);
+    assert!(
+        chain.recent_roots.len() <= keep,
+        "at most A_b roots are kept"
+    );
+    vec![EngineEvent::BlockAppended {
         shard: shard.id,
-        height: block.head.height,
-        root: block.head.root,
-    };
-    shard.chain = block.head;
-    vec![event]
+        height: block.height,
+        root: block.root,
+    }]
 }
 
 #[cfg(test)]
 mod tests {
     use crate::crypto::{compute_block_id, compute_genesis_root, compute_state_root};
     use crate::outcome::EngineEvent;
+    use crate::outcome::{BlockError, EngineRejection};
     use crate::testkit::Harness;
-    use crate::wire::{Message, Transaction};
-    use mend_spec::{BlockRejection, Height, Rejection, ShardId};
+    use crate::wire::{Message, Transaction, TRANSACTIONS_PER_BLOCK_MAX};
+    use mend_spec::{
+        BlockRejection, Epoch, FaultKind, Height, Rejection, ShardId, ShardStatus, ValidatorId,
+    };
+
+    /// Shard 0 raised to the response of `kind` by real evidence at the next
+    /// boundary.
+    fn raised(kind: FaultKind) -> Harness {
+        let mut h = Harness::default_config();
+        h.produce_blocks(ShardId(0), 2);
+        h.produce_blocks(ShardId(1), 1);
+        let evidence = h.evidence(kind, ShardId(0), ValidatorId(3), Height(2));
+        h.engine
+            .apply(&crate::wire::Message::Evidence(evidence))
+            .unwrap();
+        h.advance_epoch();
+        h
+    }
 
     #[test]
     fn the_first_block_extends_genesis_and_becomes_the_head() {
@@ -242,5 +356,155 @@ mod tests {
             &Message::Block(block),
             Rejection::Block(BlockRejection::UnknownShard),
         );
+    }
+
+    #[test]
+    fn a_frozen_shard_refuses_blocks_while_the_other_shard_keeps_accepting_them() {
+        let mut h = raised(FaultKind::ValidatorEquivocation);
+        let view = h.engine.snapshot();
+        assert_eq!(view.shards[0].status, ShardStatus::Frozen);
+        let block = h.next_block(ShardId(0));
+        let rejection = h.assert_rejected(
+            &Message::Block(block),
+            Rejection::Block(BlockRejection::ShardFrozen),
+        );
+        assert_eq!(
+            rejection,
+            EngineRejection::Block(BlockError::ShardFrozen {
+                shard: ShardId(0),
+                status: ShardStatus::Frozen
+            })
+        );
+        // Shard 1 runs on, and records the epoch of its block.
+        let events = h.engine.apply(&h.next_block_message(ShardId(1))).unwrap();
+        assert!(matches!(
+            events[..],
+            [EngineEvent::BlockAppended {
+                shard: ShardId(1),
+                height: Height(2),
+                ..
+            }]
+        ));
+        let view = h.engine.snapshot();
+        assert_eq!(view.shards[1].last_block_epoch, Epoch(1));
+        assert_eq!(view.shards[0].last_block_epoch, Epoch(0));
+        // Checkpoints of the frozen shard's last blocks stay allowed
+        // ([R-ISO-1]).
+        h.finalize_next(ShardId(0));
+    }
+
+    #[test]
+    fn an_isolated_shard_refuses_blocks_and_an_investigated_one_takes_them() {
+        let mut h = raised(FaultKind::CheckpointStateMismatch);
+        assert_eq!(h.engine.snapshot().shards[0].status, ShardStatus::Isolated);
+        let block = h.next_block(ShardId(0));
+        h.assert_rejected(
+            &Message::Block(block),
+            Rejection::Block(BlockRejection::ShardFrozen),
+        );
+
+        let mut h = Harness::default_config();
+        h.advance_epoch();
+        h.advance_epoch();
+        h.engine
+            .apply(&Message::Evidence(crate::wire::Evidence::Liveness {
+                shard: ShardId(0),
+            }))
+            .unwrap();
+        h.advance_epoch();
+        assert_eq!(
+            h.engine.snapshot().shards[0].status,
+            ShardStatus::Investigating
+        );
+        h.produce_blocks(ShardId(0), 1);
+        assert_eq!(h.engine.snapshot().shards[0].last_block_epoch, Epoch(3));
+    }
+
+    #[test]
+    fn a_block_out_of_canonical_order_is_refused_at_the_first_offending_transaction() {
+        let mut h = Harness::default_config();
+        let (_, parent, root) = h.engine.head(ShardId(0)).unwrap();
+        for (keys, position) in [(vec![1u32, 1], 1usize), (vec![1, 3, 2], 2), (vec![5, 4], 1)] {
+            let transactions: Vec<_> = keys
+                .iter()
+                .map(|&key| Transaction { key, value: 0 })
+                .collect();
+            let block = crate::wire::Block {
+                shard: ShardId(0),
+                height: Height(1),
+                parent,
+                state_root: compute_state_root(&root, &transactions),
+                transactions,
+            };
+            let rejection = h.assert_rejected(
+                &Message::Block(block),
+                Rejection::Block(BlockRejection::UnorderedTransactions),
+            );
+            assert_eq!(
+                rejection,
+                EngineRejection::Block(BlockError::UnorderedTransactions {
+                    shard: ShardId(0),
+                    position
+                })
+            );
+        }
+        // Strictly ascending keys, and the empty block, are accepted.
+        let mut empty = h.next_block(ShardId(0));
+        empty.transactions.clear();
+        empty.state_root = compute_state_root(&root, &[]);
+        assert!(h.engine.apply(&Message::Block(empty)).is_ok());
+    }
+
+    /// A block too large for the wire goes through the typed entry point
+    /// only; the rejection leaves the engine as it was.
+    fn reject_typed(h: &mut Harness, block: &crate::wire::Block, code: BlockRejection) {
+        let before = h.engine.clone();
+        let rejection = h.engine.apply(&Message::Block(block.clone())).unwrap_err();
+        assert_eq!(rejection.code(), Rejection::Block(code));
+        assert!(h.engine == before);
+    }
+
+    #[test]
+    fn the_frozen_and_ordering_checks_sit_where_the_spec_puts_them() {
+        // Too many and unordered: too many first.
+        let mut h = Harness::default_config();
+        let mut block = h.next_block(ShardId(0));
+        block.transactions = vec![Transaction { key: 9, value: 0 }; TRANSACTIONS_PER_BLOCK_MAX + 1];
+        reject_typed(&mut h, &block, BlockRejection::TooManyTransactions);
+        // Unordered and at a wrong height: unordered first.
+        block.transactions.truncate(2);
+        block.height = Height(9);
+        h.assert_rejected(
+            &Message::Block(block.clone()),
+            Rejection::Block(BlockRejection::UnorderedTransactions),
+        );
+        // A frozen shard refuses even a block that is wrong in every other
+        // way; an unknown shard comes first.
+        let mut h = raised(FaultKind::ExecutionFailure);
+        let mut bad = block.clone();
+        bad.transactions = vec![Transaction { key: 9, value: 0 }; TRANSACTIONS_PER_BLOCK_MAX + 1];
+        reject_typed(&mut h, &bad, BlockRejection::ShardFrozen);
+        bad.shard = ShardId(2);
+        reject_typed(&mut h, &bad, BlockRejection::UnknownShard);
+    }
+
+    #[test]
+    fn the_chain_keeps_the_roots_of_the_last_a_b_heights_only() {
+        let mut h = Harness::default_config();
+        h.produce_blocks(ShardId(0), 7);
+        let chain = h.engine.state_mut().shards[0].chain.clone();
+        assert_eq!(chain.recent_roots.len(), 4);
+        for height in 0..=9u64 {
+            let kept = chain.root_at(Height(height)).copied();
+            if (4..=7).contains(&height) {
+                assert_eq!(
+                    kept,
+                    Some(h.root_at(ShardId(0), Height(height))),
+                    "h{height}"
+                );
+            } else {
+                assert_eq!(kept, None, "h{height}");
+            }
+        }
     }
 }

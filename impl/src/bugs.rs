@@ -1,5 +1,6 @@
 //! The rules that a seeded bug can make wrong, in one place
-//! ([R-CKPT-6], [R-CKPT-7] check 7, [R-CKPT-8] checks 4 and 10).
+//! ([R-CKPT-6], [R-CKPT-7] check 7, [R-CKPT-8] checks 4 and 10, [R-FAULT-3]
+//! check 10, [R-ISO-3], [R-AUDIT-1]).
 //!
 //! A seeded bug (`mend_spec::SeededBug`) is a deliberately wrong rule that
 //! proves an invariant check can fail. The engine takes one only when built
@@ -103,6 +104,38 @@ impl Rules {
         }
         true
     }
+
+    /// [R-FAULT-3] check 10: whether evidence signatures are verified.
+    pub(crate) fn is_evidence_signature_checked(self) -> bool {
+        #[cfg(feature = "seeded-bugs")]
+        if self.is_seeded(SeededBug::AcceptUnsignedEvidence) {
+            return false;
+        }
+        true
+    }
+
+    /// [R-ISO-3], [R-AUDIT-1]: whether a status change appends its audit
+    /// record.
+    pub(crate) fn is_status_change_audited(self) -> bool {
+        #[cfg(feature = "seeded-bugs")]
+        if self.is_seeded(SeededBug::SilentStatusChange) {
+            return false;
+        }
+        true
+    }
+
+    /// [R-ISO-3]: the index of the shard that the status change decided by
+    /// the faults of shard `index` (of `shards`) is applied to: itself.
+    pub(crate) fn status_change_shard(self, index: usize, shards: usize) -> usize {
+        #[cfg(feature = "seeded-bugs")]
+        if self.is_seeded(SeededBug::IsolateWrongShard) {
+            // Seeded bug: the next shard, wrapping around.
+            return (index + 1) % shards.max(1);
+        }
+        // The shard count only matters to the seeded rule above.
+        let _ = shards;
+        index
+    }
 }
 
 #[cfg(test)]
@@ -137,6 +170,15 @@ mod tests {
         assert!(Rules::HONEST.is_duplicate_vote_refused());
     }
 
+    #[test]
+    fn the_honest_rules_check_evidence_and_audit_the_shard_that_is_faulty() {
+        assert!(Rules::HONEST.is_evidence_signature_checked());
+        assert!(Rules::HONEST.is_status_change_audited());
+        for index in 0..4 {
+            assert_eq!(Rules::HONEST.status_change_shard(index, 4), index);
+        }
+    }
+
     #[cfg(feature = "seeded-bugs")]
     #[test]
     fn each_seeded_bug_changes_exactly_its_own_rule() {
@@ -158,6 +200,18 @@ mod tests {
             assert_eq!(
                 !rules.is_duplicate_vote_refused(),
                 bug == SeededBug::CountDuplicateVote
+            );
+            assert_eq!(
+                !rules.is_evidence_signature_checked(),
+                bug == SeededBug::AcceptUnsignedEvidence
+            );
+            assert_eq!(
+                !rules.is_status_change_audited(),
+                bug == SeededBug::SilentStatusChange
+            );
+            assert_eq!(
+                rules.status_change_shard(1, 2) != 1,
+                bug == SeededBug::IsolateWrongShard
             );
         }
         assert_eq!(Rules::seeded(None), Rules::HONEST);
@@ -183,10 +237,89 @@ mod tests {
 #[cfg(all(test, feature = "seeded-bugs"))]
 mod seeded_engine_tests {
     use crate::crypto::compute_checkpoint_id;
+    use crate::outcome::EngineEvent;
     use crate::testkit::{test_keys, Harness};
-    use crate::wire::CheckpointBody;
+    use crate::wire::{CheckpointBody, Evidence, Message};
     use crate::Engine;
-    use mend_spec::{Height, Params, SeededBug, ShardId, ValidatorId};
+    use mend_spec::{FaultKind, Height, Params, SeededBug, ShardId, ShardStatus, ValidatorId};
+
+    /// Shard 0 with two blocks and an open High fault (an equivocation by
+    /// its Byzantine member), just before the boundary.
+    fn with_open_fault(bug: SeededBug) -> Harness {
+        let mut h = Harness::with_bug(Params::default_config(), bug);
+        h.produce_blocks(ShardId(0), 2);
+        let evidence = h.evidence(
+            FaultKind::ValidatorEquivocation,
+            ShardId(0),
+            ValidatorId(3),
+            Height(2),
+        );
+        h.engine.apply(&Message::Evidence(evidence)).unwrap();
+        h
+    }
+
+    #[test]
+    fn silent_status_change_freezes_the_shard_without_an_audit_record() {
+        let mut h = with_open_fault(SeededBug::SilentStatusChange);
+        let events = h.advance_epoch();
+        assert!(events
+            .iter()
+            .any(|e| matches!(e, EngineEvent::StatusChanged { .. })));
+        let view = h.engine.snapshot();
+        assert_eq!(view.shards[0].status, ShardStatus::Frozen);
+        assert!(view.audit.is_empty());
+    }
+
+    #[test]
+    fn accept_unsigned_evidence_opens_a_fault_on_a_corrupt_signature() {
+        let mut h = Harness::with_bug(Params::default_config(), SeededBug::AcceptUnsignedEvidence);
+        h.produce_blocks(ShardId(0), 2);
+        let Evidence::CheckpointStateMismatch(mut proposal) = h.evidence(
+            FaultKind::CheckpointStateMismatch,
+            ShardId(0),
+            ValidatorId(1),
+            Height(2),
+        ) else {
+            unreachable!()
+        };
+        proposal.signature.0[0] ^= 1;
+        let message = Message::Evidence(Evidence::CheckpointStateMismatch(proposal));
+        assert!(h.engine.apply(&message).is_ok());
+        // An honest validator is now accused.
+        assert_eq!(
+            h.engine.snapshot().shards[0].faults[0].accused,
+            Some(ValidatorId(1))
+        );
+    }
+
+    #[test]
+    fn isolate_wrong_shard_freezes_the_next_shard_with_its_record() {
+        let mut h = with_open_fault(SeededBug::IsolateWrongShard);
+        let events = h.advance_epoch();
+        assert!(events.iter().any(|e| matches!(
+            e,
+            EngineEvent::StatusChanged {
+                shard: ShardId(1),
+                from: ShardStatus::Normal,
+                to: ShardStatus::Frozen,
+                ..
+            }
+        )));
+        let view = h.engine.snapshot();
+        assert_eq!(view.shards[0].status, ShardStatus::Normal);
+        assert_eq!(view.shards[1].status, ShardStatus::Frozen);
+        assert_eq!(view.audit.len(), 1);
+        assert_eq!(h.engine.verify_audit_chain(), Ok(()));
+        // The record is consistent with the shard it names: the bug shows in
+        // the view, not as a malformed record.
+        let crate::audit::AuditEntry::StatusChange { shard, cause, .. } =
+            view.audit[0].record.entry;
+        assert_eq!(shard, ShardId(1));
+        assert_eq!(
+            cause,
+            crate::crypto::compute_fault_id(ShardId(1), &view.audit[0].cause)
+        );
+    }
 
     #[test]
     fn no_seeded_bug_is_the_honest_engine() {

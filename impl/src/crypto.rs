@@ -1,5 +1,6 @@
 //! Roots, ids and signing domains: everything the engine hashes or verifies
-//! ([R-BLK-2], [R-CKPT-2], [R-CKPT-3], [R-CKPT-5]).
+//! ([R-BLK-2], [R-CKPT-2], [R-CKPT-3], [R-CKPT-5], [R-FAULT-1], [R-FAULT-4],
+//! [R-AUDIT-2]).
 //!
 //! Each hash is SHA3-256 over a distinct ASCII tag followed by the canonical
 //! encoding of the value ([R-CKPT-2]). The tags keep a value of one kind from
@@ -8,9 +9,12 @@
 //! cannot fail and does not allocate; the tests pin it byte for byte to the
 //! bincode encoding that [`crate::wire`] puts on the wire.
 
-use crate::wire::{Block, CheckpointBody, Hash32, SignatureBytes, Transaction};
+use crate::audit::AuditEntry;
+use crate::wire::{
+    Block, BlockClaim, CheckpointBody, Hash32, Receipt, SignatureBytes, Transaction,
+};
 use ed25519_dalek::{Signature, VerifyingKey};
-use mend_spec::{Epoch, Generation, ShardId};
+use mend_spec::{Epoch, Fault, FaultKind, Generation, ShardId, ShardStatus};
 use sha3::{Digest, Sha3_256};
 
 /// [R-BLK-2] Domain tag of the genesis root.
@@ -25,6 +29,14 @@ pub const CHECKPOINT_ID_TAG: &[u8] = b"mend/checkpoint/v1";
 pub const PROPOSAL_DOMAIN_TAG: &[u8] = b"mend/ckpt-proposal/v1";
 /// [R-CKPT-5] Domain tag a vote signs under.
 pub const VOTE_DOMAIN_TAG: &[u8] = b"mend/ckpt-vote/v1";
+/// [R-FAULT-1] Domain tag a block claim signs under.
+pub const BLOCK_CLAIM_DOMAIN_TAG: &[u8] = b"mend/block-claim/v1";
+/// [R-FAULT-1] Domain tag a receipt signs under.
+pub const RECEIPT_DOMAIN_TAG: &[u8] = b"mend/receipt/v1";
+/// [R-FAULT-4] Domain tag of a fault id.
+pub const FAULT_ID_TAG: &[u8] = b"mend/fault/v1";
+/// [R-AUDIT-2] Domain tag of an audit record's chain hash.
+pub const AUDIT_TAG: &[u8] = b"mend/audit/v1";
 
 /// Where canonical bytes go: a hasher, or a buffer in the tests.
 pub(crate) trait CanonicalSink {
@@ -89,6 +101,85 @@ impl Canonical for CheckpointBody {
             Some(parent) => {
                 sink.put(&[1]);
                 sink.put(parent);
+            }
+        }
+    }
+}
+
+impl Canonical for BlockClaim {
+    fn encode_canonical(&self, sink: &mut impl CanonicalSink) {
+        sink.put(&self.producer.0.to_le_bytes());
+        sink.put(&self.shard.0.to_le_bytes());
+        sink.put(&self.epoch.0.to_le_bytes());
+        sink.put(&self.generation.0.to_le_bytes());
+        sink.put(&self.height.0.to_le_bytes());
+        sink.put(&self.parent_root);
+        self.transactions.encode_canonical(sink);
+        sink.put(&self.post_root);
+    }
+}
+
+impl Canonical for Receipt {
+    fn encode_canonical(&self, sink: &mut impl CanonicalSink) {
+        sink.put(&self.signer.0.to_le_bytes());
+        sink.put(&self.source.0.to_le_bytes());
+        sink.put(&self.destination.0.to_le_bytes());
+        sink.put(&self.epoch.0.to_le_bytes());
+        sink.put(&self.generation.0.to_le_bytes());
+        sink.put(&self.height.0.to_le_bytes());
+        sink.put(&self.root);
+    }
+}
+
+/// A unit enum as bincode encodes it: its `u32` variant index.
+fn put_variant(sink: &mut impl CanonicalSink, index: u32) {
+    sink.put(&index.to_le_bytes());
+}
+
+/// [R-FAULT-4] A fault kind's index in [R-FAULT-2]'s table, counted from 0.
+pub fn compute_fault_kind_index(kind: FaultKind) -> u32 {
+    match kind {
+        FaultKind::StateRootMismatch => 0,
+        FaultKind::ValidatorEquivocation => 1,
+        FaultKind::InvalidCrossShardReceipt => 2,
+        FaultKind::ExecutionFailure => 3,
+        FaultKind::LivenessFailure => 4,
+        FaultKind::CheckpointStateMismatch => 5,
+        FaultKind::TransactionOrderingViolation => 6,
+    }
+}
+
+/// A status's variant index in `ShardStatus`'s declaration order, which is
+/// how bincode encodes it ([R-CKPT-2]).
+fn status_index(status: ShardStatus) -> u32 {
+    match status {
+        ShardStatus::Normal => 0,
+        ShardStatus::Investigating => 1,
+        ShardStatus::Frozen => 2,
+        ShardStatus::Isolated => 3,
+        ShardStatus::Recovering => 4,
+        ShardStatus::Healing => 5,
+    }
+}
+
+impl Canonical for AuditEntry {
+    fn encode_canonical(&self, sink: &mut impl CanonicalSink) {
+        match self {
+            AuditEntry::StatusChange {
+                shard,
+                from,
+                to,
+                cause,
+                root_before,
+                root_after,
+            } => {
+                put_variant(sink, 0);
+                sink.put(&shard.0.to_le_bytes());
+                put_variant(sink, status_index(*from));
+                put_variant(sink, status_index(*to));
+                sink.put(cause);
+                sink.put(root_before);
+                sink.put(root_after);
             }
         }
     }
@@ -179,6 +270,78 @@ pub fn vote_signing_bytes(
     signing_bytes(VOTE_DOMAIN_TAG, shard, epoch, generation, id)
 }
 
+/// [R-FAULT-1] What a block producer signs:
+/// `"mend/block-claim/v1" ||` the canonical encoding of the claim.
+pub fn block_claim_signing_bytes(claim: &BlockClaim) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(
+        BLOCK_CLAIM_DOMAIN_TAG.len()
+            + 2
+            + 2
+            + 8
+            + 8
+            + 8
+            + 32
+            + 8
+            + 32
+            + 12 * claim.transactions.len(),
+    );
+    bytes.put(BLOCK_CLAIM_DOMAIN_TAG);
+    claim.encode_canonical(&mut bytes);
+    bytes
+}
+
+/// [R-FAULT-1] What a receipt's signer signs:
+/// `"mend/receipt/v1" ||` the canonical encoding of the receipt.
+pub fn receipt_signing_bytes(receipt: &Receipt) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(RECEIPT_DOMAIN_TAG.len() + 2 + 2 + 2 + 8 + 8 + 8 + 32);
+    bytes.put(RECEIPT_DOMAIN_TAG);
+    receipt.encode_canonical(&mut bytes);
+    bytes
+}
+
+/// [R-FAULT-4] The id of `fault` on `shard`:
+/// `SHA3-256("mend/fault/v1" || s: u16 || kind: u32 || accused: Option<u16>
+/// || g: u64 || e: u64 || h: u64)`, with `kind` the table index of
+/// [R-FAULT-2] and the option as a `0`/`1` byte before the id. Evidence is
+/// deduplicated by this id, and the audit log records it as a cause.
+pub fn compute_fault_id(shard: ShardId, fault: &Fault) -> Hash32 {
+    let mut hasher = Sha3_256::new();
+    hasher.put(FAULT_ID_TAG);
+    hasher.put(&shard.0.to_le_bytes());
+    put_variant(&mut hasher, compute_fault_kind_index(fault.kind));
+    match fault.accused {
+        None => hasher.put(&[0]),
+        Some(validator) => {
+            hasher.put(&[1]);
+            hasher.put(&validator.0.to_le_bytes());
+        }
+    }
+    hasher.put(&fault.generation.0.to_le_bytes());
+    hasher.put(&fault.epoch.0.to_le_bytes());
+    hasher.put(&fault.height.0.to_le_bytes());
+    finish(hasher)
+}
+
+/// [R-AUDIT-2] The chain hash of the audit record `(index, epoch, entry)`
+/// that follows a record whose hash is `previous` (32 zero bytes before the
+/// first): `SHA3-256("mend/audit/v1" || previous || canonical record)`, the
+/// record encoded as `index: u64 || epoch: u64 || entry` with the entry a
+/// `u32` variant index then its fields ([R-AUDIT-1]).
+pub fn compute_audit_record_hash(
+    previous: &Hash32,
+    index: u64,
+    epoch: Epoch,
+    entry: &AuditEntry,
+) -> Hash32 {
+    let mut hasher = Sha3_256::new();
+    hasher.put(AUDIT_TAG);
+    hasher.put(previous);
+    hasher.put(&index.to_le_bytes());
+    hasher.put(&epoch.0.to_le_bytes());
+    entry.encode_canonical(&mut hasher);
+    finish(hasher)
+}
+
 /// [R-CKPT-5] Whether `signature` verifies strictly under `key` over
 /// `message`. `verify_strict` refuses non-canonical encodings and weak keys,
 /// so one signed statement has exactly one accepted signature encoding per
@@ -195,7 +358,7 @@ pub(crate) fn is_valid_signature(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::{sample_block, sample_body, test_signing_key};
+    use crate::testkit::{sample_block, sample_body, sample_claim, test_signing_key};
     use ed25519_dalek::Signer;
     use mend_spec::{Height, ValidatorId};
 
@@ -369,6 +532,164 @@ mod tests {
             assert_ne!(
                 compute_checkpoint_id(&variant),
                 compute_checkpoint_id(&base)
+            );
+        }
+    }
+
+    fn sample_receipt() -> Receipt {
+        Receipt {
+            signer: ValidatorId(5),
+            source: ShardId(1),
+            destination: ShardId(0),
+            epoch: Epoch(3),
+            generation: Generation(2),
+            height: Height(4),
+            root: [0x77; 32],
+        }
+    }
+
+    #[test]
+    fn claims_and_receipts_sign_their_tag_and_wire_encoding() {
+        let claim = sample_claim();
+        assert_eq!(canonical(&claim), bincode::serialize(&claim).unwrap());
+        let mut expected = b"mend/block-claim/v1".to_vec();
+        expected.extend_from_slice(&bincode::serialize(&claim).unwrap());
+        assert_eq!(block_claim_signing_bytes(&claim), expected);
+
+        let receipt = sample_receipt();
+        assert_eq!(canonical(&receipt), bincode::serialize(&receipt).unwrap());
+        let mut expected = b"mend/receipt/v1".to_vec();
+        expected.extend_from_slice(&bincode::serialize(&receipt).unwrap());
+        assert_eq!(receipt_signing_bytes(&receipt), expected);
+    }
+
+    #[test]
+    fn a_claim_signature_does_not_verify_over_another_domain() {
+        let key = test_signing_key(ValidatorId(5));
+        let claim_bytes = block_claim_signing_bytes(&sample_claim());
+        let signature = SignatureBytes(key.sign(&claim_bytes).to_bytes());
+        assert!(is_valid_signature(
+            &key.verifying_key(),
+            &claim_bytes,
+            &signature
+        ));
+        // The same bytes after another tag.
+        let mut as_receipt = RECEIPT_DOMAIN_TAG.to_vec();
+        as_receipt.extend_from_slice(&claim_bytes[BLOCK_CLAIM_DOMAIN_TAG.len()..]);
+        assert!(!is_valid_signature(
+            &key.verifying_key(),
+            &as_receipt,
+            &signature
+        ));
+    }
+
+    #[test]
+    fn the_fault_id_hashes_shard_kind_index_accused_generation_epoch_height() {
+        let fault = Fault {
+            kind: FaultKind::CheckpointStateMismatch,
+            accused: Some(ValidatorId(0x0201)),
+            generation: Generation(3),
+            epoch: Epoch(4),
+            height: Height(5),
+        };
+        let encoded = bincode::serialize(&(7u16, 5u32, Some(0x0201u16), 3u64, 4u64, 5u64)).unwrap();
+        assert_eq!(
+            compute_fault_id(ShardId(7), &fault),
+            sha3(&[b"mend/fault/v1", &encoded])
+        );
+        let liveness = Fault {
+            kind: FaultKind::LivenessFailure,
+            accused: None,
+            ..fault
+        };
+        let encoded = bincode::serialize(&(7u16, 4u32, None::<u16>, 3u64, 4u64, 5u64)).unwrap();
+        assert_eq!(
+            compute_fault_id(ShardId(7), &liveness),
+            sha3(&[b"mend/fault/v1", &encoded])
+        );
+    }
+
+    #[test]
+    fn fault_kind_indices_are_the_table_order() {
+        let indices: Vec<u32> = FaultKind::ALL
+            .iter()
+            .map(|k| compute_fault_kind_index(*k))
+            .collect();
+        assert_eq!(indices, (0..7).collect::<Vec<u32>>());
+    }
+
+    #[test]
+    fn fault_ids_differ_in_every_field_and_shard() {
+        let base = Fault {
+            kind: FaultKind::ValidatorEquivocation,
+            accused: Some(ValidatorId(3)),
+            generation: Generation(0),
+            epoch: Epoch(1),
+            height: Height(2),
+        };
+        let id = compute_fault_id(ShardId(0), &base);
+        let variants = [
+            Fault {
+                kind: FaultKind::ExecutionFailure,
+                ..base
+            },
+            Fault {
+                accused: Some(ValidatorId(2)),
+                ..base
+            },
+            Fault {
+                accused: None,
+                ..base
+            },
+            Fault {
+                generation: Generation(1),
+                ..base
+            },
+            Fault {
+                epoch: Epoch(2),
+                ..base
+            },
+            Fault {
+                height: Height(3),
+                ..base
+            },
+        ];
+        for variant in variants {
+            assert_ne!(compute_fault_id(ShardId(0), &variant), id, "{variant}");
+        }
+        assert_ne!(compute_fault_id(ShardId(1), &base), id);
+    }
+
+    #[test]
+    fn the_audit_entry_hashes_as_its_bincode_encoding() {
+        let entry = AuditEntry::StatusChange {
+            shard: ShardId(1),
+            from: ShardStatus::Investigating,
+            to: ShardStatus::Isolated,
+            cause: [1; 32],
+            root_before: [2; 32],
+            root_after: [3; 32],
+        };
+        assert_eq!(canonical(&entry), bincode::serialize(&entry).unwrap());
+        let mut bytes = 0u32.to_le_bytes().to_vec();
+        bytes.extend_from_slice(&1u16.to_le_bytes());
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        bytes.extend_from_slice(&3u32.to_le_bytes());
+        bytes.extend_from_slice(&[1; 32]);
+        bytes.extend_from_slice(&[2; 32]);
+        bytes.extend_from_slice(&[3; 32]);
+        assert_eq!(canonical(&entry), bytes);
+        for status in [
+            ShardStatus::Normal,
+            ShardStatus::Investigating,
+            ShardStatus::Frozen,
+            ShardStatus::Isolated,
+            ShardStatus::Recovering,
+            ShardStatus::Healing,
+        ] {
+            assert_eq!(
+                status_index(status).to_le_bytes().to_vec(),
+                bincode::serialize(&status).unwrap()
             );
         }
     }

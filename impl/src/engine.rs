@@ -4,25 +4,28 @@
 //! Every message goes through two steps. Validation reads the state and
 //! either refuses the message with a typed rejection or returns a validated
 //! value (`ValidatedBlock`, `ValidatedProposal`, `ValidatedVote`,
-//! `ValidatedTick`) that only the validation can build. The apply step
+//! `ValidatedEvidence`, `ValidatedTick`) that only the validation can build. The apply step
 //! consumes that value and cannot fail. Nothing is written before validation
 //! has finished, so a rejected message leaves the state exactly as it was,
 //! which the tests check by comparing the whole engine before and after.
 
+use crate::audit::{verify_audit_chain, AuditChainError, AuditRecord};
 use crate::block::{apply_block, validate_block};
 use crate::bugs::Rules;
 use crate::checkpoint::EquivocationEvidence;
 use crate::checkpoint::{apply_proposal, apply_vote, validate_proposal, validate_vote};
+use crate::detect::{apply_evidence, validate_evidence};
 use crate::epoch::{apply_advance, validate_advance};
 use crate::outcome::{EngineEvent, EngineRejection, GenesisError, InputError};
 use crate::state::State;
 use crate::view::{snapshot, EngineView};
 use crate::wire::{decode_message, Hash32, Message};
 use ed25519_dalek::VerifyingKey;
-use mend_spec::{Epoch, Height, Params, ShardId};
+use mend_spec::{Epoch, Fault, Height, Params, ShardId};
 
-/// The checkpoint-finality engine of SPEC.md §4. Pure: no I/O, no clock, no
-/// randomness. Two engines built alike and fed the same messages are equal.
+/// The engine of SPEC.md §4 and §5: checkpoint finality, fault detection,
+/// isolation and the audit log. Pure: no I/O, no clock, no randomness. Two
+/// engines built alike and fed the same messages are equal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Engine {
     state: State,
@@ -67,6 +70,10 @@ impl Engine {
                 let valid = validate_vote(state, vote)?;
                 Ok(apply_vote(state, valid))
             }
+            Message::Evidence(evidence) => {
+                let valid = validate_evidence(state, evidence)?;
+                Ok(apply_evidence(state, valid))
+            }
             Message::AdvanceEpoch { epoch } => {
                 let valid = validate_advance(state, *epoch)?;
                 Ok(apply_advance(state, valid))
@@ -102,6 +109,39 @@ impl Engine {
     /// [R-EPOCH-1] The current epoch.
     pub fn epoch(&self) -> Epoch {
         self.state.epoch
+    }
+
+    /// [R-FAULT-5] The open faults of `shard` with their fault ids
+    /// ([R-FAULT-4]), ascending by fault; empty for an unknown shard.
+    pub fn open_faults(&self, shard: ShardId) -> Vec<(Fault, Hash32)> {
+        self.state
+            .find_shard(shard)
+            .map(|known| {
+                self.state
+                    .shard(known)
+                    .faults
+                    .iter()
+                    .map(|(fault, id)| (*fault, *id))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// [R-AUDIT-1] The audit log, oldest first.
+    pub fn audit_log(&self) -> &[AuditRecord] {
+        self.state.audit.records()
+    }
+
+    /// [R-AUDIT-2] Re-derives every hash of the engine's audit log; the
+    /// position of the first record that does not verify, if any.
+    pub fn verify_audit_chain(&self) -> Result<(), AuditChainError> {
+        verify_audit_chain(self.state.audit.records())
+    }
+
+    /// The state, for tests that set up a situation directly.
+    #[cfg(test)]
+    pub(crate) fn state_mut(&mut self) -> &mut State {
+        &mut self.state
     }
 
     /// [R-CKPT-10] The equivocation evidence kept for `shard`, both signed
@@ -194,10 +234,17 @@ mod tests {
         h.finalize_next(ShardId(0));
         let body = h.next_body(ShardId(0));
         h.propose(body);
+        let equivocation = h.evidence(
+            mend_spec::FaultKind::ValidatorEquivocation,
+            ShardId(0),
+            ValidatorId(3),
+            Height(2),
+        );
         let valid = [
             encode_message(&h.vote(ValidatorId(1), body)),
             encode_message(&h.next_block_message(ShardId(1))),
             encode_message(&Message::AdvanceEpoch { epoch: Epoch(1) }),
+            encode_message(&Message::Evidence(equivocation)),
         ];
         let mut rng = XorShift::new(42);
         for round in 0..3_000 {
@@ -279,12 +326,21 @@ mod tests {
             Message::Block(block),
             Rejection::Block(B::WrongParent),
         );
-        let mut block = good;
+        let mut block = good.clone();
         block.state_root = [1; 32];
         expect(
             &mut h,
             Message::Block(block),
             Rejection::Block(B::StateRootMismatch),
+        );
+        let mut block = good;
+        block
+            .transactions
+            .push(crate::wire::Transaction { key: 0, value: 0 });
+        expect(
+            &mut h,
+            Message::Block(block),
+            Rejection::Block(B::UnorderedTransactions),
         );
 
         // Proposals, against shard 0 with its head at height 1.
@@ -417,7 +473,29 @@ mod tests {
             Rejection::Epoch(E::NotNextEpoch),
         );
 
-        assert_eq!(reached.len(), 4 + 11 + 10 + 1, "{reached:?}");
+        // Evidence, and a block on the shard it froze. Every evidence code
+        // is reached in `detect::tests`.
+        h.produce_blocks(ShardId(1), 1);
+        let evidence = crate::wire::Evidence::Liveness { shard: ShardId(1) };
+        expect(
+            &mut h,
+            Message::Evidence(evidence),
+            Rejection::Evidence(mend_spec::EvidenceRejection::NotAFault),
+        );
+        let claim = h.evidence(
+            mend_spec::FaultKind::ExecutionFailure,
+            ShardId(1),
+            ValidatorId(7),
+            Height(1),
+        );
+        h.engine.apply(&Message::Evidence(claim)).unwrap();
+        h.advance_epoch();
+        let frozen = h.next_block_message(ShardId(1));
+        expect(&mut h, frozen, Rejection::Block(B::ShardFrozen));
+
+        // Every block code but TooManyTransactions, which cannot be sent as
+        // bytes (see `block::tests`).
+        assert_eq!(reached.len(), 6 + 11 + 10 + 1 + 1, "{reached:?}");
     }
 
     #[test]

@@ -1,14 +1,16 @@
-//! The epoch clock and the expiry of pending checkpoints ([R-EPOCH-1],
-//! [R-EPOCH-2]).
+//! The epoch clock and the epoch boundary ([R-EPOCH-1], [R-EPOCH-2]).
 //!
 //! Time enters the engine only as this message: the engine reads no clock, so
 //! replicas fed the same messages agree on every epoch boundary
 //! ([INV-5 Determinism]). Every pending checkpoint expires at a boundary because its
 //! votes are signed in the old epoch's domain ([R-CKPT-5]) and no new vote
 //! for it could pass [R-CKPT-8] check 5; keeping it would only hold a slot of
-//! `P`. This is the one message that visits every shard.
+//! `P`. At the same boundary each shard's status change ([R-ISO-3]) and fault
+//! expiry ([R-FAULT-6]) take effect, in `isolate`. This is the one message
+//! that visits every shard.
 
 use crate::checkpoint::count_u32;
+use crate::isolate::{apply_status_change, expire_faults};
 use crate::outcome::{EngineEvent, EpochError};
 use crate::state::State;
 use mend_spec::Epoch;
@@ -31,15 +33,18 @@ pub(crate) fn validate_advance(state: &State, epoch: Epoch) -> Result<ValidatedT
     Ok(ValidatedTick { epoch })
 }
 
-/// [R-EPOCH-1], [R-EPOCH-2] Advances the epoch, emits `EpochAdvanced`, then
-/// expires every pending checkpoint, emitting `PendingExpired` for each shard
-/// that had any, in ascending shard order ([R-DET-0]).
+/// [R-EPOCH-1], [R-EPOCH-2] Advances the epoch and emits `EpochAdvanced`;
+/// then, for each shard in ascending order ([R-DET-0]): expires its pending
+/// checkpoints (`PendingExpired` if it had any), applies its status change
+/// (`StatusChanged`, [R-ISO-3]), and expires its old faults
+/// (`FaultsExpired`, [R-FAULT-6]).
 pub(crate) fn apply_advance(state: &mut State, tick: ValidatedTick) -> Vec<EngineEvent> {
     assert!(tick.epoch > state.epoch, "the epoch never decreases");
     state.epoch = tick.epoch;
     let mut events = vec![EngineEvent::EpochAdvanced { epoch: tick.epoch }];
     // The shard list is indexed by id, so this walk is in ascending order.
-    for shard in &mut state.shards {
+    for index in 0..state.shards.len() {
+        let shard = &mut state.shards[index];
         let expired = shard.checkpoints.expire_pending();
         if expired > 0 {
             events.push(EngineEvent::PendingExpired {
@@ -47,6 +52,8 @@ pub(crate) fn apply_advance(state: &mut State, tick: ValidatedTick) -> Vec<Engin
                 count: count_u32(expired),
             });
         }
+        events.extend(apply_status_change(state, index));
+        events.extend(expire_faults(state, index));
     }
     events
 }

@@ -1,5 +1,6 @@
-//! mend's production engine: checkpoints and their finality (`spec/SPEC.md` §4)
-//! and the wire format that carries them ([R-WIRE-1]).
+//! mend's production engine: checkpoints and their finality (`spec/SPEC.md`
+//! §4), fault detection, isolation and the audit log (§5), and the wire
+//! format that carries them ([R-WIRE-1]).
 //!
 //! The engine is a sans-io state machine. It takes one message at a time, as
 //! a typed [`Message`] or as bytes, and returns either the events the message
@@ -20,17 +21,25 @@
 //! - `block`: chain heads and the block rule ([R-BLK-1], [R-BLK-2]).
 //! - `checkpoint`: proposals, votes, finality, retention and equivocation
 //!   evidence ([R-CKPT-1] .. [R-CKPT-10]).
-//! - `epoch`: the epoch clock and expiry ([R-EPOCH-1], [R-EPOCH-2]).
+//! - `detect`: evidence and its twelve checks, open faults ([R-FAULT-1] ..
+//!   [R-FAULT-5]).
+//! - `isolate`: status levels, the status change at an epoch boundary, fault
+//!   expiry ([R-ISO-1] .. [R-ISO-3], [R-FAULT-6]).
+//! - [`audit`]: the hash-chained audit log ([R-AUDIT-1], [R-AUDIT-2]).
+//! - `epoch`: the epoch clock and the boundary ([R-EPOCH-1], [R-EPOCH-2]).
 //! - [`engine`]: genesis and dispatch: validate, then apply.
 //! - [`view`]: the snapshot the conformance test compares with the model.
 //! - [`outcome`]: events and the typed rejections.
 
+pub mod audit;
 mod block;
 mod bugs;
 mod checkpoint;
 pub mod crypto;
+mod detect;
 pub mod engine;
 mod epoch;
+mod isolate;
 pub mod outcome;
 mod state;
 pub mod view;
@@ -39,19 +48,25 @@ pub mod wire;
 #[cfg(test)]
 mod testkit;
 
+pub use audit::{
+    verify_audit_chain, AuditChainBreak, AuditChainError, AuditEntry, AuditRecord,
+    AUDIT_GENESIS_HASH,
+};
 pub use checkpoint::EquivocationEvidence;
 pub use crypto::{
-    compute_block_id, compute_checkpoint_id, compute_genesis_root, compute_state_root,
-    proposal_signing_bytes, vote_signing_bytes,
+    block_claim_signing_bytes, compute_audit_record_hash, compute_block_id, compute_checkpoint_id,
+    compute_fault_id, compute_fault_kind_index, compute_genesis_root, compute_state_root,
+    proposal_signing_bytes, receipt_signing_bytes, vote_signing_bytes,
 };
 pub use engine::Engine;
 pub use outcome::{
-    BlockError, EngineEvent, EngineRejection, EpochError, GenesisError, InputError, ProposalError,
-    VoteError,
+    BlockError, EngineEvent, EngineRejection, EpochError, EvidenceError, GenesisError, InputError,
+    Mismatch, ProposalError, VoteError,
 };
-pub use view::{EngineView, ShardSnapshot};
+pub use view::{AuditRecordSnapshot, EngineView, ShardSnapshot};
 pub use wire::{
-    decode_message, encode_message, Block, CheckpointBody, DecodeError, Hash32, MalformedReason,
-    Message, SignatureBytes, SignedProposal, SignedVote, Transaction, MESSAGE_BYTES_MAX,
-    TRANSACTIONS_PER_BLOCK_MAX,
+    decode_evidence, decode_message, encode_evidence, encode_message, Block, BlockClaim,
+    CheckpointBody, DecodeError, Evidence, Hash32, MalformedReason, Message, Receipt,
+    SignatureBytes, SignedBlockClaim, SignedProposal, SignedReceipt, SignedVote, Transaction,
+    MESSAGE_BYTES_MAX, TRANSACTIONS_PER_BLOCK_MAX, TRANSACTIONS_PER_CLAIM_MAX,
 };

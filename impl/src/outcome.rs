@@ -12,8 +12,8 @@
 use crate::wire::{CheckpointBody, DecodeError, Hash32};
 use mend_spec::params::ParamsError;
 use mend_spec::{
-    BlockRejection, Epoch, EpochRejection, Generation, Height, ProposalRejection, Rejection,
-    ShardId, ValidatorId, VoteRejection,
+    BlockRejection, Epoch, EpochRejection, EvidenceRejection, Fault, FaultKind, Generation, Height,
+    ProposalRejection, Rejection, ShardId, ShardStatus, ValidatorId, VoteRejection,
 };
 use std::fmt;
 
@@ -44,6 +44,25 @@ pub enum EngineEvent {
     EpochAdvanced { epoch: Epoch },
     /// [R-EPOCH-2] The pending checkpoints of `shard` expired.
     PendingExpired { shard: ShardId, count: u32 },
+    /// [R-FAULT-5] Evidence was accepted; `fault`, whose id is `id`
+    /// ([R-FAULT-4]), is open on `shard`.
+    FaultDetected {
+        shard: ShardId,
+        fault: Fault,
+        id: Hash32,
+    },
+    /// [R-ISO-3] At the epoch boundary `shard`'s status rose from `from` to
+    /// `to` because of `cause` (whose fault id is `cause_id`), and one audit
+    /// record was appended ([R-AUDIT-1]).
+    StatusChanged {
+        shard: ShardId,
+        from: ShardStatus,
+        to: ShardStatus,
+        cause: Fault,
+        cause_id: Hash32,
+    },
+    /// [R-FAULT-6] `count` open faults of `shard` expired at the boundary.
+    FaultsExpired { shard: ShardId, count: u32 },
 }
 
 /// Why a block was rejected ([R-BLK-1]), in check order.
@@ -51,26 +70,32 @@ pub enum EngineEvent {
 pub enum BlockError {
     /// [R-BLK-1] check 1: no such shard.
     UnknownShard { shard: ShardId },
-    /// [R-BLK-1] check 2: more transactions than one wire message carries.
+    /// [R-BLK-1] check 2: the shard's status takes no new transactions
+    /// ([R-ISO-1]: `Frozen` and above).
+    ShardFrozen { shard: ShardId, status: ShardStatus },
+    /// [R-BLK-1] check 3: more transactions than one wire message carries.
     TooManyTransactions {
         shard: ShardId,
         count: usize,
         max: usize,
     },
-    /// [R-BLK-1] check 3: the height is not the head's height plus one.
+    /// [R-BLK-1] check 4, [R-BLK-3]: the transaction at `position` does not
+    /// have a key above the one before it.
+    UnorderedTransactions { shard: ShardId, position: usize },
+    /// [R-BLK-1] check 5: the height is not the head's height plus one.
     WrongHeight {
         shard: ShardId,
         head: Height,
         got: Height,
     },
-    /// [R-BLK-1] check 4: the parent is not the head block's id (all zeros
+    /// [R-BLK-1] check 6: the parent is not the head block's id (all zeros
     /// before the first block).
     WrongParent {
         shard: ShardId,
         expected: Hash32,
         got: Hash32,
     },
-    /// [R-BLK-1] check 5: executing the block gives another root.
+    /// [R-BLK-1] check 7: executing the block gives another root.
     StateRootMismatch {
         shard: ShardId,
         height: Height,
@@ -162,6 +187,108 @@ pub enum VoteError {
     Duplicate { validator: ValidatorId, id: Hash32 },
 }
 
+/// Why evidence was rejected ([R-FAULT-3]), in check order. Liveness
+/// evidence takes checks 1, 11 and 12 only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EvidenceError {
+    /// [R-FAULT-3] check 1: the evidence shard, or a receipt's destination,
+    /// is not a shard.
+    UnknownShard { shard: ShardId },
+    /// [R-FAULT-3] check 2: the parts of the evidence do not agree.
+    Mismatched { shard: ShardId, mismatch: Mismatch },
+    /// [R-FAULT-3] check 3: the accused is not registered.
+    UnknownValidator { validator: ValidatorId },
+    /// [R-FAULT-3] check 4: the accused is not in the evidence shard's
+    /// committee.
+    NotMember {
+        validator: ValidatorId,
+        shard: ShardId,
+    },
+    /// [R-FAULT-3] check 5: the evidence's epoch is after the current one.
+    FutureEpoch {
+        shard: ShardId,
+        epoch: Epoch,
+        current: Epoch,
+    },
+    /// [R-FAULT-3] check 6: `epoch + A_e` is below the current epoch.
+    StaleEpoch {
+        shard: ShardId,
+        epoch: Epoch,
+        current: Epoch,
+        max_age_epochs: u64,
+    },
+    /// [R-FAULT-3] check 7: the evidence is from another rollback
+    /// generation than the shard's.
+    WrongGeneration {
+        shard: ShardId,
+        expected: Generation,
+        got: Generation,
+    },
+    /// [R-FAULT-3] check 8: `height` is not in `1..=highest` (the head, or
+    /// the head plus one for a block claim).
+    HeightOutOfRange {
+        shard: ShardId,
+        height: Height,
+        highest: Height,
+    },
+    /// [R-FAULT-3] check 9: `height + A_b` is not above the head: the engine
+    /// no longer keeps that height's root ([R-FAULT-7]).
+    StaleHeight {
+        shard: ShardId,
+        height: Height,
+        head: Height,
+        max_age_blocks: u64,
+    },
+    /// [R-FAULT-3] check 10: a signature of the evidence does not verify
+    /// under the accused's key over its domain.
+    BadSignature {
+        validator: ValidatorId,
+        kind: FaultKind,
+    },
+    /// [R-FAULT-3] check 11: the fault condition of [R-FAULT-2] does not
+    /// hold for `kind` at `height` on `shard`.
+    NotAFault {
+        shard: ShardId,
+        kind: FaultKind,
+        height: Height,
+    },
+    /// [R-FAULT-3] check 12: the fault, with fault id `id`, is already open
+    /// on `shard` ([R-FAULT-4]).
+    Duplicate {
+        shard: ShardId,
+        fault: Fault,
+        id: Hash32,
+    },
+}
+
+/// [R-FAULT-3] check 2: which parts of a piece of evidence disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mismatch {
+    /// The two votes of an equivocation have different signers.
+    Signers {
+        first: ValidatorId,
+        second: ValidatorId,
+    },
+    /// The two votes of an equivocation are cast on different shards.
+    Shards { first: ShardId, second: ShardId },
+    /// The two votes of an equivocation are signed in different epochs.
+    Epochs { first: Epoch, second: Epoch },
+    /// The two votes of an equivocation are in different generations.
+    Generations {
+        first: Generation,
+        second: Generation,
+    },
+    /// The two votes of an equivocation are for different heights.
+    Heights { first: Height, second: Height },
+    /// A vote is cast on one shard for a checkpoint of another.
+    CheckpointShard {
+        vote_shard: ShardId,
+        checkpoint_shard: ShardId,
+    },
+    /// A receipt's destination is its source.
+    ReceiptToItself { shard: ShardId },
+}
+
 /// Why an epoch tick was rejected ([R-EPOCH-1]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EpochError {
@@ -175,6 +302,7 @@ pub enum EngineRejection {
     Block(BlockError),
     Proposal(ProposalError),
     Vote(VoteError),
+    Evidence(EvidenceError),
     Epoch(EpochError),
 }
 
@@ -206,7 +334,9 @@ impl BlockError {
     pub fn code(&self) -> BlockRejection {
         match self {
             BlockError::UnknownShard { .. } => BlockRejection::UnknownShard,
+            BlockError::ShardFrozen { .. } => BlockRejection::ShardFrozen,
             BlockError::TooManyTransactions { .. } => BlockRejection::TooManyTransactions,
+            BlockError::UnorderedTransactions { .. } => BlockRejection::UnorderedTransactions,
             BlockError::WrongHeight { .. } => BlockRejection::WrongHeight,
             BlockError::WrongParent { .. } => BlockRejection::WrongParent,
             BlockError::StateRootMismatch { .. } => BlockRejection::StateRootMismatch,
@@ -251,6 +381,26 @@ impl VoteError {
     }
 }
 
+impl EvidenceError {
+    /// The spec's code for this rejection.
+    pub fn code(&self) -> EvidenceRejection {
+        match self {
+            EvidenceError::UnknownShard { .. } => EvidenceRejection::UnknownShard,
+            EvidenceError::Mismatched { .. } => EvidenceRejection::Mismatched,
+            EvidenceError::UnknownValidator { .. } => EvidenceRejection::UnknownValidator,
+            EvidenceError::NotMember { .. } => EvidenceRejection::NotMember,
+            EvidenceError::FutureEpoch { .. } => EvidenceRejection::FutureEpoch,
+            EvidenceError::StaleEpoch { .. } => EvidenceRejection::StaleEpoch,
+            EvidenceError::WrongGeneration { .. } => EvidenceRejection::WrongGeneration,
+            EvidenceError::HeightOutOfRange { .. } => EvidenceRejection::HeightOutOfRange,
+            EvidenceError::StaleHeight { .. } => EvidenceRejection::StaleHeight,
+            EvidenceError::BadSignature { .. } => EvidenceRejection::BadSignature,
+            EvidenceError::NotAFault { .. } => EvidenceRejection::NotAFault,
+            EvidenceError::Duplicate { .. } => EvidenceRejection::Duplicate,
+        }
+    }
+}
+
 impl EpochError {
     /// The spec's code for this rejection.
     pub fn code(&self) -> EpochRejection {
@@ -267,6 +417,7 @@ impl EngineRejection {
             EngineRejection::Block(e) => Rejection::Block(e.code()),
             EngineRejection::Proposal(e) => Rejection::Proposal(e.code()),
             EngineRejection::Vote(e) => Rejection::Vote(e.code()),
+            EngineRejection::Evidence(e) => Rejection::Evidence(e.code()),
             EngineRejection::Epoch(e) => Rejection::Epoch(e.code()),
         }
     }
@@ -287,6 +438,12 @@ impl From<ProposalError> for EngineRejection {
 impl From<VoteError> for EngineRejection {
     fn from(e: VoteError) -> Self {
         EngineRejection::Vote(e)
+    }
+}
+
+impl From<EvidenceError> for EngineRejection {
+    fn from(e: EvidenceError) -> Self {
+        EngineRejection::Evidence(e)
     }
 }
 
@@ -323,12 +480,19 @@ impl fmt::Display for BlockError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BlockError::UnknownShard { shard } => write!(f, "no shard {shard}"),
+            BlockError::ShardFrozen { shard, status } => {
+                write!(f, "{shard} is {status:?} and takes no new transactions")
+            }
             BlockError::TooManyTransactions { shard, count, max } => {
                 write!(
                     f,
                     "block for {shard} holds {count} transactions, at most {max}"
                 )
             }
+            BlockError::UnorderedTransactions { shard, position } => write!(
+                f,
+                "block for {shard}: transaction {position} does not have a key above the one before"
+            ),
             BlockError::WrongHeight { shard, head, got } => {
                 write!(f, "block {got} on {shard} does not follow head {head}")
             }
@@ -450,6 +614,91 @@ impl fmt::Display for VoteError {
     }
 }
 
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Mismatch::Signers { first, second } => {
+                write!(f, "votes signed by {first} and {second}")
+            }
+            Mismatch::Shards { first, second } => write!(f, "votes cast on {first} and {second}"),
+            Mismatch::Epochs { first, second } => write!(f, "votes signed in {first} and {second}"),
+            Mismatch::Generations { first, second } => {
+                write!(f, "votes signed in {first} and {second}")
+            }
+            Mismatch::Heights { first, second } => {
+                write!(f, "votes for heights {first} and {second}")
+            }
+            Mismatch::CheckpointShard {
+                vote_shard,
+                checkpoint_shard,
+            } => write!(
+                f,
+                "vote on {vote_shard} for a checkpoint of {checkpoint_shard}"
+            ),
+            Mismatch::ReceiptToItself { shard } => write!(f, "receipt from {shard} to itself"),
+        }
+    }
+}
+
+impl fmt::Display for EvidenceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EvidenceError::UnknownShard { shard } => write!(f, "no shard {shard}"),
+            EvidenceError::Mismatched { shard, mismatch } => {
+                write!(f, "evidence on {shard} does not agree: {mismatch}")
+            }
+            EvidenceError::UnknownValidator { validator } => write!(f, "no validator {validator}"),
+            EvidenceError::NotMember { validator, shard } => {
+                write!(f, "{validator} is not in the committee of {shard}")
+            }
+            EvidenceError::FutureEpoch {
+                shard,
+                epoch,
+                current,
+            } => write!(f, "evidence on {shard} from {epoch}, after the current {current}"),
+            EvidenceError::StaleEpoch {
+                shard,
+                epoch,
+                current,
+                max_age_epochs,
+            } => write!(
+                f,
+                "evidence on {shard} from {epoch} is more than {max_age_epochs} epochs before {current}"
+            ),
+            EvidenceError::WrongGeneration {
+                shard,
+                expected,
+                got,
+            } => write!(f, "evidence in {got} but {shard} is in {expected}"),
+            EvidenceError::HeightOutOfRange {
+                shard,
+                height,
+                highest,
+            } => write!(f, "evidence on {shard} at {height}, outside h1..={highest}"),
+            EvidenceError::StaleHeight {
+                shard,
+                height,
+                head,
+                max_age_blocks,
+            } => write!(
+                f,
+                "evidence on {shard} at {height} is {max_age_blocks} or more blocks below head {head}"
+            ),
+            EvidenceError::BadSignature { validator, kind } => {
+                write!(f, "{kind:?} evidence: signature of {validator} does not verify")
+            }
+            EvidenceError::NotAFault {
+                shard,
+                kind,
+                height,
+            } => write!(f, "no {kind:?} on {shard} at {height}"),
+            EvidenceError::Duplicate { shard, fault, id } => {
+                write!(f, "{fault} ({}) is already open on {shard}", ShortId(id))
+            }
+        }
+    }
+}
+
 impl fmt::Display for EpochError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -466,6 +715,7 @@ impl fmt::Display for EngineRejection {
             EngineRejection::Block(e) => write!(f, "block rejected: {e}"),
             EngineRejection::Proposal(e) => write!(f, "proposal rejected: {e}"),
             EngineRejection::Vote(e) => write!(f, "vote rejected: {e}"),
+            EngineRejection::Evidence(e) => write!(f, "evidence rejected: {e}"),
             EngineRejection::Epoch(e) => write!(f, "epoch tick rejected: {e}"),
         }
     }
@@ -495,6 +745,7 @@ impl fmt::Display for GenesisError {
 impl std::error::Error for BlockError {}
 impl std::error::Error for ProposalError {}
 impl std::error::Error for VoteError {}
+impl std::error::Error for EvidenceError {}
 impl std::error::Error for EpochError {}
 impl std::error::Error for EngineRejection {}
 impl std::error::Error for InputError {}
@@ -587,10 +838,18 @@ mod tests {
 
         let block = [
             BlockError::UnknownShard { shard: s },
+            BlockError::ShardFrozen {
+                shard: s,
+                status: ShardStatus::Frozen,
+            },
             BlockError::TooManyTransactions {
                 shard: s,
                 count: 5455,
                 max: 5454,
+            },
+            BlockError::UnorderedTransactions {
+                shard: s,
+                position: 1,
             },
             BlockError::WrongHeight {
                 shard: s,
@@ -614,7 +873,82 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(codes, sorted);
-        assert_eq!(codes.len(), 5);
+        assert_eq!(codes.len(), 7);
+
+        let fault = Fault {
+            kind: FaultKind::ValidatorEquivocation,
+            accused: Some(v),
+            generation: Generation(0),
+            epoch: Epoch(0),
+            height: Height(2),
+        };
+        let evidence = [
+            EvidenceError::UnknownShard { shard: s },
+            EvidenceError::Mismatched {
+                shard: s,
+                mismatch: Mismatch::ReceiptToItself { shard: s },
+            },
+            EvidenceError::UnknownValidator { validator: v },
+            EvidenceError::NotMember {
+                validator: v,
+                shard: s,
+            },
+            EvidenceError::FutureEpoch {
+                shard: s,
+                epoch: Epoch(2),
+                current: Epoch(1),
+            },
+            EvidenceError::StaleEpoch {
+                shard: s,
+                epoch: Epoch(0),
+                current: Epoch(3),
+                max_age_epochs: 2,
+            },
+            EvidenceError::WrongGeneration {
+                shard: s,
+                expected: Generation(0),
+                got: Generation(1),
+            },
+            EvidenceError::HeightOutOfRange {
+                shard: s,
+                height: Height(0),
+                highest: Height(3),
+            },
+            EvidenceError::StaleHeight {
+                shard: s,
+                height: Height(1),
+                head: Height(5),
+                max_age_blocks: 4,
+            },
+            EvidenceError::BadSignature {
+                validator: v,
+                kind: FaultKind::ValidatorEquivocation,
+            },
+            EvidenceError::NotAFault {
+                shard: s,
+                kind: FaultKind::ValidatorEquivocation,
+                height: Height(2),
+            },
+            EvidenceError::Duplicate {
+                shard: s,
+                fault,
+                id,
+            },
+        ];
+        let codes: Vec<_> = evidence.iter().map(|e| e.code()).collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(codes, sorted);
+        assert_eq!(codes.len(), 12);
+        for e in &evidence {
+            assert_eq!(
+                EngineRejection::from(*e).code(),
+                Rejection::Evidence(e.code())
+            );
+            // Every rejection reads as a sentence.
+            assert!(!e.to_string().is_empty());
+        }
 
         assert_eq!(
             EngineRejection::from(EpochError::NotNextEpoch {

@@ -1,31 +1,43 @@
-//! The engine's state and its genesis: the epoch, the registered keys, and
-//! per shard its committee, chain head and checkpoints ([R-DEF-1]).
+//! The engine's state and its genesis: the epoch, the registered keys, the
+//! audit log, and per shard its status, committee, chain head, checkpoints
+//! and open faults ([R-DEF-1], [R-ISO-1], [R-FAULT-7]).
 //!
 //! Shards are held in a `Vec` indexed by shard id, so one message costs the
 //! same whatever the number of shards it does not name. A [`KnownShard`] is
 //! the proof that an id was looked up and found: validation produces one,
 //! application consumes it, and the shard list never shrinks, so it stays
 //! valid for the life of the state.
+//!
+//! Memory per shard is `O(A_b + K + P·n + open faults)` ([R-FAULT-7]): the
+//! roots of the last `A_b` heights, the retained and pending checkpoints,
+//! and the open faults, which expiry bounds ([R-FAULT-6]). Only the audit
+//! log, append-only by design ([R-AUDIT-1]), grows with history.
 
+use crate::audit::AuditLog;
 use crate::block::ChainHead;
 use crate::bugs::Rules;
 use crate::checkpoint::ShardCheckpoints;
+use crate::detect::OpenFaults;
 use crate::outcome::GenesisError;
 use ed25519_dalek::VerifyingKey;
 use mend_spec::{
     compute_genesis_committee, Epoch, Generation, Params, ShardId, ShardStatus, ValidatorId,
 };
+use std::sync::Arc;
 
 /// Everything the engine knows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct State {
     pub(crate) params: Params,
     /// Index = validator id ([R-CKPT-5]: the key registered at genesis).
-    pub(crate) keys: Vec<VerifyingKey>,
+    /// Fixed at genesis, so shared: cloning an engine does not copy them.
+    pub(crate) keys: Arc<[VerifyingKey]>,
     /// [R-EPOCH-1] The current epoch.
     pub(crate) epoch: Epoch,
     /// Index = shard id.
     pub(crate) shards: Vec<ShardState>,
+    /// [R-AUDIT-1] The global, append-only audit log.
+    pub(crate) audit: AuditLog,
     pub(crate) rules: Rules,
 }
 
@@ -33,7 +45,7 @@ pub(crate) struct State {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ShardState {
     pub(crate) id: ShardId,
-    /// Always `Normal` until isolation ([R-ISO-*]) is built.
+    /// [R-ISO-1] Raised only at epoch boundaries ([R-ISO-3]).
     pub(crate) status: ShardStatus,
     /// [R-CKPT-5] The rollback generation; 0 until rollback ([R-RB-*]) is
     /// built.
@@ -41,6 +53,8 @@ pub(crate) struct ShardState {
     pub(crate) committee: Committee,
     pub(crate) chain: ChainHead,
     pub(crate) checkpoints: ShardCheckpoints,
+    /// [R-FAULT-5] The faults proven against this shard and not yet expired.
+    pub(crate) faults: OpenFaults,
 }
 
 /// A shard id that names an existing shard.
@@ -91,7 +105,9 @@ impl State {
     ) -> Result<State, GenesisError> {
         // `Params` has public fields: check its bounds here rather than trust
         // that it came from `Params::new`. This also keeps
-        // `params.validators()` below from overflowing.
+        // `params.validators()` below from overflowing. The detection bounds
+        // `L`, `A_e`, `A_b` are carried over and checked, not reset to their
+        // defaults ([R-PARAM-3]).
         let params = Params::new(
             params.shards,
             params.committee_size,
@@ -99,6 +115,13 @@ impl State {
             params.retention_checkpoints,
             params.pending_checkpoints_max,
         )
+        .and_then(|checked| {
+            checked.with_detection(
+                params.liveness_epochs,
+                params.evidence_age_epochs,
+                params.evidence_age_blocks,
+            )
+        })
         .map_err(GenesisError::Params)?;
         let expected = params.validators();
         if keys.len() != usize::from(expected) {
@@ -123,13 +146,15 @@ impl State {
                 committee: Committee::genesis(&params, shard),
                 chain: ChainHead::genesis(shard),
                 checkpoints: ShardCheckpoints::default(),
+                faults: OpenFaults::default(),
             })
             .collect();
         Ok(State {
             params,
-            keys,
+            keys: keys.into(),
             epoch: Epoch(0),
             shards,
+            audit: AuditLog::default(),
             rules,
         })
     }
@@ -179,6 +204,21 @@ mod tests {
         assert_eq!(
             State::genesis(params, vec![], Rules::HONEST),
             Err(GenesisError::Params(ParamsError::Shards { shards: 1025 }))
+        );
+    }
+
+    #[test]
+    fn genesis_keeps_the_detection_bounds_and_refuses_them_out_of_range() {
+        let params = Params::default_config().with_detection(3, 5, 7).unwrap();
+        let state = State::genesis(params, test_keys(&params), Rules::HONEST).unwrap();
+        assert_eq!(state.params, params);
+        let mut bad = params;
+        bad.evidence_age_blocks = 0;
+        assert_eq!(
+            State::genesis(bad, test_keys(&bad), Rules::HONEST),
+            Err(GenesisError::Params(ParamsError::EvidenceAgeBlocks {
+                blocks: 0
+            }))
         );
     }
 

@@ -1,23 +1,25 @@
-//! Test helpers: deterministic keys, honest chains and signed messages.
+//! Test helpers: deterministic keys, honest chains, signed messages and real
+//! signed evidence of each fault kind.
 //!
 //! Keys come from a fixed derivation so every failure reproduces from the
 //! test's name alone: validator `v`'s secret key is
 //! `SHA3-256("mend/test-key/v1" || v as u16 LE)`.
 
 use crate::crypto::{
-    compute_checkpoint_id, compute_genesis_root, compute_state_root, proposal_signing_bytes,
-    vote_signing_bytes,
+    block_claim_signing_bytes, compute_checkpoint_id, compute_genesis_root, compute_state_root,
+    proposal_signing_bytes, receipt_signing_bytes, vote_signing_bytes,
 };
 use crate::engine::Engine;
 use crate::outcome::{EngineEvent, EngineRejection};
 use crate::wire::{
-    Block, CheckpointBody, Hash32, Message, SignatureBytes, SignedProposal, SignedVote, Transaction,
+    Block, BlockClaim, CheckpointBody, Evidence, Hash32, Message, Receipt, SignatureBytes,
+    SignedBlockClaim, SignedProposal, SignedReceipt, SignedVote, Transaction,
 };
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use mend_spec::test_keys::compute_test_key_seed;
 use mend_spec::{
-    compute_genesis_committee, compute_quorum, Epoch, Generation, Height, Params, Rejection,
-    ShardId, ValidatorId,
+    compute_genesis_committee, compute_quorum, Epoch, FaultKind, Generation, Height, Params,
+    Rejection, ShardId, ValidatorId,
 };
 
 /// The deterministic test key of `validator`.
@@ -68,6 +70,42 @@ pub(crate) fn sign_vote(
         checkpoint: body,
         signature: SignatureBytes(test_signing_key(validator).sign(&bytes).to_bytes()),
     }
+}
+
+/// A block claim signed by `signer`'s key, whoever the claim names as its
+/// producer (a forgery when they differ).
+pub(crate) fn sign_block_claim_as(signer: ValidatorId, claim: BlockClaim) -> SignedBlockClaim {
+    let bytes = block_claim_signing_bytes(&claim);
+    SignedBlockClaim {
+        signature: SignatureBytes(test_signing_key(signer).sign(&bytes).to_bytes()),
+        claim,
+    }
+}
+
+/// A block claim validly signed by its producer.
+pub(crate) fn sign_block_claim(claim: BlockClaim) -> SignedBlockClaim {
+    sign_block_claim_as(claim.producer, claim)
+}
+
+/// A receipt signed by `signer`'s key, whoever the receipt names.
+pub(crate) fn sign_receipt_as(signer: ValidatorId, receipt: Receipt) -> SignedReceipt {
+    let bytes = receipt_signing_bytes(&receipt);
+    SignedReceipt {
+        receipt,
+        signature: SignatureBytes(test_signing_key(signer).sign(&bytes).to_bytes()),
+    }
+}
+
+/// A receipt validly signed by its signer.
+pub(crate) fn sign_receipt(receipt: Receipt) -> SignedReceipt {
+    sign_receipt_as(receipt.signer, receipt)
+}
+
+/// A root no honest execution produces, told apart by `nonce`.
+pub(crate) fn forged_root(nonce: u8) -> Hash32 {
+    let mut root = [0xf0; 32];
+    root[31] = nonce;
+    root
 }
 
 /// A small deterministic generator for byte patterns (xorshift64*).
@@ -123,10 +161,62 @@ pub(crate) fn sample_body() -> CheckpointBody {
     }
 }
 
-/// One message of each kind, in variant order.
+/// A well-formed block claim with two transactions (not valid on any
+/// chain).
+pub(crate) fn sample_claim() -> BlockClaim {
+    let block = sample_block();
+    BlockClaim {
+        producer: ValidatorId(5),
+        shard: block.shard,
+        epoch: Epoch(3),
+        generation: Generation(0),
+        height: block.height,
+        parent_root: [0x55; 32],
+        transactions: block.transactions,
+        post_root: [0x66; 32],
+    }
+}
+
+/// One piece of evidence of each form, in [R-FAULT-2]'s order.
+pub(crate) fn sample_evidence() -> Vec<Evidence> {
+    let body = sample_body();
+    let vote = |root: u8| {
+        sign_vote(
+            ValidatorId(5),
+            ShardId(1),
+            Epoch(3),
+            Generation(0),
+            CheckpointBody {
+                state_root: [root; 32],
+                ..body
+            },
+        )
+    };
+    let claim = sign_block_claim(sample_claim());
+    vec![
+        Evidence::StateRootMismatch(vote(1)),
+        Evidence::Equivocation(vote(1), vote(2)),
+        Evidence::InvalidReceipt(sign_receipt(Receipt {
+            signer: ValidatorId(5),
+            source: ShardId(1),
+            destination: ShardId(0),
+            epoch: Epoch(3),
+            generation: Generation(0),
+            height: Height(4),
+            root: [0x77; 32],
+        })),
+        Evidence::ExecutionFailure(claim.clone()),
+        Evidence::Liveness { shard: ShardId(1) },
+        Evidence::CheckpointStateMismatch(sign_proposal(ValidatorId(4), Generation(0), body)),
+        Evidence::OrderingViolation(claim),
+    ]
+}
+
+/// One message of each kind, in variant order, then one evidence message of
+/// each form.
 pub(crate) fn sample_messages() -> Vec<Message> {
     let body = sample_body();
-    vec![
+    let mut messages = vec![
         Message::Block(sample_block()),
         Message::Proposal(sign_proposal(ValidatorId(4), Generation(0), body)),
         Message::Vote(sign_vote(
@@ -140,7 +230,9 @@ pub(crate) fn sample_messages() -> Vec<Message> {
             },
         )),
         Message::AdvanceEpoch { epoch: Epoch(9) },
-    ]
+    ];
+    messages.extend(sample_evidence().into_iter().map(Message::Evidence));
+    messages
 }
 
 /// An engine with the bookkeeping an honest participant has: the root of
@@ -193,14 +285,19 @@ impl Harness {
         self.engine.epoch()
     }
 
+    /// The transactions of the honest block of `shard` at `height`.
+    pub(crate) fn honest_transactions(shard: ShardId, height: Height) -> Vec<Transaction> {
+        vec![Transaction {
+            key: height.0 as u32,
+            value: u64::from(shard.0) * 1_000 + height.0,
+        }]
+    }
+
     /// The honest successor of `shard`'s head.
     pub(crate) fn next_block(&self, shard: ShardId) -> Block {
         let (height, parent, root) = self.engine.head(shard).unwrap();
         let height = Height(height.0 + 1);
-        let transactions = vec![Transaction {
-            key: height.0 as u32,
-            value: u64::from(shard.0) * 1_000 + height.0,
-        }];
+        let transactions = Harness::honest_transactions(shard, height);
         Block {
             shard,
             height,
@@ -312,6 +409,117 @@ impl Harness {
             Some(compute_checkpoint_id(&body))
         );
         body
+    }
+
+    /// Advances the epoch by one; must succeed.
+    pub(crate) fn advance_epoch(&mut self) -> Vec<EngineEvent> {
+        let epoch = Epoch(self.epoch().0 + 1);
+        self.engine.apply(&Message::AdvanceEpoch { epoch }).unwrap()
+    }
+
+    /// The honest claim of `producer` about the block of `shard` at
+    /// `height` (at most the head plus one), in the current epoch and
+    /// generation 0: the honest transactions on the honest parent root.
+    pub(crate) fn honest_claim(
+        &self,
+        producer: ValidatorId,
+        shard: ShardId,
+        height: Height,
+    ) -> BlockClaim {
+        let parent_root = self.root_at(shard, Height(height.0 - 1));
+        let transactions = Harness::honest_transactions(shard, height);
+        BlockClaim {
+            producer,
+            shard,
+            epoch: self.epoch(),
+            generation: Generation(0),
+            height,
+            parent_root,
+            post_root: compute_state_root(&parent_root, &transactions),
+            transactions,
+        }
+    }
+
+    /// Real signed evidence of `kind` against `accused` on `shard` at
+    /// `height`, in the current epoch and generation 0, that the engine
+    /// accepts in the state the caller set up:
+    ///
+    /// - kind 1 needs a retained finalized checkpoint of `shard` at
+    ///   `height`; the vote names a forged root at that height;
+    /// - kind 2 signs votes for two checkpoints at `height` with forged
+    ///   roots (neither needs to be pending);
+    /// - kind 3 is a receipt from `shard` to the next shard with a forged
+    ///   root at `height <= head`;
+    /// - kind 4 is the honest claim at `height <= head + 1` with a wrong post
+    ///   root; kind 7 a claim of two transactions in descending key order
+    ///   with the root their execution gives;
+    /// - kind 5 ignores `accused` and `height`;
+    /// - kind 6 proposes a forged root at `height <= head`.
+    pub(crate) fn evidence(
+        &self,
+        kind: FaultKind,
+        shard: ShardId,
+        accused: ValidatorId,
+        height: Height,
+    ) -> Evidence {
+        let epoch = self.epoch();
+        let g = Generation(0);
+        let body = |nonce: u8| CheckpointBody {
+            shard,
+            epoch,
+            height,
+            state_root: forged_root(nonce),
+            parent: self.latest_finalized_id(shard),
+        };
+        match kind {
+            FaultKind::StateRootMismatch => {
+                let snapshot = self.engine.snapshot();
+                let finalized = snapshot.shards[usize::from(shard.0)]
+                    .finalized
+                    .iter()
+                    .find(|(b, _)| b.height == height)
+                    .map(|(b, _)| *b)
+                    .expect("kind 1 needs a finalized checkpoint at the height");
+                let contradicting = CheckpointBody {
+                    state_root: forged_root(1),
+                    ..finalized
+                };
+                Evidence::StateRootMismatch(sign_vote(accused, shard, epoch, g, contradicting))
+            }
+            FaultKind::ValidatorEquivocation => Evidence::Equivocation(
+                sign_vote(accused, shard, epoch, g, body(1)),
+                sign_vote(accused, shard, epoch, g, body(2)),
+            ),
+            FaultKind::InvalidCrossShardReceipt => {
+                Evidence::InvalidReceipt(sign_receipt(Receipt {
+                    signer: accused,
+                    source: shard,
+                    destination: ShardId((shard.0 + 1) % self.params.shards),
+                    epoch,
+                    generation: g,
+                    height,
+                    root: forged_root(3),
+                }))
+            }
+            FaultKind::ExecutionFailure => {
+                let mut claim = self.honest_claim(accused, shard, height);
+                claim.post_root = forged_root(4);
+                Evidence::ExecutionFailure(sign_block_claim(claim))
+            }
+            FaultKind::LivenessFailure => Evidence::Liveness { shard },
+            FaultKind::CheckpointStateMismatch => {
+                Evidence::CheckpointStateMismatch(sign_proposal(accused, g, body(6)))
+            }
+            FaultKind::TransactionOrderingViolation => {
+                let mut claim = self.honest_claim(accused, shard, height);
+                claim.transactions = vec![
+                    Transaction { key: 2, value: 20 },
+                    Transaction { key: 1, value: 10 },
+                ];
+                claim.post_root = compute_state_root(&claim.parent_root, &claim.transactions);
+                Evidence::OrderingViolation(sign_block_claim(claim))
+            }
+        }
     }
 
     /// Applies `message`, expects the rejection `code`, and checks that the

@@ -3,13 +3,19 @@
 //!
 //! It is the concrete counterpart of `mend_spec::View`: checkpoints appear as
 //! their bodies and roots as hashes, and the conformance adapter maps them to
-//! abstract values. Every list has the canonical order stated on its field,
+//! abstract values. Faults are plain vocabulary (`mend_spec::Fault`) and
+//! appear as they are; each audit record appears with its concrete fields
+//! (the cause as a fault id, roots as hashes, the chain hash) and, beside
+//! it, its cause as a fault, so that the adapter can build the abstract
+//! record of [R-AUDIT-3] and check that `compute_fault_id(shard, cause)` is
+//! the recorded id. Every list has the canonical order stated on its field,
 //! so two snapshots of equal states are structurally equal ([R-DET-0]).
 //! Building it walks every shard; it is for tests and tools, not the hot path.
 
+use crate::audit::AuditRecord;
 use crate::state::State;
 use crate::wire::{CheckpointBody, Hash32};
-use mend_spec::{Epoch, Generation, Height, ShardId, ShardStatus, ValidatorId};
+use mend_spec::{Epoch, Fault, Generation, Height, ShardId, ShardStatus, ValidatorId};
 
 /// [R-VIEW-1] The whole engine.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -17,6 +23,17 @@ pub struct EngineView {
     pub epoch: Epoch,
     /// One per shard, ascending by shard id.
     pub shards: Vec<ShardSnapshot>,
+    /// [R-AUDIT-1] The audit log, oldest first.
+    pub audit: Vec<AuditRecordSnapshot>,
+}
+
+/// [R-AUDIT-1] One audit record as the engine holds it, with its cause as a
+/// fault beside it (the record itself names the cause by fault id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AuditRecordSnapshot {
+    pub record: AuditRecord,
+    /// The fault whose id is the record's cause ([R-FAULT-4]).
+    pub cause: Fault,
 }
 
 /// [R-VIEW-1] One shard.
@@ -40,6 +57,11 @@ pub struct ShardSnapshot {
     /// Equivocation evidence `(validator, smaller body, larger body)`,
     /// ascending.
     pub equivocations: Vec<(ValidatorId, CheckpointBody, CheckpointBody)>,
+    /// [R-BLK-1] The epoch in which the head block was appended; 0 at
+    /// genesis.
+    pub last_block_epoch: Epoch,
+    /// [R-FAULT-5] Open faults, ascending.
+    pub faults: Vec<Fault>,
 }
 
 /// Builds the snapshot of `state`.
@@ -77,12 +99,23 @@ pub(crate) fn snapshot(state: &State) -> EngineView {
                 pending,
                 finalized,
                 equivocations,
+                last_block_epoch: shard.chain.last_block_epoch,
+                faults: shard.faults.iter().map(|(fault, _)| *fault).collect(),
             }
+        })
+        .collect();
+    let audit = state
+        .audit
+        .with_causes()
+        .map(|(record, cause)| AuditRecordSnapshot {
+            record: *record,
+            cause: *cause,
         })
         .collect();
     EngineView {
         epoch: state.epoch,
         shards,
+        audit,
     }
 }
 
@@ -114,7 +147,10 @@ mod tests {
             assert!(shard.pending.is_empty());
             assert!(shard.finalized.is_empty());
             assert!(shard.equivocations.is_empty());
+            assert_eq!(shard.last_block_epoch, Epoch(0));
+            assert!(shard.faults.is_empty());
         }
+        assert!(view.audit.is_empty());
     }
 
     #[test]

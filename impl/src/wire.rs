@@ -1,4 +1,5 @@
-//! The concrete messages and their canonical encoding ([R-WIRE-1], [R-CKPT-2]).
+//! The concrete messages and their canonical encoding ([R-WIRE-1], [R-CKPT-2],
+//! [R-FAULT-1]).
 //!
 //! A message on the wire is bincode 1.x with fixed-width little-endian
 //! integers: the fields of each structure in declaration order, lists as a
@@ -11,9 +12,16 @@
 //! ([R-FAULT-MODEL-1]): it refuses anything over [`MESSAGE_BYTES_MAX`] before
 //! reading it, refuses trailing bytes, never trusts a declared length for an
 //! allocation, and reports each failure as a typed [`DecodeError`].
+//!
+//! Besides blocks, checkpoint proposals and votes, validators sign two kinds
+//! of statement that are never applied to a chain and serve only as evidence
+//! ([R-FAULT-1]): a [`BlockClaim`] and a [`Receipt`]. An [`Evidence`]
+//! message carries one of the seven forms of [R-FAULT-2], in the table's
+//! order, so that its `u32` variant index is the fault kind's index.
 
 use bincode::Options;
 use mend_spec::{Epoch, Generation, Height, ShardId, ValidatorId};
+use serde::de::DeserializeOwned;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeTuple, Serializer};
 use serde::{Deserialize, Serialize};
@@ -44,6 +52,24 @@ const _: () = assert!(
     BLOCK_MESSAGE_FIXED_BYTES + TRANSACTIONS_PER_BLOCK_MAX * TRANSACTION_BYTES <= MESSAGE_BYTES_MAX
 );
 
+/// Encoded size of a `Message::Evidence` carrying a signed block claim,
+/// without the claim's transactions: two variant indices, producer, shard,
+/// epoch, generation, height, parent root, list length, post root, signature.
+const CLAIM_MESSAGE_FIXED_BYTES: usize = 4 + 4 + 2 + 2 + 8 + 8 + 8 + 32 + 8 + 32 + 64;
+
+/// [R-WIRE-1] The most transactions a signed block claim that fits in one
+/// message can hold. Like [`TRANSACTIONS_PER_BLOCK_MAX`], a larger declared
+/// length is refused before anything is allocated for it.
+pub const TRANSACTIONS_PER_CLAIM_MAX: usize =
+    (MESSAGE_BYTES_MAX - CLAIM_MESSAGE_FIXED_BYTES) / TRANSACTION_BYTES;
+
+const _: () = assert!(CLAIM_MESSAGE_FIXED_BYTES < MESSAGE_BYTES_MAX);
+const _: () = assert!(TRANSACTIONS_PER_CLAIM_MAX > 0);
+const _: () = assert!(TRANSACTIONS_PER_CLAIM_MAX <= TRANSACTIONS_PER_BLOCK_MAX);
+const _: () = assert!(
+    CLAIM_MESSAGE_FIXED_BYTES + TRANSACTIONS_PER_CLAIM_MAX * TRANSACTION_BYTES <= MESSAGE_BYTES_MAX
+);
+
 /// [R-BLK-2] One transaction: write `value` at `key`.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
@@ -61,7 +87,7 @@ pub struct Block {
     /// The id of the previous block, or all zeros for the first block.
     pub parent: Hash32,
     /// Decoded through a bounded visitor: see [`TRANSACTIONS_PER_BLOCK_MAX`].
-    #[serde(deserialize_with = "deserialize_transactions")]
+    #[serde(deserialize_with = "deserialize_block_transactions")]
     pub transactions: Vec<Transaction>,
     /// The post-state root the producer declares.
     pub state_root: Hash32,
@@ -107,13 +133,90 @@ pub struct SignedVote {
     pub signature: SignatureBytes,
 }
 
+/// [R-FAULT-1] What a block producer asserts about the block of `shard` at
+/// `height`: executing `transactions` on `parent_root` gives `post_root`.
+/// Never applied to a chain; signed, it is evidence ([R-FAULT-2] kinds 4
+/// and 7).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct BlockClaim {
+    pub producer: ValidatorId,
+    pub shard: ShardId,
+    pub epoch: Epoch,
+    pub generation: Generation,
+    pub height: Height,
+    pub parent_root: Hash32,
+    /// Decoded through a bounded visitor: see [`TRANSACTIONS_PER_CLAIM_MAX`].
+    #[serde(deserialize_with = "deserialize_claim_transactions")]
+    pub transactions: Vec<Transaction>,
+    pub post_root: Hash32,
+}
+
+/// [R-FAULT-1] A block claim signed by its producer over
+/// `"mend/block-claim/v1" ||` the claim's canonical encoding.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SignedBlockClaim {
+    pub claim: BlockClaim,
+    pub signature: SignatureBytes,
+}
+
+/// [R-FAULT-1] What a member of `source`'s committee asserts to
+/// `destination`: the root of `source` at `height` is `root`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Receipt {
+    pub signer: ValidatorId,
+    pub source: ShardId,
+    pub destination: ShardId,
+    pub epoch: Epoch,
+    pub generation: Generation,
+    pub height: Height,
+    pub root: Hash32,
+}
+
+/// [R-FAULT-1] A receipt signed by its signer over `"mend/receipt/v1" ||`
+/// the receipt's canonical encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SignedReceipt {
+    pub receipt: Receipt,
+    pub signature: SignatureBytes,
+}
+
+/// [R-FAULT-2] One piece of evidence, in the seven forms of the table and in
+/// its order: the `u32` variant index of the canonical encoding is the fault
+/// kind's index ([R-FAULT-4]). It authenticates itself, so anyone may submit
+/// it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Evidence {
+    /// Kind 1: a signed vote whose checkpoint root contradicts the finalized
+    /// checkpoint at its height.
+    StateRootMismatch(SignedVote),
+    /// Kind 2: two signed votes of one validator for two checkpoints at one
+    /// shard, epoch, generation and height.
+    Equivocation(SignedVote, SignedVote),
+    /// Kind 3: a signed receipt whose root is not the source's root.
+    InvalidReceipt(SignedReceipt),
+    /// Kind 4: a signed block claim whose post root is not its execution.
+    ExecutionFailure(SignedBlockClaim),
+    /// Kind 5: `shard` appended no block for `L` whole epochs.
+    Liveness { shard: ShardId },
+    /// Kind 6: a signed proposal whose root is not the chain's root.
+    CheckpointStateMismatch(SignedProposal),
+    /// Kind 7: a signed block claim whose transactions are out of canonical
+    /// order ([R-BLK-3]).
+    OrderingViolation(SignedBlockClaim),
+}
+
 /// [R-WIRE-1] Everything the engine accepts.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Message {
     Block(Block),
     Proposal(SignedProposal),
     Vote(SignedVote),
-    AdvanceEpoch { epoch: Epoch },
+    AdvanceEpoch {
+        epoch: Epoch,
+    },
+    /// [R-FAULT-3] Evidence of a fault; the last variant, so that the indices
+    /// of the others did not change when it was added.
+    Evidence(Evidence),
 }
 
 /// Why bytes did not decode into a [`Message`] ([R-WIRE-1]).
@@ -134,8 +237,9 @@ pub enum MalformedReason {
     Truncated,
     /// An option or boolean tag byte is neither `0` nor `1`.
     InvalidTag,
-    /// A value is outside its domain: an unknown message variant, or a
-    /// transaction list longer than any block that fits in a message.
+    /// A value is outside its domain: an unknown message or evidence
+    /// variant, or a transaction list longer than any block or claim that
+    /// fits in a message.
     InvalidValue,
     /// The decoder's size limit was reached.
     SizeLimit,
@@ -168,17 +272,13 @@ fn canonical_options() -> impl Options {
         .with_limit(MESSAGE_BYTES_MAX as u64)
 }
 
-/// [R-CKPT-2] The canonical encoding of `message`.
-///
-/// A block with more than [`TRANSACTIONS_PER_BLOCK_MAX`] transactions encodes
-/// to more than [`MESSAGE_BYTES_MAX`] bytes, which [`decode_message`] refuses
-/// with [`DecodeError::TooLarge`]; encoding itself does not refuse it, so that
-/// a test can build such bytes.
-pub fn encode_message(message: &Message) -> Vec<u8> {
+/// [R-CKPT-2] The canonical encoding of any wire value, without a size
+/// limit.
+fn encode_canonical<T: Serialize>(value: &T) -> Vec<u8> {
     let options = bincode::DefaultOptions::new()
         .with_fixint_encoding()
         .with_little_endian();
-    match options.serialize(message) {
+    match options.serialize(value) {
         Ok(bytes) => bytes,
         // Serializing into a Vec with no size limit fails only on a writer
         // error (a Vec never fails), a sequence without a length (every list
@@ -188,12 +288,12 @@ pub fn encode_message(message: &Message) -> Vec<u8> {
     }
 }
 
-/// [R-WIRE-1] Decodes one message from exactly `bytes`.
+/// [R-CKPT-2] Decodes one value from exactly `bytes`.
 ///
 /// Checked in this order: the length (before any read), the structure, then
 /// that nothing is left over. Never panics; allocates at most what a message
 /// of [`MESSAGE_BYTES_MAX`] bytes needs, whatever lengths the input declares.
-pub fn decode_message(bytes: &[u8]) -> Result<Message, DecodeError> {
+fn decode_canonical<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     if bytes.len() > MESSAGE_BYTES_MAX {
         return Err(DecodeError::TooLarge { len: bytes.len() });
     }
@@ -201,7 +301,7 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message, DecodeError> {
     // tells trailing bytes apart from other failures without parsing
     // bincode's error strings.
     let mut rest = bytes;
-    let message: Message = canonical_options()
+    let value: T = canonical_options()
         .deserialize_from(&mut rest)
         .map_err(|error| DecodeError::Malformed {
             reason: classify(&error),
@@ -209,7 +309,36 @@ pub fn decode_message(bytes: &[u8]) -> Result<Message, DecodeError> {
     if !rest.is_empty() {
         return Err(DecodeError::TrailingBytes);
     }
-    Ok(message)
+    Ok(value)
+}
+
+/// [R-CKPT-2] The canonical encoding of `message`.
+///
+/// A block with more than [`TRANSACTIONS_PER_BLOCK_MAX`] transactions encodes
+/// to more than [`MESSAGE_BYTES_MAX`] bytes, which [`decode_message`] refuses
+/// with [`DecodeError::TooLarge`]; encoding itself does not refuse it, so that
+/// a test can build such bytes.
+pub fn encode_message(message: &Message) -> Vec<u8> {
+    encode_canonical(message)
+}
+
+/// [R-WIRE-1] Decodes one message from exactly `bytes`: at most
+/// [`MESSAGE_BYTES_MAX`] bytes, canonical, nothing left over. Never panics.
+pub fn decode_message(bytes: &[u8]) -> Result<Message, DecodeError> {
+    decode_canonical(bytes)
+}
+
+/// [R-FAULT-1] The canonical encoding of one piece of evidence on its own
+/// (a `u32` variant index in [R-FAULT-2]'s order, then the fields): the
+/// payload of `Message::Evidence`.
+pub fn encode_evidence(evidence: &Evidence) -> Vec<u8> {
+    encode_canonical(evidence)
+}
+
+/// [R-WIRE-1], [R-FAULT-1] Decodes one piece of evidence from exactly
+/// `bytes`, under the same bounds as [`decode_message`]. Never panics.
+pub fn decode_evidence(bytes: &[u8]) -> Result<Evidence, DecodeError> {
+    decode_canonical(bytes)
 }
 
 /// Maps bincode's error onto the typed reason.
@@ -231,41 +360,52 @@ fn classify(error: &bincode::ErrorKind) -> MalformedReason {
 }
 
 /// [R-WIRE-1] Decodes a block's transaction list without trusting its
-/// declared length: a length above [`TRANSACTIONS_PER_BLOCK_MAX`] is refused
-/// at once, and the preallocation is capped by that bound, so a 20-byte input
-/// declaring `u64::MAX` transactions allocates nothing for them.
-fn deserialize_transactions<'de, D>(deserializer: D) -> Result<Vec<Transaction>, D::Error>
+/// declared length: see [`BoundedTransactions`].
+fn deserialize_block_transactions<'de, D>(deserializer: D) -> Result<Vec<Transaction>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    struct BoundedTransactions;
+    deserializer.deserialize_seq(BoundedTransactions::<TRANSACTIONS_PER_BLOCK_MAX>)
+}
 
-    impl<'de> Visitor<'de> for BoundedTransactions {
-        type Value = Vec<Transaction>;
+/// [R-WIRE-1] Decodes a block claim's transaction list without trusting its
+/// declared length: see [`BoundedTransactions`].
+fn deserialize_claim_transactions<'de, D>(deserializer: D) -> Result<Vec<Transaction>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    deserializer.deserialize_seq(BoundedTransactions::<TRANSACTIONS_PER_CLAIM_MAX>)
+}
 
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "at most {TRANSACTIONS_PER_BLOCK_MAX} transactions")
-        }
+/// [R-WIRE-1] A transaction list of at most `MAX` elements: a declared length
+/// above `MAX` is refused at once, and the preallocation is capped by it, so
+/// a 20-byte input declaring `u64::MAX` transactions allocates nothing for
+/// them.
+struct BoundedTransactions<const MAX: usize>;
 
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let declared = seq.size_hint().unwrap_or(0);
-            if declared > TRANSACTIONS_PER_BLOCK_MAX {
-                return Err(de::Error::invalid_length(declared, &self));
-            }
-            let mut transactions = Vec::with_capacity(declared);
-            while let Some(transaction) = seq.next_element::<Transaction>()? {
-                // A format without a size hint must not grow past the bound
-                // either.
-                if transactions.len() >= TRANSACTIONS_PER_BLOCK_MAX {
-                    return Err(de::Error::invalid_length(transactions.len() + 1, &self));
-                }
-                transactions.push(transaction);
-            }
-            Ok(transactions)
-        }
+impl<'de, const MAX: usize> Visitor<'de> for BoundedTransactions<MAX> {
+    type Value = Vec<Transaction>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at most {MAX} transactions")
     }
 
-    deserializer.deserialize_seq(BoundedTransactions)
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let declared = seq.size_hint().unwrap_or(0);
+        if declared > MAX {
+            return Err(de::Error::invalid_length(declared, &self));
+        }
+        let mut transactions = Vec::with_capacity(declared);
+        while let Some(transaction) = seq.next_element::<Transaction>()? {
+            // A format without a size hint must not grow past the bound
+            // either.
+            if transactions.len() >= MAX {
+                return Err(de::Error::invalid_length(transactions.len() + 1, &self));
+            }
+            transactions.push(transaction);
+        }
+        Ok(transactions)
+    }
 }
 
 impl Serialize for SignatureBytes {
@@ -307,7 +447,9 @@ impl<'de> Deserialize<'de> for SignatureBytes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit::{sample_block, sample_messages, XorShift};
+    use crate::testkit::{
+        sample_block, sample_claim, sample_evidence, sample_messages, sign_block_claim, XorShift,
+    };
 
     fn tag(bytes: &[u8]) -> u32 {
         let mut four = [0u8; 4];
@@ -329,7 +471,138 @@ mod tests {
             .iter()
             .map(|m| tag(&encode_message(m)))
             .collect();
-        assert_eq!(tags, vec![0, 1, 2, 3]);
+        assert_eq!(tags, vec![0, 1, 2, 3, 4, 4, 4, 4, 4, 4, 4]);
+    }
+
+    #[test]
+    fn evidence_is_tagged_by_its_fault_kind_index_in_table_order() {
+        let tags: Vec<u32> = sample_evidence()
+            .iter()
+            .map(|e| tag(&encode_evidence(e)))
+            .collect();
+        assert_eq!(tags, vec![0, 1, 2, 3, 4, 5, 6]);
+        // Inside a message, the evidence follows the message's own index.
+        for evidence in sample_evidence() {
+            let message = encode_message(&Message::Evidence(evidence.clone()));
+            assert_eq!(message[4..], encode_evidence(&evidence)[..]);
+        }
+    }
+
+    #[test]
+    fn every_form_of_evidence_survives_an_encode_decode_round_trip() {
+        for evidence in sample_evidence() {
+            let bytes = encode_evidence(&evidence);
+            assert_eq!(decode_evidence(&bytes), Ok(evidence.clone()));
+            for len in 0..bytes.len() {
+                assert_eq!(
+                    decode_evidence(&bytes[..len]),
+                    Err(DecodeError::Malformed {
+                        reason: MalformedReason::Truncated
+                    })
+                );
+            }
+            let mut long = bytes;
+            long.push(0);
+            assert_eq!(decode_evidence(&long), Err(DecodeError::TrailingBytes));
+        }
+    }
+
+    #[test]
+    fn a_claim_and_a_receipt_encode_field_by_field_as_the_spec_lists_them() {
+        let claim = sample_claim();
+        let mut expected = Vec::new();
+        expected.extend_from_slice(&claim.producer.0.to_le_bytes());
+        expected.extend_from_slice(&claim.shard.0.to_le_bytes());
+        expected.extend_from_slice(&claim.epoch.0.to_le_bytes());
+        expected.extend_from_slice(&claim.generation.0.to_le_bytes());
+        expected.extend_from_slice(&claim.height.0.to_le_bytes());
+        expected.extend_from_slice(&claim.parent_root);
+        expected.extend_from_slice(&(claim.transactions.len() as u64).to_le_bytes());
+        for t in &claim.transactions {
+            expected.extend_from_slice(&t.key.to_le_bytes());
+            expected.extend_from_slice(&t.value.to_le_bytes());
+        }
+        expected.extend_from_slice(&claim.post_root);
+        assert_eq!(bincode::serialize(&claim).unwrap(), expected);
+
+        let receipt = Receipt {
+            signer: ValidatorId(0x0102),
+            source: ShardId(3),
+            destination: ShardId(4),
+            epoch: Epoch(5),
+            generation: Generation(6),
+            height: Height(7),
+            root: [8; 32],
+        };
+        let mut expected = vec![0x02, 0x01, 3, 0, 4, 0];
+        for n in [5u64, 6, 7] {
+            expected.extend_from_slice(&n.to_le_bytes());
+        }
+        expected.extend_from_slice(&[8; 32]);
+        assert_eq!(bincode::serialize(&receipt).unwrap(), expected);
+    }
+
+    #[test]
+    fn the_largest_claim_that_fits_round_trips_and_a_larger_declared_count_is_refused() {
+        let mut claim = sample_claim();
+        claim.transactions = vec![Transaction { key: 1, value: 2 }; TRANSACTIONS_PER_CLAIM_MAX];
+        let message = Message::Evidence(Evidence::ExecutionFailure(sign_block_claim(claim)));
+        let bytes = encode_message(&message);
+        assert!(bytes.len() <= MESSAGE_BYTES_MAX);
+        assert!(MESSAGE_BYTES_MAX - bytes.len() < TRANSACTION_BYTES);
+        assert_eq!(decode_message(&bytes), Ok(message));
+
+        // A claim declaring one more transaction than fits is refused as a
+        // value, before any of them is read.
+        let mut bytes = 3u32.to_le_bytes().to_vec(); // Evidence::ExecutionFailure
+        bytes.extend_from_slice(&[0; 2 + 2 + 8 + 8 + 8 + 32]);
+        bytes.extend_from_slice(&(TRANSACTIONS_PER_CLAIM_MAX as u64 + 1).to_le_bytes());
+        assert_eq!(
+            decode_evidence(&bytes),
+            Err(DecodeError::Malformed {
+                reason: MalformedReason::InvalidValue
+            })
+        );
+    }
+
+    #[test]
+    fn an_unknown_evidence_variant_is_an_invalid_value() {
+        let mut bytes = encode_evidence(&Evidence::Liveness { shard: ShardId(0) });
+        bytes[..4].copy_from_slice(&7u32.to_le_bytes());
+        assert_eq!(
+            decode_evidence(&bytes),
+            Err(DecodeError::Malformed {
+                reason: MalformedReason::InvalidValue
+            })
+        );
+        assert_eq!(
+            decode_evidence(&vec![0; MESSAGE_BYTES_MAX + 1]),
+            Err(DecodeError::TooLarge {
+                len: MESSAGE_BYTES_MAX + 1
+            })
+        );
+    }
+
+    #[test]
+    fn mutated_evidence_decodes_canonically_or_fails_without_panicking() {
+        let mut rng = XorShift::new(0x6576_6964);
+        let samples: Vec<Vec<u8>> = sample_evidence().iter().map(encode_evidence).collect();
+        let mut decoded = 0usize;
+        for round in 0..20_000 {
+            let mut bytes = samples[rng.below(samples.len())].clone();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(bytes.len());
+                bytes[at] = rng.next() as u8;
+            }
+            if round % 7 == 0 {
+                bytes.truncate(rng.below(bytes.len() + 1));
+            }
+            if let Ok(evidence) = decode_evidence(&bytes) {
+                assert_eq!(encode_evidence(&evidence), bytes, "round {round}");
+                decoded += 1;
+            }
+        }
+        assert!(decoded > 0);
     }
 
     #[test]
@@ -424,7 +697,7 @@ mod tests {
     #[test]
     fn an_unknown_variant_index_is_an_invalid_value() {
         let mut bytes = encode_message(&Message::AdvanceEpoch { epoch: Epoch(1) });
-        bytes[..4].copy_from_slice(&4u32.to_le_bytes());
+        bytes[..4].copy_from_slice(&5u32.to_le_bytes());
         assert_eq!(
             decode_message(&bytes),
             Err(DecodeError::Malformed {

@@ -1,16 +1,23 @@
 //! Who does what: the honest and Byzantine behaviour of `spec/SPEC.md` §3
 //! ([R-FAULT-MODEL-1] .. [R-FAULT-MODEL-3]) as a Stateright model whose
-//! transitions are the rules of §4 ([`crate::rules::apply`]).
+//! transitions are the rules of §4 and §5 ([`crate::rules::apply`]).
 //!
 //! [`enabled_actions`] lists, for a view, every action some validator (or
-//! the block producer, or the epoch clock) may take. Honest validators
-//! follow §3 exactly; Byzantine ones try everything the fault model allows
-//! them that could matter for checkpoint finality. Most Byzantine attempts
+//! the block producer, the epoch clock, or anyone holding evidence) may
+//! take. Honest validators follow §3 exactly; Byzantine ones try everything
+//! the fault model allows them that could matter. Most Byzantine attempts
 //! are rejected by the rules, and a rejected action is simply not a
-//! transition. The properties are the invariants INV-6 (quorum part) and
-//! INV-7 ([`mend_spec::invariants`]), each paired with `sometimes` properties
-//! that show the interesting steps really happen in the checked
-//! configuration, so a pass is not vacuous.
+//! transition.
+//!
+//! The properties are the invariants of §7 ([`mend_spec::invariants`]):
+//! the state invariants INV-6 (quorum and no honest accused) and INV-7, and
+//! the transition invariants INV-1, INV-3 and the status graph of
+//! [R-ISO-2]. Stateright's properties see states only, so the model's state
+//! carries the transition check: [`ModelState`] is the view plus the first
+//! transition violation on the path to it, which a correct model never
+//! has, so the state space does not grow. Each configuration names the
+//! `sometimes` properties ([`Example`]) that must have an example, so that
+//! a pass is not vacuous.
 //!
 //! Stateright 0.31 rebuilds paths from action indices, so the action list
 //! must come out in the same order every time: it is built only from the
@@ -21,15 +28,21 @@ use crate::rules::{
     apply, compute_expected_parent, compute_honest_root, compute_next_checkpoint_height, init_view,
     step, ModelConfig,
 };
-use mend_spec::invariants::{check_inv6_quorum, check_inv7_no_forks};
+use mend_spec::invariants::{
+    check_inv1_no_global_rollback, check_inv3_no_silent_recovery, check_inv6_no_honest_accused,
+    check_inv6_quorum, check_inv7_no_forks, check_status_graph,
+};
 use mend_spec::{
-    Action, BlockFault, Checkpoint, Epoch, Height, InvariantId, ParentLink, Proposal, ShardView,
+    Action, AuditEntry, BlockClaim, BlockFault, Checkpoint, ClaimContent, Epoch, Evidence,
+    FaultKind, Height, InvariantId, ParentLink, Proposal, Receipt, ShardStatus, ShardView,
     Signature, StateRoot, ValidatorId, View, Violation, Vote,
 };
 use stateright::{Model, Property};
+use std::fmt;
 
-/// The checkpoint protocol as a Stateright model: the state is the abstract
-/// [`View`], the actions are [`mend_spec::Action`]s.
+/// The protocol as a Stateright model: the state is the abstract [`View`]
+/// with the transition check ([`ModelState`]), the actions are
+/// [`mend_spec::Action`]s.
 #[derive(Clone, Debug)]
 pub struct CheckpointModel {
     pub cfg: ModelConfig,
@@ -42,6 +55,53 @@ impl CheckpointModel {
     }
 }
 
+/// A broken transition invariant: which `always` property, and the
+/// violation its predicate returned on the step.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Broken {
+    pub property: AlwaysProperty,
+    pub violation: Violation,
+}
+
+/// The model checker's state: the view, and the first transition
+/// violation on the path that reached it (`None` in every state of a
+/// correct model, so carrying it adds no state).
+///
+/// The transition invariants are predicates over a step `(V, V')`
+/// ([INV-1], [INV-3], [R-ISO-2]); a state property sees only `V'`, so
+/// [`CheckpointModel::next_state`] runs them on each step and stores what
+/// they find here.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ModelState {
+    pub view: View,
+    pub broken: Option<Broken>,
+}
+
+impl ModelState {
+    /// The initial state of `cfg`: the initial view, nothing broken.
+    pub fn init(cfg: &ModelConfig) -> ModelState {
+        ModelState {
+            view: init_view(&cfg.params),
+            broken: None,
+        }
+    }
+}
+
+impl fmt::Debug for ModelState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.view)?;
+        if let Some(broken) = &self.broken {
+            writeln!(
+                f,
+                "  BROKEN {}: {}",
+                broken.property.name(),
+                broken.violation
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// Whether a property must hold in every state or must hold in some state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PropertyKind {
@@ -49,41 +109,336 @@ pub enum PropertyKind {
     Sometimes,
 }
 
-/// The `always` properties and the invariant each one checks, in the order
-/// [`CheckpointModel::properties`] lists them.
-pub const ALWAYS_PROPERTIES: [(&str, InvariantId); 2] = [
-    ("INV-6 quorum", InvariantId::Inv6ByzantineTolerance),
-    ("INV-7 NoForks", InvariantId::Inv7NoForks),
-];
-
-/// The invariant an `always` property checks, by property name.
-pub fn invariant_of(property: &str) -> Option<InvariantId> {
-    ALWAYS_PROPERTIES
-        .iter()
-        .find(|(name, _)| *name == property)
-        .map(|(_, id)| *id)
+/// The `always` properties: each runs one invariant predicate of
+/// [`mend_spec::invariants`], on a state or on a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AlwaysProperty {
+    /// [INV-1 NoGlobalRollback], over a step.
+    Inv1NoGlobalRollback,
+    /// [INV-3 NoSilentRecovery], over a step.
+    Inv3NoSilentRecovery,
+    /// The status graph of [R-ISO-2], over a step (its violations are
+    /// reported under INV-3).
+    StatusGraph,
+    /// [INV-6 ByzantineTolerance] (a): finalized only with a quorum.
+    Inv6Quorum,
+    /// [INV-6 ByzantineTolerance] (d): no open fault names an honest
+    /// validator.
+    Inv6NoHonestAccused,
+    /// [INV-7 NoForks].
+    Inv7NoForks,
 }
 
-/// Runs the predicate of `invariant` on a view. The invariants whose
-/// protocol parts are not built yet have no predicate and always pass.
-// The spec's predicates return this very type; boxing it here alone would
-// only make the two differ.
-#[allow(clippy::result_large_err)]
-pub fn check_invariant(invariant: InvariantId, view: &View) -> Result<(), Violation> {
-    match invariant {
-        InvariantId::Inv6ByzantineTolerance => check_inv6_quorum(view),
-        InvariantId::Inv7NoForks => check_inv7_no_forks(view),
-        InvariantId::Inv1NoGlobalRollback
-        | InvariantId::Inv2NoCrossShardCorruption
-        | InvariantId::Inv3NoSilentRecovery
-        | InvariantId::Inv4NoUnverifiedReintegration
-        | InvariantId::Inv5Determinism => Ok(()),
+impl AlwaysProperty {
+    /// Every `always` property, in the order of [`mend_spec::check_step`]:
+    /// the transition invariants, then the state invariants.
+    pub const ALL: [AlwaysProperty; 6] = [
+        AlwaysProperty::Inv1NoGlobalRollback,
+        AlwaysProperty::Inv3NoSilentRecovery,
+        AlwaysProperty::StatusGraph,
+        AlwaysProperty::Inv6Quorum,
+        AlwaysProperty::Inv6NoHonestAccused,
+        AlwaysProperty::Inv7NoForks,
+    ];
+
+    /// The property's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            AlwaysProperty::Inv1NoGlobalRollback => "INV-1 NoGlobalRollback",
+            AlwaysProperty::Inv3NoSilentRecovery => "INV-3 NoSilentRecovery",
+            AlwaysProperty::StatusGraph => "R-ISO-2 status graph",
+            AlwaysProperty::Inv6Quorum => "INV-6 quorum",
+            AlwaysProperty::Inv6NoHonestAccused => "INV-6 no honest accused",
+            AlwaysProperty::Inv7NoForks => "INV-7 NoForks",
+        }
     }
+
+    /// The property named `name`, if any.
+    pub fn from_name(name: &str) -> Option<AlwaysProperty> {
+        AlwaysProperty::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// The invariant whose violations this property reports.
+    pub fn invariant(self) -> InvariantId {
+        match self {
+            AlwaysProperty::Inv1NoGlobalRollback => InvariantId::Inv1NoGlobalRollback,
+            AlwaysProperty::Inv3NoSilentRecovery | AlwaysProperty::StatusGraph => {
+                InvariantId::Inv3NoSilentRecovery
+            }
+            AlwaysProperty::Inv6Quorum | AlwaysProperty::Inv6NoHonestAccused => {
+                InvariantId::Inv6ByzantineTolerance
+            }
+            AlwaysProperty::Inv7NoForks => InvariantId::Inv7NoForks,
+        }
+    }
+
+    /// Whether the property is over a step rather than a state.
+    pub fn is_transition(self) -> bool {
+        matches!(
+            self,
+            AlwaysProperty::Inv1NoGlobalRollback
+                | AlwaysProperty::Inv3NoSilentRecovery
+                | AlwaysProperty::StatusGraph
+        )
+    }
+
+    /// Runs the property's predicate on the step `(before, after)` of a
+    /// configuration whose Byzantine validators are `byzantine`; a state
+    /// property reads `after` only.
+    // The spec's predicates return this very type; boxing it here alone
+    // would only make the two differ.
+    #[allow(clippy::result_large_err)]
+    pub fn check(
+        self,
+        byzantine: &[ValidatorId],
+        before: &View,
+        after: &View,
+    ) -> Result<(), Violation> {
+        match self {
+            AlwaysProperty::Inv1NoGlobalRollback => check_inv1_no_global_rollback(before, after),
+            AlwaysProperty::Inv3NoSilentRecovery => check_inv3_no_silent_recovery(before, after),
+            AlwaysProperty::StatusGraph => check_status_graph(before, after),
+            AlwaysProperty::Inv6Quorum => check_inv6_quorum(after),
+            AlwaysProperty::Inv6NoHonestAccused => check_inv6_no_honest_accused(after, byzantine),
+            AlwaysProperty::Inv7NoForks => check_inv7_no_forks(after),
+        }
+    }
+
+    /// Whether the property holds in a model state: a transition property
+    /// unless the state carries its violation, a state property by its
+    /// predicate on the view.
+    fn holds(self, cfg: &ModelConfig, state: &ModelState) -> bool {
+        if self.is_transition() {
+            state
+                .broken
+                .as_ref()
+                .is_none_or(|broken| broken.property != self)
+        } else {
+            self.check(&cfg.byzantine, &state.view, &state.view).is_ok()
+        }
+    }
+}
+
+/// The first transition property that the step `(before, after)` breaks,
+/// in [`AlwaysProperty::ALL`] order. (The transition predicates do not
+/// read the Byzantine validators, so none are passed.)
+pub fn compute_broken_transition(before: &View, after: &View) -> Option<Broken> {
+    AlwaysProperty::ALL
+        .into_iter()
+        .filter(|p| p.is_transition())
+        .find_map(|property| {
+            property
+                .check(&[], before, after)
+                .err()
+                .map(|violation| Broken {
+                    property,
+                    violation,
+                })
+        })
+}
+
+/// The `sometimes` properties: interesting things that must happen in a
+/// checked configuration, so that the invariants do not hold only because
+/// nothing happens. A configuration lists the ones it must reach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Example {
+    /// Some shard has finalized a checkpoint.
+    Finalizes,
+    /// A Byzantine validator's vote is counted.
+    ByzantineVoteCounted,
+    /// Every shard has finalized a checkpoint.
+    EveryShardFinalizes,
+    /// Some shard holds equivocation evidence ([R-CKPT-10]).
+    EquivocationRecorded,
+    /// Some shard has pruned a finalized checkpoint ([R-CKPT-9]).
+    Pruned,
+    /// One shard has finalized while another has not.
+    OneShardAhead,
+    /// A fault of this kind is open on some shard ([R-FAULT-5]).
+    Detects(FaultKind),
+    /// Some shard is `Investigating` ([R-ISO-3]).
+    Investigating,
+    /// Some shard is `Frozen` ([R-ISO-3]).
+    Frozen,
+    /// One shard is `Isolated` while another finalized a checkpoint in the
+    /// current epoch, after the boundary that isolated the first: other
+    /// shards keep running.
+    IsolatedWhileOtherFinalizes,
+    /// The audit log records a status change `from -> to`: one edge of
+    /// the status graph that detection takes ([R-ISO-2]).
+    Raised { from: ShardStatus, to: ShardStatus },
+    /// A shard whose status was raised holds no open fault: its faults
+    /// expired ([R-FAULT-6]) and the status they caused stayed.
+    FaultExpired,
+}
+
+impl Example {
+    /// Every example, in report order.
+    pub const ALL: [Example; 23] = [
+        Example::Finalizes,
+        Example::ByzantineVoteCounted,
+        Example::EveryShardFinalizes,
+        Example::EquivocationRecorded,
+        Example::Pruned,
+        Example::OneShardAhead,
+        Example::Detects(FaultKind::StateRootMismatch),
+        Example::Detects(FaultKind::ValidatorEquivocation),
+        Example::Detects(FaultKind::InvalidCrossShardReceipt),
+        Example::Detects(FaultKind::ExecutionFailure),
+        Example::Detects(FaultKind::LivenessFailure),
+        Example::Detects(FaultKind::CheckpointStateMismatch),
+        Example::Detects(FaultKind::TransactionOrderingViolation),
+        Example::Investigating,
+        Example::Frozen,
+        Example::IsolatedWhileOtherFinalizes,
+        Example::Raised {
+            from: ShardStatus::Normal,
+            to: ShardStatus::Investigating,
+        },
+        Example::Raised {
+            from: ShardStatus::Normal,
+            to: ShardStatus::Frozen,
+        },
+        Example::Raised {
+            from: ShardStatus::Normal,
+            to: ShardStatus::Isolated,
+        },
+        Example::Raised {
+            from: ShardStatus::Investigating,
+            to: ShardStatus::Frozen,
+        },
+        Example::Raised {
+            from: ShardStatus::Investigating,
+            to: ShardStatus::Isolated,
+        },
+        Example::Raised {
+            from: ShardStatus::Frozen,
+            to: ShardStatus::Isolated,
+        },
+        Example::FaultExpired,
+    ];
+
+    /// The property's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Example::Finalizes => "a checkpoint finalizes",
+            Example::ByzantineVoteCounted => "a Byzantine vote is counted",
+            Example::EveryShardFinalizes => "both shards finalize",
+            Example::EquivocationRecorded => "equivocation is recorded",
+            Example::Pruned => "a checkpoint is pruned",
+            Example::OneShardAhead => "a shard finalizes while another has none",
+            Example::Detects(kind) => match kind {
+                FaultKind::StateRootMismatch => "detects StateRootMismatch",
+                FaultKind::ValidatorEquivocation => "detects ValidatorEquivocation",
+                FaultKind::InvalidCrossShardReceipt => "detects InvalidCrossShardReceipt",
+                FaultKind::ExecutionFailure => "detects ExecutionFailure",
+                FaultKind::LivenessFailure => "detects LivenessFailure",
+                FaultKind::CheckpointStateMismatch => "detects CheckpointStateMismatch",
+                FaultKind::TransactionOrderingViolation => "detects TransactionOrderingViolation",
+            },
+            Example::Investigating => "a shard is investigating",
+            Example::Frozen => "a shard is frozen",
+            Example::IsolatedWhileOtherFinalizes => "a shard is isolated while another finalizes",
+            Example::Raised { from, to } => match (from, to) {
+                (ShardStatus::Normal, ShardStatus::Investigating) => {
+                    "audited Normal -> Investigating"
+                }
+                (ShardStatus::Normal, ShardStatus::Frozen) => "audited Normal -> Frozen",
+                (ShardStatus::Normal, ShardStatus::Isolated) => "audited Normal -> Isolated",
+                (ShardStatus::Investigating, ShardStatus::Frozen) => {
+                    "audited Investigating -> Frozen"
+                }
+                (ShardStatus::Investigating, ShardStatus::Isolated) => {
+                    "audited Investigating -> Isolated"
+                }
+                (ShardStatus::Frozen, ShardStatus::Isolated) => "audited Frozen -> Isolated",
+                _ => "audited status change outside detection",
+            },
+            Example::FaultExpired => "a fault expires and its status stays",
+        }
+    }
+
+    /// Whether the example is seen in `view`.
+    pub fn is_seen(self, cfg: &ModelConfig, view: &View) -> bool {
+        match self {
+            Example::Finalizes => view.shards.iter().any(|s| !s.finalized.is_empty()),
+            Example::ByzantineVoteCounted => view.shards.iter().any(|s| {
+                s.pending
+                    .iter()
+                    .flat_map(|p| p.votes.iter())
+                    .chain(s.finalized.iter().flat_map(|f| f.signers.iter()))
+                    .any(|v| cfg.is_byzantine(*v))
+            }),
+            Example::EveryShardFinalizes => view.shards.iter().all(|s| !s.finalized.is_empty()),
+            Example::EquivocationRecorded => {
+                view.shards.iter().any(|s| !s.equivocations.is_empty())
+            }
+            // The oldest retained checkpoint names a checkpoint parent,
+            // which can only be one that is no longer retained.
+            Example::Pruned => view.shards.iter().any(|s| {
+                s.finalized
+                    .first()
+                    .is_some_and(|oldest| oldest.checkpoint.parent != ParentLink::Genesis)
+            }),
+            Example::OneShardAhead => {
+                view.shards.iter().any(|s| !s.finalized.is_empty())
+                    && view.shards.iter().any(|s| s.finalized.is_empty())
+            }
+            Example::Detects(kind) => view
+                .shards
+                .iter()
+                .any(|s| s.faults.iter().any(|f| f.kind == kind)),
+            Example::Investigating => has_status(view, ShardStatus::Investigating),
+            Example::Frozen => has_status(view, ShardStatus::Frozen),
+            // A checkpoint finalizes in the epoch it was proposed in (the
+            // boundary expires pending ones), and statuses change only at
+            // boundaries: a checkpoint of the current epoch `> 0` finalized
+            // after the boundary that isolated the other shard.
+            Example::IsolatedWhileOtherFinalizes => view.shards.iter().any(|isolated| {
+                isolated.status == ShardStatus::Isolated
+                    && view.shards.iter().any(|other| {
+                        other.shard != isolated.shard
+                            && view.epoch.0 > 0
+                            && other
+                                .latest_finalized()
+                                .is_some_and(|f| f.checkpoint.epoch == view.epoch)
+                    })
+            }),
+            Example::Raised { from, to } => view.audit.iter().any(|r| {
+                matches!(r.entry, AuditEntry::StatusChange { from: f, to: t, .. }
+                    if f == from && t == to)
+            }),
+            Example::FaultExpired => view
+                .shards
+                .iter()
+                .any(|s| s.status != ShardStatus::Normal && s.faults.is_empty()),
+        }
+    }
+}
+
+fn has_status(view: &View, status: ShardStatus) -> bool {
+    view.shards.iter().any(|s| s.status == status)
+}
+
+/// The properties of a configuration, with their kinds, in the order the
+/// models list them: every `always` property, then the configuration's
+/// examples.
+pub fn compute_properties(cfg: &ModelConfig) -> Vec<(&'static str, PropertyKind)> {
+    AlwaysProperty::ALL
+        .iter()
+        .map(|p| (p.name(), PropertyKind::Always))
+        .chain(
+            cfg.examples
+                .iter()
+                .map(|e| (e.name(), PropertyKind::Sometimes)),
+        )
+        .collect()
 }
 
 /// Every action enabled in `view`, in a fixed order: blocks, the epoch
 /// tick, honest proposals, honest votes, Byzantine proposals, Byzantine
-/// votes. Some of them are rejected by the rules; those are no transition.
+/// votes, evidence. Some of them are rejected by the rules; those are no
+/// transition.
 pub fn enabled_actions(cfg: &ModelConfig, view: &View) -> Vec<Action> {
     let mut actions = Vec::new();
     push_blocks(cfg, view, &mut actions);
@@ -92,12 +447,15 @@ pub fn enabled_actions(cfg: &ModelConfig, view: &View) -> Vec<Action> {
     push_honest_votes(cfg, view, &mut actions);
     push_byzantine_proposals(cfg, view, &mut actions);
     push_byzantine_votes(cfg, view, &mut actions);
+    push_evidence(cfg, view, &mut actions);
     actions
 }
 
 /// Honest block production: the next well-formed block of every shard
-/// below the height bound ([R-BLK-1]). Faulty blocks only test rejection,
-/// which the unit tests of the rules cover; they change no state.
+/// below the height bound ([R-BLK-1]). A shard that takes no new
+/// transactions refuses it (`ShardFrozen`), so a frozen shard stalls.
+/// Faulty blocks only test rejection, which the unit tests of the rules
+/// cover; they change no state.
 fn push_blocks(cfg: &ModelConfig, view: &View, actions: &mut Vec<Action>) {
     for shard in &view.shards {
         if shard.height.0 < cfg.max_height(shard.shard) {
@@ -140,22 +498,13 @@ fn push_honest_proposals(cfg: &ModelConfig, view: &View, actions: &mut Vec<Actio
         let Some(proposer) = honest_members(cfg, shard).next() else {
             continue;
         };
-        let Some(height) = compute_next_checkpoint_height(&cfg.params, shard) else {
+        let Some(checkpoint) = compute_next_checkpoint(view, cfg, shard) else {
             continue;
         };
-        if height > shard.height {
-            continue;
-        }
         actions.push(Action::ProposeCheckpoint(Proposal {
             proposer,
             generation: shard.generation,
-            checkpoint: Checkpoint {
-                shard: shard.shard,
-                epoch: view.epoch,
-                height,
-                root: compute_honest_root(height, shard.generation),
-                parent: compute_expected_parent(shard),
-            },
+            checkpoint,
             signature: Signature::Valid,
         }));
     }
@@ -282,6 +631,243 @@ fn push_byzantine_votes(cfg: &ModelConfig, view: &View, actions: &mut Vec<Action
     }
 }
 
+/// The bad signature an honest validator's forged statement of `kind`
+/// carries: `Corrupt` for some kinds, `OtherKey` for the others, so that
+/// both ways of failing [R-FAULT-3] check 10 are explored.
+fn compute_bad_signature(kind: FaultKind) -> Signature {
+    match kind {
+        FaultKind::ValidatorEquivocation | FaultKind::ExecutionFailure => Signature::OtherKey,
+        FaultKind::StateRootMismatch
+        | FaultKind::InvalidCrossShardReceipt
+        | FaultKind::LivenessFailure
+        | FaultKind::CheckpointStateMismatch
+        | FaultKind::TransactionOrderingViolation => Signature::Corrupt,
+    }
+}
+
+/// What a signed statement says: what an honest validator would sign, or
+/// the one forged variant of its kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Content {
+    Honest,
+    Forged,
+}
+
+/// The forged root of the model: one per height ([R-FAULT-MODEL-1]).
+fn forged_root(height: Height) -> StateRoot {
+    StateRoot::Forged { height, nonce: 0 }
+}
+
+/// The honest checkpoint `shard` would propose next in the current epoch,
+/// if its head has reached the next checkpoint height ([R-CKPT-1],
+/// [R-CKPT-4]).
+fn compute_next_checkpoint(
+    view: &View,
+    cfg: &ModelConfig,
+    shard: &ShardView,
+) -> Option<Checkpoint> {
+    let height = compute_next_checkpoint_height(&cfg.params, shard)?;
+    if height > shard.height {
+        return None;
+    }
+    Some(Checkpoint {
+        shard: shard.shard,
+        epoch: view.epoch,
+        height,
+        root: compute_honest_root(height, shard.generation),
+        parent: compute_expected_parent(shard),
+    })
+}
+
+/// `checkpoint` with the forged root of its height.
+fn forge(checkpoint: Checkpoint) -> Checkpoint {
+    Checkpoint {
+        root: forged_root(checkpoint.height),
+        ..checkpoint
+    }
+}
+
+/// The evidence of `kind` that `signer`, a member of `shard`'s committee,
+/// could have signed with `content` and `signature`, at the heights that
+/// matter ([R-FAULT-2]): state-root mismatches at the retained finalized
+/// heights, equivocations and checkpoint state mismatches at the next
+/// checkpoint height once the head reached it, receipts at the head, block
+/// claims at the head plus one (the block that would come next). Every
+/// statement is of the current epoch and the shard's generation.
+fn compute_signed_evidence(
+    cfg: &ModelConfig,
+    view: &View,
+    shard: &ShardView,
+    kind: FaultKind,
+    signer: ValidatorId,
+    content: Content,
+    signature: Signature,
+) -> Vec<Evidence> {
+    let vote = |checkpoint: Checkpoint, signature: Signature| Vote {
+        validator: signer,
+        shard: shard.shard,
+        epoch: view.epoch,
+        generation: shard.generation,
+        checkpoint,
+        signature,
+    };
+    let claim = |height: Height, content: ClaimContent| BlockClaim {
+        producer: signer,
+        shard: shard.shard,
+        epoch: view.epoch,
+        generation: shard.generation,
+        height,
+        content,
+        signature,
+    };
+    let is_forged = content == Content::Forged;
+    match kind {
+        FaultKind::StateRootMismatch => shard
+            .finalized
+            .iter()
+            .map(|f| {
+                let checkpoint = if is_forged {
+                    forge(f.checkpoint)
+                } else {
+                    f.checkpoint
+                };
+                Evidence::StateRootMismatch {
+                    vote: vote(checkpoint, signature),
+                }
+            })
+            .collect(),
+        // The first vote is always validly signed; the second carries the
+        // signature under test. Honest content is one vote, twice.
+        FaultKind::ValidatorEquivocation => compute_next_checkpoint(view, cfg, shard)
+            .map(|c| {
+                let second = if is_forged { forge(c) } else { c };
+                Evidence::Equivocation {
+                    first: vote(c, Signature::Valid),
+                    second: vote(second, signature),
+                }
+            })
+            .into_iter()
+            .collect(),
+        FaultKind::InvalidCrossShardReceipt => {
+            let shards = view.shards.len();
+            if shard.height.0 == 0 || shards < 2 {
+                return vec![];
+            }
+            let destination = view.shards[(usize::from(shard.shard.0) + 1) % shards].shard;
+            let root = if is_forged {
+                forged_root(shard.height)
+            } else {
+                compute_honest_root(shard.height, shard.generation)
+            };
+            vec![Evidence::InvalidReceipt {
+                receipt: Receipt {
+                    signer,
+                    source: shard.shard,
+                    destination,
+                    epoch: view.epoch,
+                    generation: shard.generation,
+                    height: shard.height,
+                    root,
+                    signature,
+                },
+            }]
+        }
+        FaultKind::ExecutionFailure => shard
+            .height
+            .next()
+            .map(|height| Evidence::ExecutionFailure {
+                claim: claim(
+                    height,
+                    if is_forged {
+                        ClaimContent::WrongRoot
+                    } else {
+                        ClaimContent::Honest
+                    },
+                ),
+            })
+            .into_iter()
+            .collect(),
+        // Liveness evidence names no signer.
+        FaultKind::LivenessFailure => vec![],
+        FaultKind::CheckpointStateMismatch => compute_next_checkpoint(view, cfg, shard)
+            .map(|c| Evidence::CheckpointStateMismatch {
+                proposal: Proposal {
+                    proposer: signer,
+                    generation: shard.generation,
+                    checkpoint: if is_forged { forge(c) } else { c },
+                    signature,
+                },
+            })
+            .into_iter()
+            .collect(),
+        FaultKind::TransactionOrderingViolation => shard
+            .height
+            .next()
+            .map(|height| Evidence::OrderingViolation {
+                claim: claim(
+                    height,
+                    if is_forged {
+                        ClaimContent::Unordered
+                    } else {
+                        ClaimContent::Honest
+                    },
+                ),
+            })
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// [R-ACT-1] Evidence, submitted by anyone, against every shard holding
+/// fewer than `max_open_faults` open faults, of every kind the
+/// configuration submits, signed by every member of the shard's committee:
+///
+/// - [R-FAULT-MODEL-1] a Byzantine member signs the forged variant of each
+///   kind with a valid signature: valid evidence, which names it;
+/// - [R-FAULT-MODEL-2] an honest member's statements are honest, so
+///   evidence naming it is either its honest statement, validly signed
+///   (refused: `NotAFault`), or a forged statement whose signature does
+///   not verify (refused: `BadSignature`; the seeded bug
+///   `AcceptUnsignedEvidence` accepts it, and INV-6 (d) catches that);
+/// - liveness evidence names the shard only, and is valid once the shard
+///   stalled for more than `L` epochs ([R-FAULT-2] kind 5).
+///
+/// Every honest member, not just one, signs, so that the actions of a view
+/// and of a renaming of its honest members are renamings of each other
+/// ([`crate::symmetry`]).
+fn push_evidence(cfg: &ModelConfig, view: &View, actions: &mut Vec<Action>) {
+    for shard in &view.shards {
+        if shard.faults.len() >= cfg.max_open_faults(shard.shard) {
+            continue;
+        }
+        for &kind in &cfg.evidence {
+            if kind == FaultKind::LivenessFailure {
+                actions.push(Action::SubmitEvidence(Evidence::Liveness {
+                    shard: shard.shard,
+                }));
+                continue;
+            }
+            for &signer in &shard.committee {
+                let variants: &[(Content, Signature)] = if cfg.is_byzantine(signer) {
+                    &[(Content::Forged, Signature::Valid)]
+                } else {
+                    &[
+                        (Content::Honest, Signature::Valid),
+                        (Content::Forged, compute_bad_signature(kind)),
+                    ]
+                };
+                for &(content, signature) in variants {
+                    actions.extend(
+                        compute_signed_evidence(cfg, view, shard, kind, signer, content, signature)
+                            .into_iter()
+                            .map(Action::SubmitEvidence),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// The configuration a model runs with; lets the property conditions serve
 /// both models of this module.
 pub trait Configured {
@@ -300,105 +886,83 @@ impl Configured for AcceptedStepsModel {
     }
 }
 
-/// INV-6, quorum part, as a property condition.
-fn holds_inv6_quorum<M>(_: &M, view: &View) -> bool {
-    check_inv6_quorum(view).is_ok()
+/// The condition of the `I`-th `always` property of [`AlwaysProperty::ALL`]
+/// (Stateright takes plain function pointers, so each property gets its
+/// own instance).
+fn holds_always<M: Configured, const I: usize>(model: &M, state: &ModelState) -> bool {
+    AlwaysProperty::ALL[I].holds(model.config(), state)
 }
 
-/// INV-7 as a property condition.
-fn holds_inv7_no_forks<M>(_: &M, view: &View) -> bool {
-    check_inv7_no_forks(view).is_ok()
+/// The condition of the `I`-th example of [`Example::ALL`].
+fn is_example_seen<M: Configured, const I: usize>(model: &M, state: &ModelState) -> bool {
+    Example::ALL[I].is_seen(model.config(), &state.view)
 }
 
-/// Some shard has finalized a checkpoint.
-fn is_some_finalized<M>(_: &M, view: &View) -> bool {
-    view.shards.iter().any(|s| !s.finalized.is_empty())
-}
-
-/// A Byzantine validator's vote is counted in some pending checkpoint or
-/// in some retained certificate.
-fn is_byzantine_vote_counted<M: Configured>(model: &M, view: &View) -> bool {
-    view.shards.iter().any(|s| {
-        s.pending
-            .iter()
-            .flat_map(|p| p.votes.iter())
-            .chain(s.finalized.iter().flat_map(|f| f.signers.iter()))
-            .any(|v| model.config().is_byzantine(*v))
-    })
-}
-
-/// Every shard has finalized a checkpoint.
-fn is_every_shard_finalized<M>(_: &M, view: &View) -> bool {
-    view.shards.iter().all(|s| !s.finalized.is_empty())
-}
-
-/// Some shard holds equivocation evidence.
-fn is_equivocation_recorded<M>(_: &M, view: &View) -> bool {
-    view.shards.iter().any(|s| !s.equivocations.is_empty())
-}
-
-/// Some shard has pruned a finalized checkpoint ([R-CKPT-9]): its oldest
-/// retained one names a checkpoint parent, which can only be one that is no
-/// longer retained.
-fn is_some_pruned<M>(_: &M, view: &View) -> bool {
-    view.shards.iter().any(|s| {
-        s.finalized
-            .first()
-            .is_some_and(|oldest| oldest.checkpoint.parent != ParentLink::Genesis)
-    })
-}
-
-/// One shard has finalized while another has not: shards finalize
-/// independently.
-fn is_one_shard_ahead<M>(_: &M, view: &View) -> bool {
-    let finalized = view.shards.iter().any(|s| !s.finalized.is_empty());
-    let unfinalized = view.shards.iter().any(|s| s.finalized.is_empty());
-    finalized && unfinalized
-}
-
-/// The properties, with their kinds, in the order the models list them.
-pub const PROPERTIES: [(&str, PropertyKind); 8] = [
-    (ALWAYS_PROPERTIES[0].0, PropertyKind::Always),
-    (ALWAYS_PROPERTIES[1].0, PropertyKind::Always),
-    ("a checkpoint finalizes", PropertyKind::Sometimes),
-    ("a Byzantine vote is counted", PropertyKind::Sometimes),
-    ("both shards finalize", PropertyKind::Sometimes),
-    ("equivocation is recorded", PropertyKind::Sometimes),
-    ("a checkpoint is pruned", PropertyKind::Sometimes),
-    (
-        "a shard finalizes while another has none",
-        PropertyKind::Sometimes,
-    ),
-];
-
-/// [`PROPERTIES`] with their conditions, for either model.
-fn model_properties<M: Model<State = View> + Configured>() -> Vec<Property<M>> {
-    let conditions: [fn(&M, &View) -> bool; 8] = [
-        holds_inv6_quorum::<M>,
-        holds_inv7_no_forks::<M>,
-        is_some_finalized::<M>,
-        is_byzantine_vote_counted::<M>,
-        is_every_shard_finalized::<M>,
-        is_equivocation_recorded::<M>,
-        is_some_pruned::<M>,
-        is_one_shard_ahead::<M>,
+/// The properties of [`compute_properties`] with their conditions, for
+/// either model.
+fn model_properties<M: Model<State = ModelState> + Configured>(
+    cfg: &ModelConfig,
+) -> Vec<Property<M>> {
+    let always: [fn(&M, &ModelState) -> bool; 6] = [
+        holds_always::<M, 0>,
+        holds_always::<M, 1>,
+        holds_always::<M, 2>,
+        holds_always::<M, 3>,
+        holds_always::<M, 4>,
+        holds_always::<M, 5>,
     ];
-    PROPERTIES
+    let examples: [fn(&M, &ModelState) -> bool; 23] = [
+        is_example_seen::<M, 0>,
+        is_example_seen::<M, 1>,
+        is_example_seen::<M, 2>,
+        is_example_seen::<M, 3>,
+        is_example_seen::<M, 4>,
+        is_example_seen::<M, 5>,
+        is_example_seen::<M, 6>,
+        is_example_seen::<M, 7>,
+        is_example_seen::<M, 8>,
+        is_example_seen::<M, 9>,
+        is_example_seen::<M, 10>,
+        is_example_seen::<M, 11>,
+        is_example_seen::<M, 12>,
+        is_example_seen::<M, 13>,
+        is_example_seen::<M, 14>,
+        is_example_seen::<M, 15>,
+        is_example_seen::<M, 16>,
+        is_example_seen::<M, 17>,
+        is_example_seen::<M, 18>,
+        is_example_seen::<M, 19>,
+        is_example_seen::<M, 20>,
+        is_example_seen::<M, 21>,
+        is_example_seen::<M, 22>,
+    ];
+    let mut properties: Vec<Property<M>> = AlwaysProperty::ALL
         .iter()
-        .zip(conditions)
-        .map(|(&(name, kind), condition)| match kind {
-            PropertyKind::Always => Property::always(name, condition),
-            PropertyKind::Sometimes => Property::sometimes(name, condition),
-        })
-        .collect()
+        .zip(always)
+        .map(|(p, condition)| Property::always(p.name(), condition))
+        .collect();
+    for example in &cfg.examples {
+        if let Some(i) = Example::ALL.iter().position(|e| e == example) {
+            properties.push(Property::sometimes(example.name(), examples[i]));
+        }
+    }
+    properties
 }
 
 /// Applies an action under a configuration, as a transition: `None` when
-/// the rules reject it.
-fn compute_next_view(cfg: &ModelConfig, view: &View, action: &Action) -> Option<View> {
-    step(&cfg.params, cfg.bug, view, action)
-        .ok()
-        .map(|(next, _)| next)
+/// the rules reject it. The next state carries the first transition
+/// violation of its path: the one it inherits, or the one of this step.
+pub fn compute_next_state(
+    cfg: &ModelConfig,
+    state: &ModelState,
+    action: &Action,
+) -> Option<ModelState> {
+    let (view, _) = step(&cfg.params, cfg.bug, &state.view, action).ok()?;
+    let broken = match &state.broken {
+        Some(broken) => Some(broken.clone()),
+        None => compute_broken_transition(&state.view, &view),
+    };
+    Some(ModelState { view, broken })
 }
 
 /// Whether a view lies within the exploration bounds.
@@ -411,36 +975,36 @@ fn is_within_bounds(cfg: &ModelConfig, view: &View) -> bool {
 }
 
 impl Model for CheckpointModel {
-    type State = View;
+    type State = ModelState;
     type Action = Action;
 
-    fn init_states(&self) -> Vec<View> {
-        vec![init_view(&self.cfg.params)]
+    fn init_states(&self) -> Vec<ModelState> {
+        vec![ModelState::init(&self.cfg)]
     }
 
-    fn actions(&self, state: &View, actions: &mut Vec<Action>) {
-        actions.extend(enabled_actions(&self.cfg, state));
+    fn actions(&self, state: &ModelState, actions: &mut Vec<Action>) {
+        actions.extend(enabled_actions(&self.cfg, &state.view));
     }
 
-    fn next_state(&self, last_state: &View, action: Action) -> Option<View> {
-        compute_next_view(&self.cfg, last_state, &action)
+    fn next_state(&self, last_state: &ModelState, action: Action) -> Option<ModelState> {
+        compute_next_state(&self.cfg, last_state, &action)
     }
 
     fn format_action(&self, action: &Action) -> String {
         action.to_string()
     }
 
-    fn format_step(&self, last_state: &View, action: Action) -> Option<String> {
-        let (outcome, next) = apply(&self.cfg.params, self.cfg.bug, last_state, &action);
+    fn format_step(&self, last_state: &ModelState, action: Action) -> Option<String> {
+        let (outcome, next) = apply(&self.cfg.params, self.cfg.bug, &last_state.view, &action);
         Some(format!("{outcome}\n\n{next}"))
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        model_properties()
+        model_properties(&self.cfg)
     }
 
-    fn within_boundary(&self, state: &View) -> bool {
-        is_within_bounds(&self.cfg, state)
+    fn within_boundary(&self, state: &ModelState) -> bool {
+        is_within_bounds(&self.cfg, &state.view)
     }
 }
 
@@ -460,23 +1024,23 @@ pub struct AcceptedStepsModel {
 }
 
 impl Model for AcceptedStepsModel {
-    type State = View;
+    type State = ModelState;
     type Action = Action;
 
-    fn init_states(&self) -> Vec<View> {
-        vec![init_view(&self.cfg.params)]
+    fn init_states(&self) -> Vec<ModelState> {
+        vec![ModelState::init(&self.cfg)]
     }
 
-    fn actions(&self, state: &View, actions: &mut Vec<Action>) {
+    fn actions(&self, state: &ModelState, actions: &mut Vec<Action>) {
         actions.extend(
-            enabled_actions(&self.cfg, state)
+            enabled_actions(&self.cfg, &state.view)
                 .into_iter()
-                .filter(|a| compute_next_view(&self.cfg, state, a).is_some()),
+                .filter(|a| step(&self.cfg.params, self.cfg.bug, &state.view, a).is_ok()),
         );
     }
 
-    fn next_state(&self, last_state: &View, action: Action) -> Option<View> {
-        compute_next_view(&self.cfg, last_state, &action)
+    fn next_state(&self, last_state: &ModelState, action: Action) -> Option<ModelState> {
+        compute_next_state(&self.cfg, last_state, &action)
     }
 
     fn format_action(&self, action: &Action) -> String {
@@ -484,10 +1048,10 @@ impl Model for AcceptedStepsModel {
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        model_properties()
+        model_properties(&self.cfg)
     }
 
-    fn within_boundary(&self, state: &View) -> bool {
-        is_within_bounds(&self.cfg, state)
+    fn within_boundary(&self, state: &ModelState) -> bool {
+        is_within_bounds(&self.cfg, &state.view)
     }
 }

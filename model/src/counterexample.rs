@@ -3,23 +3,25 @@
 //! Stateright 0.31.0's breadth-first search keeps overwriting a property's
 //! discovery with later matching states, so the path it reports can be far
 //! longer than the shortest one. mend hands out short ones itself: replay
-//! the discovered path with the rules, cut it at the first view that breaks
-//! the invariant, then shrink it (delete actions, or an epoch tick with the
-//! later epochs renumbered) for as long as what is left is still a run of
-//! the model, every action enabled and accepted, that ends in a violation of
-//! the same invariant.
+//! the discovered path with the rules, cut it at the first step that breaks
+//! the property (for a state invariant, the first view that breaks it; for
+//! a transition invariant, the first step `(V, V')` that does, so the
+//! violating state is the one after the bad step), then shrink it (delete
+//! actions, or an epoch tick with the later epochs renumbered) for as long
+//! as what is left is still a run of the model, every action enabled and
+//! accepted, that ends in a violation of the same property.
 //!
 //! The result is written as an ITF trace ([`mend_spec::trace`]): one state
 //! per step with the action, its outcome and the view after it.
 //! [`replay_trace`] re-applies a trace's actions and checks that every
 //! recorded outcome and view is what the model produces.
 
-use crate::behaviour::{check_invariant, enabled_actions};
+use crate::behaviour::{enabled_actions, AlwaysProperty};
 use crate::rules::{apply, init_view, ModelConfig};
 use mend_spec::trace::{StateMeta, Trace, TraceAction, TraceMeta, TraceMetaError, TraceState};
 use mend_spec::{
-    check_view, Action, Checkpoint, Epoch, InvariantId, Outcome, ParentLink, Proposal, View,
-    Violation, Vote,
+    check_step, Action, BlockClaim, Checkpoint, Epoch, Evidence, Outcome, ParentLink, Proposal,
+    Receipt, ValidatorId, View, Violation, Vote,
 };
 use std::fmt;
 
@@ -36,12 +38,12 @@ pub struct Step {
 pub struct Counterexample {
     /// The name of the broken property.
     pub property: &'static str,
-    /// What its invariant's predicate says about the last view.
+    /// What the property's predicate says about the last step.
     pub violation: Violation,
     /// How many steps the path reported by the checker had.
     pub discovered_steps: usize,
-    /// The shrunk path: every action is enabled and accepted, and the last
-    /// view violates the invariant.
+    /// The shrunk path: every action is enabled and accepted, and its last
+    /// step breaks the property (no earlier step does).
     pub actions: Vec<Action>,
 }
 
@@ -89,47 +91,48 @@ fn replay_as_run(cfg: &ModelConfig, actions: &[Action]) -> Option<Vec<View>> {
     Some(views)
 }
 
-/// The violation of `invariant` in `view`, if there is one.
-fn violation_of(invariant: InvariantId, view: &View) -> Option<Violation> {
-    check_invariant(invariant, view)
-        .err()
-        .filter(|v| v.invariant() == invariant)
-}
-
-/// If `actions` is a run of the model that breaks `invariant` somewhere,
-/// the run cut just after the first view that breaks it, and that
-/// violation.
+/// If `actions` is a run of the model that breaks `property` somewhere,
+/// the run cut just after the first step that breaks it, and that
+/// violation. A state property is also checked on the initial view.
 pub fn cut(
     cfg: &ModelConfig,
-    invariant: InvariantId,
+    property: AlwaysProperty,
     actions: &[Action],
 ) -> Option<(Vec<Action>, Violation)> {
-    if let Some(violation) = violation_of(invariant, &init_view(&cfg.params)) {
+    let init = init_view(&cfg.params);
+    if let Err(violation) = property.check(&cfg.byzantine, &init, &init) {
         return Some((vec![], violation));
     }
     let views = replay_as_run(cfg, actions)?;
-    views.iter().enumerate().find_map(|(i, view)| {
-        violation_of(invariant, view).map(|violation| (actions[..=i].to_vec(), violation))
-    })
+    let befores = std::iter::once(&init).chain(views.iter());
+    befores
+        .zip(&views)
+        .enumerate()
+        .find_map(|(i, (before, after))| {
+            property
+                .check(&cfg.byzantine, before, after)
+                .err()
+                .map(|violation| (actions[..=i].to_vec(), violation))
+        })
 }
 
-/// Shrinks a run that breaks `invariant`. Candidates, tried in this order:
+/// Shrinks a run that breaks `property`. Candidates, tried in this order:
 /// each single action deleted; each epoch tick deleted with every later
 /// epoch number lowered by one (so that what happened in epoch `e + 1`
 /// now happens in `e`); each contiguous chunk of two, three and more
 /// actions deleted. A candidate is kept if it is still a run of the model
-/// that breaks the same invariant (then cut at its first violation), and
+/// that breaks the same property (then cut at its first violation), and
 /// shrinking starts over, until no candidate helps. Returns `None` if
-/// `actions` does not break `invariant` to begin with.
+/// `actions` does not break `property` to begin with.
 pub fn shrink(
     cfg: &ModelConfig,
-    invariant: InvariantId,
+    property: AlwaysProperty,
     actions: &[Action],
 ) -> Option<(Vec<Action>, Violation)> {
-    let (mut best, mut violation) = cut(cfg, invariant, actions)?;
+    let (mut best, mut violation) = cut(cfg, property, actions)?;
     'shrinking: loop {
         for candidate in compute_candidates(&best) {
-            if let Some((shorter, found)) = cut(cfg, invariant, &candidate) {
+            if let Some((shorter, found)) = cut(cfg, property, &candidate) {
                 if shorter.len() < best.len() {
                     best = shorter;
                     violation = found;
@@ -193,44 +196,89 @@ fn compute_epoch_lowered(action: &Action, removed: Epoch) -> Action {
         },
         ..c
     };
+    let lower_vote = |v: Vote| Vote {
+        epoch: lower(v.epoch),
+        checkpoint: lower_checkpoint(v.checkpoint),
+        ..v
+    };
+    let lower_proposal = |p: Proposal| Proposal {
+        checkpoint: lower_checkpoint(p.checkpoint),
+        ..p
+    };
+    let lower_claim = |c: BlockClaim| BlockClaim {
+        epoch: lower(c.epoch),
+        ..c
+    };
     match *action {
         Action::ProduceBlock { .. } => *action,
         Action::AdvanceEpoch { epoch } => Action::AdvanceEpoch {
             epoch: lower(epoch),
         },
-        Action::ProposeCheckpoint(p) => Action::ProposeCheckpoint(Proposal {
-            checkpoint: lower_checkpoint(p.checkpoint),
-            ..p
-        }),
-        Action::CastVote(v) => Action::CastVote(Vote {
-            epoch: lower(v.epoch),
-            checkpoint: lower_checkpoint(v.checkpoint),
-            ..v
+        Action::ProposeCheckpoint(p) => Action::ProposeCheckpoint(lower_proposal(p)),
+        Action::CastVote(v) => Action::CastVote(lower_vote(v)),
+        Action::SubmitEvidence(evidence) => Action::SubmitEvidence(match evidence {
+            Evidence::StateRootMismatch { vote } => Evidence::StateRootMismatch {
+                vote: lower_vote(vote),
+            },
+            Evidence::Equivocation { first, second } => Evidence::Equivocation {
+                first: lower_vote(first),
+                second: lower_vote(second),
+            },
+            Evidence::InvalidReceipt { receipt } => Evidence::InvalidReceipt {
+                receipt: Receipt {
+                    epoch: lower(receipt.epoch),
+                    ..receipt
+                },
+            },
+            Evidence::ExecutionFailure { claim } => Evidence::ExecutionFailure {
+                claim: lower_claim(claim),
+            },
+            Evidence::Liveness { shard } => Evidence::Liveness { shard },
+            Evidence::CheckpointStateMismatch { proposal } => Evidence::CheckpointStateMismatch {
+                proposal: lower_proposal(proposal),
+            },
+            Evidence::OrderingViolation { claim } => Evidence::OrderingViolation {
+                claim: lower_claim(claim),
+            },
         }),
     }
 }
 
-/// Cuts and shrinks the path the checker discovered for the `always`
-/// property `property`, which checks `invariant`.
+/// Cuts and shrinks the path the checker discovered for `property`.
 pub fn minimise(
     cfg: &ModelConfig,
-    property: &'static str,
-    invariant: InvariantId,
+    property: AlwaysProperty,
     discovered: &[Action],
 ) -> Option<Counterexample> {
-    let (actions, violation) = shrink(cfg, invariant, discovered)?;
+    let (actions, violation) = shrink(cfg, property, discovered)?;
     Some(Counterexample {
-        property,
+        property: property.name(),
         violation,
         discovered_steps: discovered.len(),
         actions,
     })
 }
 
+/// The first violation along a run from `init` through `views` (the view
+/// after each step): every invariant checked so far, on each step in
+/// order ([`mend_spec::check_step`]), so that a transition violation is
+/// found on the step that made it. `None` if every step passes.
+pub fn compute_first_violation(
+    byzantine: &[ValidatorId],
+    init: &View,
+    views: &[View],
+) -> Option<Violation> {
+    let befores = std::iter::once(init).chain(views.iter());
+    befores
+        .zip(views)
+        .find_map(|(before, after)| check_step(before, after, byzantine).err())
+}
+
 /// Builds the ITF trace of `actions` under `cfg` ([R-TRACE-1]): state 0 is
 /// the initial view (with an empty accepted outcome), then one state per
 /// action. The metadata names the parameters, the Byzantine validators, the
-/// seeded bug, and the violation the last view shows, if any.
+/// seeded bug, and the first violation along the trace, if any
+/// ([`compute_first_violation`]).
 pub fn build_trace(
     cfg: &ModelConfig,
     actions: &[Action],
@@ -244,9 +292,10 @@ pub fn build_trace(
         outcome: Outcome::Accepted { events: vec![] },
         view: init.clone(),
     }];
-    let mut last = init;
-    for (step, index) in replay(cfg, actions).into_iter().zip(1u64..) {
-        last = step.view.clone();
+    let steps = replay(cfg, actions);
+    let views: Vec<View> = steps.iter().map(|s| s.view.clone()).collect();
+    let violation = compute_first_violation(&cfg.byzantine, &init, &views);
+    for (step, index) in steps.into_iter().zip(1u64..) {
         states.push(TraceState {
             meta: StateMeta { index },
             action: TraceAction::Step(step.action),
@@ -261,7 +310,7 @@ pub fn build_trace(
             &cfg.params,
             &cfg.byzantine,
             cfg.bug,
-            check_view(&last).err().map(|v| v.to_string()),
+            violation.map(|v| v.to_string()),
         ),
         vars: Trace::var_names(),
         states,
@@ -297,8 +346,8 @@ pub enum ReplayMismatch {
         recorded: Box<View>,
         model: Box<View>,
     },
-    /// The recorded violation text (or `none`) differs from the last
-    /// view's.
+    /// The recorded violation text (or `none`) differs from the first
+    /// violation along the replayed trace.
     Violation { recorded: String, model: String },
 }
 
@@ -348,7 +397,8 @@ impl std::error::Error for ReplayMismatch {}
 /// Re-applies a trace's actions with the model, under the parameters and
 /// the seeded bug its metadata names, and checks that every recorded
 /// outcome and view, and the recorded violation, is what the model
-/// produces. Returns the violation the last view shows, if any.
+/// produces. Returns the first violation along the trace, if any, judged
+/// with the Byzantine validators its metadata names.
 pub fn replay_trace(trace: &Trace) -> Result<Option<Violation>, ReplayMismatch> {
     if trace.meta.format != "ITF" || trace.vars != Trace::var_names() {
         return Err(ReplayMismatch::NotAnItfTrace);
@@ -358,19 +408,22 @@ pub fn replay_trace(trace: &Trace) -> Result<Option<Violation>, ReplayMismatch> 
         .meta
         .parse_seeded_bug()
         .map_err(ReplayMismatch::Meta)?;
+    let byzantine = trace.meta.parse_byzantine().map_err(ReplayMismatch::Meta)?;
     let Some((first, rest)) = trace.states.split_first() else {
         return Err(ReplayMismatch::NoInitialState);
     };
     if first.action != TraceAction::Init || first.meta.index != 0 {
         return Err(ReplayMismatch::NoInitialState);
     }
-    let mut view = init_view(&params);
-    if first.view != view {
+    let init = init_view(&params);
+    if first.view != init {
         return Err(ReplayMismatch::InitialView {
             recorded: Box::new(first.view.clone()),
-            model: Box::new(view),
+            model: Box::new(init),
         });
     }
+    let mut view = init.clone();
+    let mut views = Vec::with_capacity(rest.len());
     for (offset, state) in rest.iter().enumerate() {
         let index = offset + 1;
         let TraceAction::Step(action) = &state.action else {
@@ -394,9 +447,10 @@ pub fn replay_trace(trace: &Trace) -> Result<Option<Violation>, ReplayMismatch> 
                 model: Box::new(next),
             });
         }
+        views.push(next.clone());
         view = next;
     }
-    let violation = check_view(&view).err();
+    let violation = compute_first_violation(&byzantine, &init, &views);
     let text = violation
         .as_ref()
         .map_or_else(|| "none".to_string(), |v| v.to_string());

@@ -1,8 +1,11 @@
 //! mend's model: a deliberately simple, obviously correct rendering of the
-//! checkpoint rules of `spec/SPEC.md` §4, checked with Stateright against
-//! the invariants of §6.
+//! rules of `spec/SPEC.md` §4 (checkpoints and their finality) and §5 (fault
+//! detection, isolation and the audit log), checked with Stateright against
+//! the invariants of §7.
 //!
 //! - [`rules`]: the rules as one pure function `apply(view, action)`.
+//! - [`config`]: what a run explores, and the named configurations of the
+//!   default suite (`finality`, `retention`, `faults`, `liveness`).
 //! - [`behaviour`]: honest and Byzantine behaviour (§3) as a Stateright
 //!   model whose properties are the invariants.
 //! - [`counterexample`]: cutting and shrinking counterexamples, and ITF
@@ -15,6 +18,7 @@
 //! two independent renderings of one spec, or conformance proves nothing.
 
 pub mod behaviour;
+pub mod config;
 pub mod counterexample;
 pub mod rules;
 pub mod run;
@@ -23,8 +27,12 @@ pub mod symmetry;
 #[cfg(test)]
 mod tests;
 
-pub use behaviour::{enabled_actions, AcceptedStepsModel, CheckpointModel, PropertyKind};
+pub use behaviour::{
+    enabled_actions, AcceptedStepsModel, AlwaysProperty, CheckpointModel, Example, ModelState,
+    PropertyKind,
+};
+pub use config::{ModelConfig, DEFAULT_SUITE, NAMED_CONFIGS};
 pub use counterexample::{build_trace, replay_trace, Counterexample, ReplayMismatch};
-pub use rules::{apply, init_view, ModelConfig};
+pub use rules::{apply, init_view};
 pub use run::{check, check_symmetric, simulate, CheckReport};
 pub use symmetry::{compute_representative, SymmetryError};

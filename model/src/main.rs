@@ -1,5 +1,5 @@
-//! `mend-model`: model-check, explore or simulate the checkpoint protocol
-//! (`spec/SPEC.md` §4) and write counterexamples as ITF traces
+//! `mend-model`: model-check, explore or simulate the protocol
+//! (`spec/SPEC.md` §4 and §5) and write counterexamples as ITF traces
 //! ([R-TRACE-1]).
 //!
 //! Exit codes: 0 when every `always` property holds and every `sometimes`
@@ -9,7 +9,7 @@
 use anyhow::Context;
 use mend_model::counterexample::{build_trace, Counterexample};
 use mend_model::run::{self, CheckReport, Progress};
-use mend_model::{CheckpointModel, ModelConfig};
+use mend_model::{CheckpointModel, ModelConfig, NAMED_CONFIGS};
 use mend_spec::SeededBug;
 use stateright::Model;
 use std::path::{Path, PathBuf};
@@ -17,25 +17,34 @@ use std::process::ExitCode;
 
 const USAGE: &str = "\
 usage:
-  mend-model check [--symmetry] [--bug NAME] [--threads T] [--trace-out PATH]
+  mend-model check [--config NAME] [--symmetry] [--bug NAME] [--threads T]
+                   [--trace-out PATH]
   mend-model check --list-bugs
-  mend-model explore [--addr HOST:PORT] [--bug NAME]
+  mend-model check --list-configs
+  mend-model explore [--addr HOST:PORT] [--config NAME] [--bug NAME]
   mend-model simulate --seed S --steps N [--runs R] [--shards S] [--committee N]
                       [--bug NAME] [--threads T] [--trace-out PATH]
 
-check     explores every reachable state of the default configuration
-          (2 shards, committees of 4, N = 2, K = 2, P = 2, one Byzantine
-          member per committee); --threads defaults to 2, --trace-out to
-          traces/counterexample-<bug or default>.itf.json; breadth first,
-          or with --symmetry depth first, visiting one state of each set
-          of states that differ only by renaming honest members of a
-          committee (valid for the default Byzantine members only; pin
-          its counts with --threads 1)
-explore   serves Stateright Explorer (default localhost:3000)
+check     explores every reachable state of each configuration of the
+          default suite in order (finality, retention, faults, liveness:
+          2 shards, committees of 4, N = 2, K = 2, P = 2, one Byzantine
+          member per committee; see --list-configs), or of the one
+          --config names;
+          with --bug NAME, of the configuration where that bug is caught
+          (or of --config NAME), running with the bug. --threads defaults
+          to 2; --trace-out (one configuration only) to
+          traces/counterexample-<bug or configuration>.itf.json. Breadth
+          first, or with --symmetry depth first, visiting one state of
+          each set of states that differ only by renaming honest members
+          of a committee (valid for the default Byzantine members only;
+          pin its counts with --threads 1)
+explore   serves Stateright Explorer (default localhost:3000) on a
+          configuration (default finality)
 simulate  walks about R (default 1000) random runs of at most N steps each
           through a larger configuration (default 4 shards, committees of
-          7, one Byzantine member each, heights up to 8, epochs up to 3);
-          --threads defaults to 1, so that a seed reproduces its runs
+          7, one Byzantine member each, heights up to 8, epochs up to 3,
+          every kind of evidence); --threads defaults to 1, so that a seed
+          reproduces its runs
 ";
 
 /// A command-line mistake: printed with the usage, exit code 2.
@@ -46,7 +55,10 @@ struct UsageError(String);
 enum Command {
     Help,
     ListBugs,
+    ListConfigs,
     Check {
+        /// The configurations to check, in order, each with the bug.
+        configs: Vec<ModelConfig>,
         bug: Option<SeededBug>,
         threads: usize,
         trace_out: Option<PathBuf>,
@@ -54,7 +66,7 @@ enum Command {
     },
     Explore {
         addr: String,
-        bug: Option<SeededBug>,
+        cfg: ModelConfig,
     },
     Simulate {
         cfg: ModelConfig,
@@ -98,6 +110,15 @@ fn parse_bug(name: &str) -> Result<SeededBug, UsageError> {
         UsageError(format!(
             "unknown seeded bug `{name}`; the seeded bugs are: {}",
             bug_names()
+        ))
+    })
+}
+
+fn parse_config(name: &str) -> Result<ModelConfig, UsageError> {
+    ModelConfig::by_name(name).ok_or_else(|| {
+        UsageError(format!(
+            "unknown configuration `{name}`; the configurations are: {}",
+            NAMED_CONFIGS.join(", ")
         ))
     })
 }
@@ -151,14 +172,20 @@ fn parse(args: &[String]) -> Result<Command, UsageError> {
         "check" => {
             let options = parse_options(
                 rest,
-                &["--list-bugs", "--symmetry"],
-                &["--bug", "--threads", "--trace-out"],
+                &["--list-bugs", "--list-configs", "--symmetry"],
+                &["--bug", "--config", "--threads", "--trace-out"],
             )?;
-            if options.iter().any(|(o, _)| *o == "--list-bugs") {
-                if options.len() > 1 {
-                    return Err(UsageError("--list-bugs takes no other option".into()));
+            for list in ["--list-bugs", "--list-configs"] {
+                if options.iter().any(|(o, _)| *o == list) {
+                    if options.len() > 1 {
+                        return Err(UsageError(format!("{list} takes no other option")));
+                    }
+                    return Ok(if list == "--list-bugs" {
+                        Command::ListBugs
+                    } else {
+                        Command::ListConfigs
+                    });
                 }
-                return Ok(Command::ListBugs);
             }
             let threads = match value_of(&options, "--threads") {
                 None => 2,
@@ -167,20 +194,38 @@ fn parse(args: &[String]) -> Result<Command, UsageError> {
             if threads == 0 {
                 return Err(UsageError("--threads must be at least 1".into()));
             }
+            let bug = value_of(&options, "--bug").map(parse_bug).transpose()?;
+            let config = value_of(&options, "--config")
+                .map(parse_config)
+                .transpose()?;
+            let configs = match (config, bug) {
+                (Some(cfg), bug) => vec![cfg.with_bug(bug)],
+                (None, Some(bug)) => vec![ModelConfig::for_bug(bug)],
+                (None, None) => ModelConfig::default_suite(),
+            };
+            let trace_out = value_of(&options, "--trace-out").map(PathBuf::from);
+            if trace_out.is_some() && configs.len() > 1 {
+                return Err(UsageError(
+                    "--trace-out needs one configuration: give --config or --bug".into(),
+                ));
+            }
             Ok(Command::Check {
-                bug: value_of(&options, "--bug").map(parse_bug).transpose()?,
+                configs,
+                bug,
                 threads,
-                trace_out: value_of(&options, "--trace-out").map(PathBuf::from),
+                trace_out,
                 symmetry: options.iter().any(|(o, _)| *o == "--symmetry"),
             })
         }
         "explore" => {
-            let options = parse_options(rest, &[], &["--addr", "--bug"])?;
+            let options = parse_options(rest, &[], &["--addr", "--config", "--bug"])?;
+            let cfg = value_of(&options, "--config")
+                .map_or_else(|| Ok(ModelConfig::default_config()), parse_config)?;
             Ok(Command::Explore {
                 addr: value_of(&options, "--addr")
                     .unwrap_or("localhost:3000")
                     .to_string(),
-                bug: value_of(&options, "--bug").map(parse_bug).transpose()?,
+                cfg: cfg.with_bug(value_of(&options, "--bug").map(parse_bug).transpose()?),
             })
         }
         "simulate" => {
@@ -261,38 +306,64 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::ListConfigs => {
+            for name in NAMED_CONFIGS {
+                if let Some(cfg) = ModelConfig::by_name(name) {
+                    println!("{name:<14} {}", cfg.describe());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Check {
+            configs,
             bug,
             threads,
             trace_out,
             symmetry,
         } => {
-            let cfg = ModelConfig::default_config().with_bug(bug);
-            let report = if symmetry {
-                println!(
-                    "mend-model check: exhaustive search of the default configuration, \
-                     up to symmetry"
+            let mut summary = Vec::new();
+            let mut failed = false;
+            for cfg in &configs {
+                let report = if symmetry {
+                    println!(
+                        "mend-model check: exhaustive search of configuration `{}`, up to \
+                         symmetry",
+                        cfg.name
+                    );
+                    run::check_symmetric_with_progress(cfg, threads, print_progress)?
+                } else {
+                    println!(
+                        "mend-model check: exhaustive search of configuration `{}`",
+                        cfg.name
+                    );
+                    run::check_with_progress(cfg, threads, print_progress)
+                };
+                let trace_out = trace_out.clone().unwrap_or_else(|| {
+                    PathBuf::from(format!(
+                        "traces/counterexample-{}.itf.json",
+                        bug.map_or(cfg.name, SeededBug::name)
+                    ))
+                });
+                let source = format!(
+                    "mend-model check --config {}{}{}",
+                    cfg.name,
+                    if symmetry { " --symmetry" } else { "" },
+                    bug.map_or(String::new(), |b| format!(" --bug {}", b.name()))
                 );
-                run::check_symmetric_with_progress(&cfg, threads, print_progress)?
+                failed |= !conclude(&report, &trace_out, &source)?;
+                println!();
+                summary.push(report);
+            }
+            if summary.len() > 1 {
+                print_summary(&summary);
+            }
+            Ok(if failed {
+                ExitCode::from(1)
             } else {
-                println!("mend-model check: exhaustive search of the default configuration");
-                run::check_with_progress(&cfg, threads, print_progress)
-            };
-            let trace_out = trace_out.unwrap_or_else(|| {
-                PathBuf::from(format!(
-                    "traces/counterexample-{}.itf.json",
-                    bug.map_or("default", SeededBug::name)
-                ))
-            });
-            let source = format!(
-                "mend-model check{}{}",
-                if symmetry { " --symmetry" } else { "" },
-                bug.map_or(String::new(), |b| format!(" --bug {}", b.name()))
-            );
-            conclude(&report, &trace_out, &source)
+                ExitCode::SUCCESS
+            })
         }
-        Command::Explore { addr, bug } => {
-            let cfg = ModelConfig::default_config().with_bug(bug);
+        Command::Explore { addr, cfg } => {
             // Bind once first, so that a busy or bad address is an error
             // message rather than a panic inside the explorer.
             std::net::TcpListener::bind(&addr)
@@ -329,9 +400,40 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                 cfg.bug
                     .map_or(String::new(), |b| format!(" --bug {}", b.name()))
             );
-            conclude(&report, &trace_out, &source)
+            Ok(if conclude(&report, &trace_out, &source)? {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
+}
+
+/// One line per configuration of a suite run, and the total time.
+fn print_summary(reports: &[CheckReport]) {
+    println!("summary");
+    println!(
+        "  {:<14} {:>12} {:>12} {:>6} {:>12} {:>9}  result",
+        "config", "states", "unique", "depth", "states/s", "time"
+    );
+    let mut total = 0.0;
+    for r in reports {
+        let seconds = r.elapsed.as_secs_f64();
+        total += seconds;
+        println!(
+            "  {:<14} {:>12} {:>12} {:>6} {:>12.0} {:>8.3}s  {}",
+            r.cfg.name,
+            r.states,
+            r.unique_states,
+            r.max_depth,
+            r.states_per_second(),
+            seconds,
+            if r.passed() { "PASS" } else { "FAIL" }
+        );
+    }
+    println!("  total time {total:.3} s");
+    let passed = reports.iter().all(CheckReport::passed);
+    println!("result: {}", if passed { "PASS" } else { "FAIL" });
 }
 
 fn print_progress(p: &Progress) {
@@ -345,8 +447,8 @@ fn print_progress(p: &Progress) {
 }
 
 /// Prints the report; on a counterexample prints it step by step and writes
-/// its trace. Returns the exit code.
-fn conclude(report: &CheckReport, trace_out: &Path, source: &str) -> anyhow::Result<ExitCode> {
+/// its trace. Returns whether the report passed.
+fn conclude(report: &CheckReport, trace_out: &Path, source: &str) -> anyhow::Result<bool> {
     print!("{report}");
     if let Some(counterexample) = &report.counterexample {
         print_counterexample(report, counterexample);
@@ -355,10 +457,10 @@ fn conclude(report: &CheckReport, trace_out: &Path, source: &str) -> anyhow::Res
     }
     if report.passed() {
         println!("result: PASS");
-        Ok(ExitCode::SUCCESS)
+        Ok(true)
     } else {
         println!("result: FAIL");
-        Ok(ExitCode::from(1))
+        Ok(false)
     }
 }
 
@@ -418,6 +520,7 @@ mod tests {
     #[test]
     fn check_takes_its_defaults_and_its_options() {
         let Ok(Command::Check {
+            configs,
             bug: None,
             threads: 2,
             trace_out: None,
@@ -426,7 +529,9 @@ mod tests {
         else {
             panic!("wrong defaults");
         };
+        assert_eq!(configs, ModelConfig::default_suite());
         let Ok(Command::Check {
+            configs,
             bug: Some(SeededBug::RefinalizeHeight),
             threads: 1,
             trace_out: Some(path),
@@ -436,9 +541,17 @@ mod tests {
             panic!("options not parsed");
         };
         assert_eq!(path, PathBuf::from("x.json"));
+        assert_eq!(
+            configs,
+            vec![ModelConfig::for_bug(SeededBug::RefinalizeHeight)]
+        );
         assert!(matches!(
             parse_line("check --list-bugs"),
             Ok(Command::ListBugs)
+        ));
+        assert!(matches!(
+            parse_line("check --list-configs"),
+            Ok(Command::ListConfigs)
         ));
         assert!(matches!(
             parse_line("check --symmetry --bug quorum-of-two-f"),
@@ -448,6 +561,37 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn check_runs_the_named_configuration_with_the_bug_given() {
+        let Ok(Command::Check { configs, .. }) = parse_line("check --config liveness") else {
+            panic!("not parsed");
+        };
+        assert_eq!(configs, vec![ModelConfig::liveness()]);
+        let Ok(Command::Check { configs, .. }) =
+            parse_line("check --config finality-wide --bug silent-status-change")
+        else {
+            panic!("not parsed");
+        };
+        assert_eq!(
+            configs,
+            vec![ModelConfig::finality_wide().with_bug(Some(SeededBug::SilentStatusChange))]
+        );
+        // A bug alone runs where it is caught.
+        let Ok(Command::Check { configs, .. }) = parse_line("check --bug isolate-wrong-shard")
+        else {
+            panic!("not parsed");
+        };
+        assert_eq!(configs[0].name, "faults");
+        let Ok(Command::Explore { cfg, .. }) = parse_line("explore --config faults") else {
+            panic!("not parsed");
+        };
+        assert_eq!(cfg, ModelConfig::faults());
+        let message = usage_error("check --config nope");
+        for name in NAMED_CONFIGS {
+            assert!(message.contains(name), "{message}");
+        }
     }
 
     #[test]
@@ -469,6 +613,10 @@ mod tests {
             "check --threads 1 --threads 2",
             "check --list-bugs --threads 1",
             "check --list-bugs --symmetry",
+            "check --list-configs --config faults",
+            "check --trace-out x.json",
+            "check --config",
+            "explore --config nope",
             "check --symmetry --symmetry",
             "check --symmetry yes",
             "check --frobnicate",

@@ -1,18 +1,28 @@
-//! The checkpoint rules of `spec/SPEC.md` §4 as one pure transition function.
+//! The rules of `spec/SPEC.md` §4 and §5 as one pure transition function.
 //!
 //! The model's state is the abstract [`View`] itself: nothing is hidden, so
 //! two views that compare equal behave the same from then on. [`apply`] takes
 //! a view and an action and returns the outcome and the next view; a
 //! rejection returns the view unchanged ([R-OUT-2]). Each rule is written the
 //! way the spec states it, check by check and in the spec's order, so that a
-//! reader can hold this file and §4 side by side. Speed is not a goal here;
-//! being obviously right is.
+//! reader can hold this file and the spec side by side. Speed is not a goal
+//! here; being obviously right is.
+//!
+//! This file holds blocks, checkpoints, votes and the epoch clock (§4);
+//! [`detect`] holds evidence and fault detection ([R-FAULT-1] ..
+//! [R-FAULT-8]); [`isolate`] holds the status changes of the epoch boundary
+//! and the audit log ([R-ISO-1] .. [R-ISO-3], [R-AUDIT-1]).
 //!
 //! The abstract world has no bytes, keys or hashes: a checkpoint's content is
 //! its id, a `Signature::Valid` verifies and anything else does not, and a
-//! faulty block simply *is* the defect its fault names ([R-ACT-1]).
+//! faulty block simply *is* the defect its fault names ([R-ACT-1]). Every
+//! accepted block is honest, so the root of shard `s` at height `h` on its
+//! chain is the genesis root at 0 and `Block{h, g}` above, `g` being the
+//! shard's generation ([R-BLK-2]).
 
-use mend_spec::params::ParamsError;
+pub mod detect;
+pub mod isolate;
+
 use mend_spec::{
     compute_fault_tolerance, compute_genesis_committee, compute_quorum, Action, BlockFault,
     BlockRejection, Checkpoint, Epoch, EpochRejection, Equivocation, Event, FinalizedCheckpoint,
@@ -21,116 +31,12 @@ use mend_spec::{
     ValidatorId, View, Vote, VoteRejection,
 };
 
-/// What one model run explores: the protocol parameters, which validators
-/// are Byzantine, the bounds of exploration, and an optional seeded bug.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ModelConfig {
-    /// The protocol parameters ([R-PARAM-1]).
-    pub params: Params,
-    /// The validators that behave Byzantine, ascending ([R-FAULT-MODEL-3]).
-    pub byzantine: Vec<ValidatorId>,
-    /// How high each shard's head may grow, by shard id (a shard without
-    /// an entry produces no block).
-    pub max_heights: Vec<u64>,
-    /// The epoch clock stops at this epoch.
-    pub max_epoch: u64,
-    /// The deliberately wrong rule to run with, if any.
-    pub bug: Option<SeededBug>,
-}
-
-impl ModelConfig {
-    /// The configuration that is checked exhaustively: the default
-    /// parameters (2 shards, committees of 4, `N = 2`, `K = 2`, `P = 2`), the
-    /// highest-numbered member of each committee Byzantine
-    /// ([R-FAULT-MODEL-3]), epochs 0 and 1, no bug; shard 0's head grows to
-    /// height 6 and shard 1's to height 2.
-    ///
-    /// Height 6 is the lowest bound at which a shard can finalize `K + 1 = 3`
-    /// checkpoints, so that retention ([R-CKPT-9]) is exercised at all. The
-    /// state space is about the product of the two shards', so the second
-    /// shard is kept to one checkpoint: enough for both shards to finalize,
-    /// for one to finalize without the other, and for each Byzantine
-    /// validator to vote on the other committee's checkpoints. By the
-    /// one-shard counts, height 6 on both shards would be about a hundred
-    /// times larger; height 4 on both is larger than this and never prunes.
-    pub fn default_config() -> ModelConfig {
-        let params = Params::default_config();
-        ModelConfig {
-            byzantine: compute_highest_members(&params),
-            params,
-            max_heights: vec![6, 2],
-            max_epoch: 1,
-            bug: None,
-        }
-    }
-
-    /// A larger configuration for simulation: `shards` shards of
-    /// `committee_size` validators, the default `N`, `K` and `P`, one
-    /// Byzantine (the highest-numbered) member per committee, heads up to
-    /// height 8 and epochs up to 3.
-    ///
-    /// # Panics
-    ///
-    /// If `shards` or `committee_size` is outside its bounds
-    /// ([R-PARAM-1]); [`ModelConfig::try_large`] returns the error instead.
-    pub fn large(shards: u16, committee_size: u16) -> ModelConfig {
-        match ModelConfig::try_large(shards, committee_size) {
-            Ok(cfg) => cfg,
-            Err(error) => panic!("ModelConfig::large({shards}, {committee_size}): {error}"),
-        }
-    }
-
-    /// [`ModelConfig::large`], refusing out-of-bounds sizes with the
-    /// parameter error ([R-PARAM-1]).
-    pub fn try_large(shards: u16, committee_size: u16) -> Result<ModelConfig, ParamsError> {
-        let defaults = Params::default_config();
-        let params = Params::new(
-            shards,
-            committee_size,
-            defaults.checkpoint_interval_blocks,
-            defaults.retention_checkpoints,
-            defaults.pending_checkpoints_max,
-        )?;
-        Ok(ModelConfig {
-            byzantine: compute_highest_members(&params),
-            params,
-            max_heights: vec![8; usize::from(shards)],
-            max_epoch: 3,
-            bug: None,
-        })
-    }
-
-    /// The same configuration running with `bug`.
-    pub fn with_bug(self, bug: Option<SeededBug>) -> ModelConfig {
-        ModelConfig { bug, ..self }
-    }
-
-    /// The height bound of `shard`.
-    pub fn max_height(&self, shard: ShardId) -> u64 {
-        self.max_heights
-            .get(usize::from(shard.0))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// Whether `validator` behaves Byzantine in this configuration.
-    pub fn is_byzantine(&self, validator: ValidatorId) -> bool {
-        self.byzantine.contains(&validator)
-    }
-}
-
-/// The highest-numbered member of every genesis committee, ascending: the
-/// default choice of Byzantine validators ([R-FAULT-MODEL-3]).
-pub(crate) fn compute_highest_members(params: &Params) -> Vec<ValidatorId> {
-    params
-        .shard_ids()
-        .filter_map(|shard| compute_genesis_committee(params, shard).last().copied())
-        .collect()
-}
+pub use crate::config::ModelConfig;
 
 /// The view before any step: epoch 0; every shard `Normal`, in generation 0,
-/// at height 0 with the genesis root, its genesis committee ([R-CKPT-5]), and
-/// nothing pending, finalized or recorded.
+/// at height 0 with the genesis root and last block epoch 0 ([R-BLK-1]), its
+/// genesis committee ([R-CKPT-5]), and nothing pending, finalized or
+/// recorded, no open fault, an empty audit log.
 pub fn init_view(params: &Params) -> View {
     View {
         epoch: Epoch(0),
@@ -146,8 +52,11 @@ pub fn init_view(params: &Params) -> View {
                 pending: vec![],
                 finalized: vec![],
                 equivocations: vec![],
+                last_block_epoch: Epoch(0),
+                faults: vec![],
             })
             .collect(),
+        audit: vec![],
     }
 }
 
@@ -231,13 +140,18 @@ pub fn step(
             process_proposal(view, params, bug, proposal).map_err(Rejection::Proposal)
         }
         Action::CastVote(vote) => process_vote(view, params, bug, vote).map_err(Rejection::Vote),
-        Action::AdvanceEpoch { epoch } => process_epoch(view, *epoch).map_err(Rejection::Epoch),
+        Action::SubmitEvidence(evidence) => {
+            detect::process_evidence(view, params, bug, evidence).map_err(Rejection::Evidence)
+        }
+        Action::AdvanceEpoch { epoch } => {
+            process_epoch(view, params, bug, *epoch).map_err(Rejection::Epoch)
+        }
     }
 }
 
 /// The index of `shard` in the view, if `shard` is one of the deployment's
-/// shards (`s` is a shard, the first check of [R-BLK-1], [R-CKPT-7] and
-/// [R-CKPT-8]).
+/// shards (`s` is a shard, the first check of [R-BLK-1], [R-CKPT-7],
+/// [R-CKPT-8] and [R-FAULT-3]).
 ///
 /// A view built by [`init_view`] holds shard `i` at index `i`; a view that
 /// does not is treated as not having the shard, so that a malformed view is
@@ -278,6 +192,18 @@ fn count_u32(count: usize) -> u32 {
     u32::try_from(count).unwrap_or(u32::MAX)
 }
 
+/// [R-ISO-1] Whether a shard of this status takes new transactions, that
+/// is, accepts blocks: only `Normal` and `Investigating` do.
+pub fn is_taking_transactions(status: ShardStatus) -> bool {
+    match status {
+        ShardStatus::Normal | ShardStatus::Investigating => true,
+        ShardStatus::Frozen
+        | ShardStatus::Isolated
+        | ShardStatus::Recovering
+        | ShardStatus::Healing => false,
+    }
+}
+
 /// [R-BLK-1] Appends the next block to a shard's chain.
 fn process_block(
     view: &View,
@@ -289,19 +215,24 @@ fn process_block(
     let Some(index) = find_shard(params, view, shard) else {
         return Err(BlockRejection::UnknownShard);
     };
-    // [R-BLK-1] checks 2 to 5. Abstractly a faulty block is exactly its
+    // [R-BLK-1] check 2: the shard takes new transactions ([R-ISO-1]).
+    if !is_taking_transactions(view.shards[index].status) {
+        return Err(BlockRejection::ShardFrozen);
+    }
+    // [R-BLK-1] checks 3 to 7. Abstractly a faulty block is exactly its
     // defect ([R-ACT-1]), so each fault fails the one check it names and
     // passes the ones before it.
     match fault {
         BlockFault::None => {}
         BlockFault::TooManyTransactions => return Err(BlockRejection::TooManyTransactions),
+        BlockFault::Unordered => return Err(BlockRejection::UnorderedTransactions),
         BlockFault::WrongHeight => return Err(BlockRejection::WrongHeight),
         BlockFault::WrongParent => return Err(BlockRejection::WrongParent),
         BlockFault::WrongRoot => return Err(BlockRejection::StateRootMismatch),
     }
     let mut next = view.clone();
     let target = &mut next.shards[index];
-    // [R-BLK-1] check 2: the head height plus one must exist; at `u64::MAX`
+    // [R-BLK-1] check 5: the head height plus one must exist; at `u64::MAX`
     // no block has that height.
     let Some(height) = target.height.next() else {
         return Err(BlockRejection::WrongHeight);
@@ -309,6 +240,8 @@ fn process_block(
     let root = compute_honest_root(height, target.generation);
     target.height = height;
     target.head_root = root;
+    // [R-BLK-1] The shard's last block epoch is the current epoch.
+    target.last_block_epoch = view.epoch;
     let events = vec![Event::BlockAppended {
         shard,
         height,
@@ -540,9 +473,16 @@ fn process_vote(
     Ok((next, events))
 }
 
-/// [R-EPOCH-1] Ticks the epoch clock; [R-EPOCH-2] expires every pending
-/// checkpoint.
-fn process_epoch(view: &View, epoch: Epoch) -> Result<(View, Vec<Event>), EpochRejection> {
+/// [R-EPOCH-1] Ticks the epoch clock; [R-EPOCH-2] at the boundary, for
+/// each shard in ascending order: expires its pending checkpoints, applies
+/// its status change ([R-ISO-3], [`isolate`]), expires its old faults
+/// ([R-FAULT-6]).
+fn process_epoch(
+    view: &View,
+    params: &Params,
+    bug: Option<SeededBug>,
+    epoch: Epoch,
+) -> Result<(View, Vec<Event>), EpochRejection> {
     // [R-EPOCH-1] Only the current epoch plus one; there is none after
     // `u64::MAX`.
     if view.epoch.next() != Some(epoch) {
@@ -551,15 +491,32 @@ fn process_epoch(view: &View, epoch: Epoch) -> Result<(View, Vec<Event>), EpochR
     let mut next = view.clone();
     next.epoch = epoch;
     let mut events = vec![Event::EpochAdvanced { epoch }];
-    // [R-EPOCH-2] Shards in ascending order, one event per shard that had
-    // pending checkpoints.
-    for shard in &mut next.shards {
+    for index in 0..next.shards.len() {
+        // [R-EPOCH-2] One event per shard that had pending checkpoints:
+        // their votes were signed in the old epoch's domain.
+        let shard = &mut next.shards[index];
         if !shard.pending.is_empty() {
             events.push(Event::PendingExpired {
                 shard: shard.shard,
                 count: count_u32(shard.pending.len()),
             });
             shard.pending.clear();
+        }
+        // [R-ISO-3] The status change, with its audit record.
+        isolate::process_status_change(&mut next, index, bug, &mut events);
+        // [R-FAULT-6] Faults whose evidence is now too old to be proven
+        // again: `e + A_e` below the new epoch.
+        let shard = &mut next.shards[index];
+        let before = shard.faults.len();
+        shard
+            .faults
+            .retain(|f| !detect::is_fault_expired(params, f.epoch, epoch));
+        let expired = before - shard.faults.len();
+        if expired > 0 {
+            events.push(Event::FaultsExpired {
+                shard: shard.shard,
+                count: count_u32(expired),
+            });
         }
     }
     Ok((next, events))

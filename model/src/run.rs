@@ -11,12 +11,13 @@
 //! directly.
 
 use crate::behaviour::{
-    invariant_of, AcceptedStepsModel, CheckpointModel, PropertyKind, PROPERTIES,
+    compute_properties, AcceptedStepsModel, AlwaysProperty, CheckpointModel, ModelState,
+    PropertyKind,
 };
 use crate::counterexample::{minimise, Counterexample};
 use crate::rules::ModelConfig;
-use crate::symmetry::{check_symmetric_config, compute_representative, SymmetryError};
-use mend_spec::{compute_fault_tolerance, compute_quorum, Action, View};
+use crate::symmetry::{check_symmetric_config, compute_state_representative, SymmetryError};
+use mend_spec::{compute_fault_tolerance, compute_quorum, Action};
 use stateright::{Checker, HasDiscoveries, Model, UniformChooser};
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -197,7 +198,7 @@ pub fn check_symmetric_with_progress(
     let checker = CheckpointModel::new(cfg.clone())
         .checker()
         .threads(threads.max(1))
-        .symmetry_fn(compute_representative)
+        .symmetry_fn(compute_state_representative)
         .finish_when(HasDiscoveries::AnyFailures)
         .spawn_dfs();
     Ok(finish(
@@ -256,7 +257,7 @@ fn finish<M, C>(
     mut progress: impl FnMut(&Progress),
 ) -> CheckReport
 where
-    M: Model<State = View, Action = Action>,
+    M: Model<State = ModelState, Action = Action>,
     C: Checker<M>,
 {
     let mut last_report = Instant::now();
@@ -275,10 +276,11 @@ where
     let checker = checker.join();
     let elapsed = start.elapsed();
     let discoveries = checker.discoveries();
-    let is_violated = PROPERTIES
+    let listed = compute_properties(cfg);
+    let is_violated = listed
         .iter()
         .any(|&(name, kind)| kind == PropertyKind::Always && discoveries.contains_key(name));
-    let properties: Vec<PropertyResult> = PROPERTIES
+    let properties: Vec<PropertyResult> = listed
         .iter()
         .map(|&(name, kind)| {
             let discovered = discoveries.contains_key(name);
@@ -303,9 +305,9 @@ where
         .iter()
         .filter(|p| p.verdict == Verdict::Violated)
         .find_map(|p| {
-            let invariant = invariant_of(p.name)?;
+            let property = AlwaysProperty::from_name(p.name)?;
             let path = discoveries.get(p.name)?.clone();
-            minimise(cfg, p.name, invariant, &path.into_actions())
+            minimise(cfg, property, &path.into_actions())
         });
     // The simulation checker counts one step past the depth it stops at;
     // no state that deep was checked.
@@ -334,7 +336,7 @@ impl fmt::Display for ConfigSummary<'_> {
         let p = &cfg.params;
         let n = usize::from(p.committee_size);
         let byzantine: Vec<String> = cfg.byzantine.iter().map(|v| v.to_string()).collect();
-        writeln!(f, "configuration")?;
+        writeln!(f, "configuration {}", cfg.name)?;
         writeln!(f, "  shards                 {}", p.shards)?;
         writeln!(f, "  committee size n       {n}")?;
         writeln!(f, "  fault tolerance f      {}", compute_fault_tolerance(n))?;
@@ -346,10 +348,28 @@ impl fmt::Display for ConfigSummary<'_> {
         )?;
         writeln!(f, "  retention K            {}", p.retention_checkpoints)?;
         writeln!(f, "  pending max P          {}", p.pending_checkpoints_max)?;
+        writeln!(f, "  liveness bound L       {} epoch(s)", p.liveness_epochs)?;
+        writeln!(
+            f,
+            "  evidence age A_e, A_b  {} epoch(s), {} block(s)",
+            p.evidence_age_epochs, p.evidence_age_blocks
+        )?;
         writeln!(f, "  Byzantine              {{{}}}", byzantine.join(","))?;
         let heights: Vec<String> = cfg.max_heights.iter().map(|h| h.to_string()).collect();
         writeln!(f, "  max height per shard   {}", heights.join(", "))?;
         writeln!(f, "  max epoch              {}", cfg.max_epoch)?;
+        if cfg.evidence.is_empty() {
+            writeln!(f, "  evidence               none")?;
+        } else {
+            let kinds: Vec<String> = cfg.evidence.iter().map(|k| format!("{k:?}")).collect();
+            writeln!(f, "  evidence               {}", kinds.join(", "))?;
+            let bounds: Vec<String> = cfg.max_open_faults.iter().map(|b| b.to_string()).collect();
+            writeln!(
+                f,
+                "  max open faults        {} (evidence against a shard while it holds fewer)",
+                bounds.join(", ")
+            )?;
+        }
         match cfg.bug {
             None => writeln!(f, "  seeded bug             none"),
             Some(bug) => writeln!(
@@ -418,7 +438,7 @@ impl fmt::Display for CheckReport {
                 PropertyKind::Always => "always",
                 PropertyKind::Sometimes => "sometimes",
             };
-            writeln!(f, "  {kind:<9} {:<42} {}", p.name, p.describe())?;
+            writeln!(f, "  {kind:<9} {:<46} {}", p.name, p.describe())?;
         }
         Ok(())
     }

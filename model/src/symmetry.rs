@@ -26,7 +26,9 @@
 //!
 //! - Blocks ([R-BLK-1]) and epoch ticks ([R-EPOCH-1], [R-EPOCH-2]) name no
 //!   validator: their enabledness and effect read only heights, roots,
-//!   generations, epochs and pending lists as a whole.
+//!   generations, epochs, statuses, pending lists as a whole and whether
+//!   faults are open and how old; the one exception, the cause of a status
+//!   change, is discussed with evidence below.
 //! - Honest proposals ([R-FAULT-MODEL-2]): the lowest-numbered honest
 //!   member proposes, so the proposer of `σ(v)` may be another validator
 //!   than `σ` of the proposer of `v`. That is not an asymmetry: the
@@ -53,16 +55,43 @@
 //!   is `σ` of inserting `u` into `votes`. The seeded bugs change a
 //!   threshold, a height check, or skip a membership test; none of them
 //!   names a particular validator, so each buggy model is symmetric too.
-//! - The properties: INV-6 counts distinct committee members among the
-//!   signers, INV-7 reads only checkpoints, and the `sometimes` properties
-//!   read emptiness of lists or whether a *Byzantine* validator's vote is
-//!   counted, which `σ` preserves because it fixes the Byzantine ids.
+//! - Evidence ([R-FAULT-3], `behaviour.rs`): a Byzantine member's forged
+//!   statements name a Byzantine id, which `σ` fixes; liveness evidence
+//!   names no validator; and *every* honest member of a committee signs
+//!   the honest-accused variants, so the evidence enabled in `σ(v)` is the
+//!   `σ`-image of the evidence enabled in `v`. The evidence rules use the
+//!   accused only through membership tests (registered, in the committee)
+//!   and put it into the fault, which joins an ascending list; the fault
+//!   conditions read roots, checkpoints, heights and epochs, never an id.
+//!   A renamed fault is re-sorted like a renamed vote.
+//! - The epoch boundary ([R-ISO-3]) picks as cause the smallest fault in
+//!   the order `(kind, accused, ...)`, which does read ids: between two
+//!   candidate faults that differ only in an honest accused, a renaming
+//!   could change the choice. In a correct model that never happens: every
+//!   open fault names a Byzantine validator or none ([R-FAULT-MODEL-2];
+//!   the `always` property INV-6 (d) checks it), and `σ` fixes those. Only
+//!   under the seeded bug `AcceptUnsignedEvidence` can honest validators be
+//!   accused, and then the reduced search may skip some views; a violation
+//!   it reports is still a real run (below), and that bug breaks INV-6 (d)
+//!   in its first step anyway. An audit record names its cause: renaming
+//!   an honest accused re-derives the record's hash and every later one
+//!   ([R-AUDIT-3]), which is `σ` applied to a log the rules would have
+//!   written with the renamed cause.
+//! - The properties: INV-6 (a) counts distinct committee members among the
+//!   signers, INV-6 (d) asks whether each accused is Byzantine, which `σ`
+//!   preserves; INV-7 reads only checkpoints; INV-1, INV-3 and the status
+//!   graph read heights, statuses, checkpoints, whether faults are open,
+//!   and the audit log, whose renamed chain verifies exactly when the
+//!   original does; the `sometimes` properties read emptiness of lists,
+//!   statuses, fault kinds, audit records' shards, or whether a
+//!   *Byzantine* validator's vote is counted.
 //! - The order of the action list differs between `v` and `σ(v)`
 //!   ([R-DET-0] sorts by id), but that order is not part of the
 //!   transition relation. The depth-first checker continues every path
 //!   with the state the action produced, not with its representative, so
 //!   a discovered path is still a run of the model from the initial view,
-//!   and counterexamples replay with the real rules. (A violation names
+//!   the transition invariants are checked on real steps, and
+//!   counterexamples replay with the real rules. (A violation names
 //!   validators, but it is computed afresh on that replayed run.)
 //!
 //! The argument needs the committees to be the same in every reachable
@@ -88,7 +117,8 @@
 //! checkpoint, in the view's order (ascending by checkpoint, which names no
 //! validator), then in the signers of each finalized certificate, in
 //! finalization order, then the checkpoint pairs of the equivocation
-//! records naming it. Within each committee the honest members are sorted
+//! records naming it, the open faults naming it (without the name), and
+//! the indices of the audit records whose cause names it. Within each committee the honest members are sorted
 //! by footprint, and the `i`-th of them is renamed to the `i`-th smallest
 //! honest id of that committee. A renaming `σ` gives `σ(u)` in `σ(v)` the
 //! footprint of `u` in `v`, so the sorted order, and with it the result,
@@ -96,8 +126,11 @@
 //! equally often in every list, so exchanging them leaves the view as it
 //! is, and how the sort breaks their tie does not matter.
 
-use crate::rules::{compute_highest_members, ModelConfig};
-use mend_spec::{Checkpoint, ShardId, ValidatorId, View};
+use crate::behaviour::ModelState;
+use crate::config::compute_highest_members;
+use crate::rules::ModelConfig;
+use mend_spec::audit::compute_next_record;
+use mend_spec::{AuditEntry, AuditRecord, Checkpoint, Fault, ShardId, ValidatorId, View};
 use std::fmt;
 
 /// Why a configuration cannot be checked with symmetry reduction.
@@ -191,6 +224,11 @@ struct Footprint {
     /// The equivocation records naming the validator, as (shard, first,
     /// second), ascending.
     equivocations: Vec<(ShardId, Checkpoint, Checkpoint)>,
+    /// The open faults naming the validator, as (shard, the fault without
+    /// its accused), ascending.
+    faults: Vec<(ShardId, Fault)>,
+    /// The indices of the audit records whose cause names the validator.
+    audit: Vec<u64>,
 }
 
 fn count(ids: &[ValidatorId], validator: ValidatorId) -> usize {
@@ -221,10 +259,44 @@ fn compute_footprint(view: &View, validator: ValidatorId) -> Footprint {
         })
         .collect();
     equivocations.sort();
+    let mut faults: Vec<(ShardId, Fault)> = view
+        .shards
+        .iter()
+        .flat_map(|s| {
+            s.faults
+                .iter()
+                .filter(|f| f.accused == Some(validator))
+                .map(|f| {
+                    (
+                        s.shard,
+                        Fault {
+                            accused: None,
+                            ..*f
+                        },
+                    )
+                })
+        })
+        .collect();
+    faults.sort();
+    let audit = view
+        .audit
+        .iter()
+        .filter(|r| compute_cause(r).accused == Some(validator))
+        .map(|r| r.index)
+        .collect();
     Footprint {
         votes,
         signatures,
         equivocations,
+        faults,
+        audit,
+    }
+}
+
+/// The fault an audit record names as its cause.
+fn compute_cause(record: &AuditRecord) -> &Fault {
+    match &record.entry {
+        AuditEntry::StatusChange { cause, .. } => cause,
     }
 }
 
@@ -277,6 +349,48 @@ fn rename(view: &View, renaming: &[(ValidatorId, ValidatorId)]) -> View {
             evidence.validator = map(evidence.validator);
         }
         shard.equivocations.sort();
+        for fault in &mut shard.faults {
+            fault.accused = fault.accused.map(map);
+        }
+        shard.faults.sort();
+    }
+    // A record's hash covers its cause, so a renamed cause re-derives the
+    // chain from there on. (In a correct model every accused validator is
+    // Byzantine, which no renaming moves, and the log stays as it is.)
+    let renamed_causes: Vec<AuditEntry> = view
+        .audit
+        .iter()
+        .map(|r| match r.entry {
+            AuditEntry::StatusChange {
+                shard,
+                from,
+                to,
+                cause,
+                root_before,
+                root_after,
+            } => AuditEntry::StatusChange {
+                shard,
+                from,
+                to,
+                cause: Fault {
+                    accused: cause.accused.map(map),
+                    ..cause
+                },
+                root_before,
+                root_after,
+            },
+        })
+        .collect();
+    if renamed_causes
+        .iter()
+        .zip(&view.audit)
+        .any(|(entry, record)| *entry != record.entry)
+    {
+        next.audit.clear();
+        for (entry, record) in renamed_causes.into_iter().zip(&view.audit) {
+            let rebuilt = compute_next_record(&next.audit, record.epoch, entry);
+            next.audit.push(rebuilt);
+        }
     }
     next
 }
@@ -293,6 +407,16 @@ pub fn compute_representative(view: &View) -> View {
         view.clone()
     } else {
         rename(view, &renaming)
+    }
+}
+
+/// [`compute_representative`] of a model state's view; the transition
+/// violation it carries, if any, is kept as it is (a state that carries
+/// one ends the search).
+pub fn compute_state_representative(state: &ModelState) -> ModelState {
+    ModelState {
+        view: compute_representative(&state.view),
+        broken: state.broken.clone(),
     }
 }
 
@@ -403,6 +527,24 @@ mod tests {
                 e.validator = f(&e.validator);
             }
             shard.equivocations.sort();
+            for fault in &mut shard.faults {
+                fault.accused = fault.accused.as_ref().map(f);
+            }
+            shard.faults.sort();
+        }
+        // Rename each record's cause and chain the hashes again from the
+        // first record.
+        let mut previous = mend_spec::audit::AUDIT_GENESIS_HASH;
+        for record in &mut next.audit {
+            let AuditEntry::StatusChange { cause, .. } = &mut record.entry;
+            cause.accused = cause.accused.as_ref().map(f);
+            record.hash = mend_spec::audit::compute_audit_hash(
+                &previous,
+                record.index,
+                record.epoch,
+                &record.entry,
+            );
+            previous = record.hash;
         }
         next
     }
@@ -531,6 +673,53 @@ mod tests {
         view
     }
 
+    /// [`hand_built`] with what only the seeded bug `AcceptUnsignedEvidence`
+    /// reaches: open faults naming honest validators, beside a Byzantine
+    /// one, and audit records whose causes name honest validators.
+    fn hand_built_accused() -> View {
+        use mend_spec::audit::compute_next_record;
+        use mend_spec::{Fault, FaultKind, ShardStatus};
+        let mut view = hand_built();
+        view.epoch = Epoch(1);
+        let fault = |kind, accused: u16, height: u64| Fault {
+            kind,
+            accused: Some(ValidatorId(accused)),
+            generation: Generation(0),
+            epoch: Epoch(0),
+            height: Height(height),
+        };
+        view.shards[0].faults = vec![
+            fault(FaultKind::ExecutionFailure, 2, 5),
+            fault(FaultKind::ExecutionFailure, 3, 5),
+            fault(FaultKind::TransactionOrderingViolation, 0, 5),
+        ];
+        view.shards[0].faults.sort();
+        view.shards[1].faults = vec![fault(FaultKind::InvalidCrossShardReceipt, 5, 2)];
+        for (shard, cause) in [
+            (0, fault(FaultKind::ExecutionFailure, 1, 3)),
+            (1, fault(FaultKind::InvalidCrossShardReceipt, 5, 2)),
+        ] {
+            let s = &mut view.shards[shard];
+            let to = if shard == 0 {
+                ShardStatus::Frozen
+            } else {
+                ShardStatus::Isolated
+            };
+            let entry = AuditEntry::StatusChange {
+                shard: s.shard,
+                from: s.status,
+                to,
+                cause,
+                root_before: s.head_root,
+                root_after: s.head_root,
+            };
+            s.status = to;
+            let record = compute_next_record(&view.audit, view.epoch, entry);
+            view.audit.push(record);
+        }
+        view
+    }
+
     /// Asserts that every list of `view` is in its canonical order
     /// (`View` documents them).
     fn assert_ordered(view: &View) {
@@ -543,6 +732,7 @@ mod tests {
                 "{view}"
             );
             assert!(shard.equivocations.is_sorted(), "{view}");
+            assert!(shard.faults.is_sorted(), "{view}");
         }
     }
 
@@ -556,6 +746,7 @@ mod tests {
         assert!(assert_canonical(&cfg, &hand_built()));
         assert!(assert_canonical(&cfg, &hand_built_degenerate()));
         assert!(assert_canonical(&cfg, &hand_built_honest_evidence()));
+        assert!(assert_canonical(&cfg, &hand_built_accused()));
     }
 
     #[test]
@@ -612,12 +803,12 @@ mod tests {
     #[test]
     fn the_representative_is_idempotent_and_the_same_for_every_renaming_of_reachable_views() {
         let configs = [
-            None,
-            Some(SeededBug::CountDuplicateVote),
-            Some(SeededBug::CountNonMemberVote),
+            ModelConfig::finality(),
+            ModelConfig::finality().with_bug(Some(SeededBug::CountDuplicateVote)),
+            ModelConfig::finality().with_bug(Some(SeededBug::CountNonMemberVote)),
+            ModelConfig::faults(),
         ];
-        for (seed, bug) in (1..).zip(configs) {
-            let cfg = ModelConfig::default_config().with_bug(bug);
+        for (seed, cfg) in (1..).zip(configs) {
             let views = random_walk(&cfg, seed, 300);
             let mut renamed_views = 0;
             for view in &views {
@@ -626,13 +817,50 @@ mod tests {
                 }
             }
             // The walk reaches views where the reduction matters.
-            assert!(renamed_views > 0, "{bug:?}");
+            assert!(renamed_views > 0, "{} {:?}", cfg.name, cfg.bug);
             assert!(
                 views
                     .iter()
                     .any(|v| v.shards.iter().any(|s| !s.finalized.is_empty())),
-                "{bug:?}: nothing finalized"
+                "{} {:?}: nothing finalized",
+                cfg.name,
+                cfg.bug
             );
+        }
+    }
+
+    #[test]
+    fn the_representative_renames_honest_accused_validators_and_rechains_the_audit_log() {
+        // Under `AcceptUnsignedEvidence` honest validators are accused, and
+        // the boundary writes records naming them.
+        let cfg = ModelConfig::faults().with_bug(Some(SeededBug::AcceptUnsignedEvidence));
+        let views = random_walk(&cfg, 5, 400);
+        let honest_accused = |v: &View| {
+            v.audit.iter().any(|r| {
+                let AuditEntry::StatusChange { cause, .. } = r.entry;
+                cause.accused.is_some_and(|a| !cfg.is_byzantine(a))
+            })
+        };
+        assert!(
+            views.iter().any(honest_accused),
+            "no record names an honest validator"
+        );
+        for view in &views {
+            assert_canonical(&cfg, view);
+            let representative = compute_representative(view);
+            let mut previous = mend_spec::audit::AUDIT_GENESIS_HASH;
+            for record in &representative.audit {
+                assert_eq!(
+                    record.hash,
+                    mend_spec::audit::compute_audit_hash(
+                        &previous,
+                        record.index,
+                        record.epoch,
+                        &record.entry
+                    )
+                );
+                previous = record.hash;
+            }
         }
     }
 
@@ -654,6 +882,7 @@ mod tests {
             hand_built(),
             hand_built_degenerate(),
             hand_built_honest_evidence(),
+            hand_built_accused(),
         ];
         views.extend(random_walk(
             &cfg.clone().with_bug(Some(SeededBug::CountNonMemberVote)),
@@ -702,15 +931,13 @@ mod tests {
         all
     }
 
-    #[test]
-    fn the_symmetric_check_visits_exactly_one_view_per_class_of_renamings() {
-        // Shard 0 up to height 4: two finalizations, equivocation, and
-        // small enough to enumerate every renaming of every view.
-        let mut cfg = ModelConfig::default_config();
-        cfg.max_heights = vec![4, 2];
-        let reachable = compute_reachable(&cfg);
-        let all = renamings(&cfg);
-        // The classes by brute force: the least renaming of each view.
+    /// Asserts that the symmetric check of `cfg` visits one view per class
+    /// of reachable views (the classes by brute force: the least renaming
+    /// of each view), that the plain check visits every reachable view, and
+    /// that both give the same verdicts.
+    fn assert_one_view_per_class(cfg: &ModelConfig) {
+        let reachable = compute_reachable(cfg);
+        let all = renamings(cfg);
         let classes: std::collections::HashSet<View> = reachable
             .iter()
             .map(|view| {
@@ -722,17 +949,35 @@ mod tests {
             .collect();
         let representatives: std::collections::HashSet<View> =
             reachable.iter().map(compute_representative).collect();
-        assert_eq!(representatives.len(), classes.len());
-        assert!(classes.len() * 4 < reachable.len(), "{}", classes.len());
+        assert_eq!(representatives.len(), classes.len(), "{}", cfg.name);
+        assert!(
+            classes.len() < reachable.len(),
+            "{}: {} classes of {} views",
+            cfg.name,
+            classes.len(),
+            reachable.len()
+        );
 
-        let plain = crate::run::check(&cfg, 1);
-        assert_eq!(plain.unique_states, reachable.len());
+        let plain = crate::run::check(cfg, 1);
+        assert_eq!(plain.unique_states, reachable.len(), "{}", cfg.name);
         let reduced =
-            crate::run::check_symmetric(&cfg, 1).expect("the Byzantine members are the highest");
-        assert_eq!(reduced.unique_states, classes.len());
-        // Both searches reach the same verdict on every property (at this
-        // height bound nothing is pruned, so that one has no example).
-        assert_eq!(reduced.properties, plain.properties);
+            crate::run::check_symmetric(cfg, 1).expect("the Byzantine members are the highest");
+        assert_eq!(reduced.unique_states, classes.len(), "{}", cfg.name);
+        assert_eq!(reduced.properties, plain.properties, "{}", cfg.name);
+    }
+
+    #[test]
+    fn the_symmetric_check_visits_exactly_one_view_per_class_of_renamings() {
+        // Small enough to enumerate every renaming of every view: one
+        // checkpoint per shard, with equivocation; and the same with
+        // evidence against shard 0 (one head at height 1, so that
+        // receipts and claims can be valid).
+        let mut finality = ModelConfig::finality();
+        finality.max_heights = vec![2, 2];
+        assert_one_view_per_class(&finality);
+        let mut faults = ModelConfig::faults();
+        faults.max_heights = vec![2, 1];
+        assert_one_view_per_class(&faults);
     }
 
     #[test]

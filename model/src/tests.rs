@@ -1,38 +1,69 @@
-//! Tests of the whole model: the pinned state count of the default
-//! configuration, with and without symmetry reduction, every seeded bug
-//! caught with a short counterexample whose trace replays, shrinking,
-//! simulation, and the behaviour the checker explores.
+//! Tests of the whole model: the pinned state count of every configuration
+//! of the default suite, with and without symmetry reduction; every seeded
+//! bug caught by its invariant with a short counterexample whose trace
+//! replays; shrinking; simulation; the behaviour the checker explores; and
+//! the rules of fault detection, isolation and the audit log (`spec/SPEC.md`
+//! §5), one test per fault kind and per evidence rejection.
 
-use crate::behaviour::{enabled_actions, CheckpointModel, PropertyKind};
+use crate::behaviour::{
+    compute_next_state, enabled_actions, AlwaysProperty, CheckpointModel, Example, ModelState,
+    PropertyKind,
+};
 use crate::counterexample::{build_trace, replay_trace, shrink, ReplayMismatch};
-use crate::rules::{apply, init_view, ModelConfig};
+use crate::rules::{apply, compute_honest_root, init_view, ModelConfig};
 use crate::run::{check, check_symmetric, simulate, CheckReport, Verdict};
+use mend_spec::audit::compute_next_record;
 use mend_spec::trace::Trace;
 use mend_spec::{
-    Action, BlockFault, Epoch, Event, InvariantId, Outcome, SeededBug, ShardId, Signature,
-    ValidatorId, View,
+    check_step, Action, AuditEntry, BlockClaim, BlockFault, BlockRejection, Checkpoint,
+    ClaimContent, Epoch, Event, Evidence, EvidenceRejection, Fault, FaultKind, Generation, Height,
+    InvariantId, Outcome, ParentLink, Proposal, Receipt, Rejection, SeededBug, ShardId,
+    ShardStatus, Signature, StateRoot, ValidatorId, View, Vote,
 };
 use stateright::{Checker, HasDiscoveries, Model};
 
-/// Unique states of the default configuration, breadth first on one thread.
-const DEFAULT_UNIQUE_STATES: usize = 1_573_900;
+/// Unique states of each configuration of the default suite, breadth first
+/// on one thread.
+const FINALITY_UNIQUE_STATES: usize = 384_000;
+const RETENTION_UNIQUE_STATES: usize = 30_927;
+const FAULTS_UNIQUE_STATES: usize = 312_376;
+const LIVENESS_UNIQUE_STATES: usize = 524_648;
 
-/// Unique states of the default configuration up to renaming the honest
-/// members of each committee: depth first with symmetry reduction on one
-/// thread. The representative is canonical, so this is the number of
-/// classes of the 1,573,900 reachable views (a separate enumeration of
-/// them, minimising over all 36 renamings, counted the same).
-const DEFAULT_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 188_380;
+/// Unique states of each configuration up to renaming the honest members
+/// of each committee: depth first with symmetry reduction on one thread.
+/// The representative is canonical, so these are the numbers of classes of
+/// the reachable views (`symmetry.rs` checks that by brute force on smaller
+/// bounds). No view of `liveness` names an honest validator, so there every
+/// class is one view.
+const FINALITY_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 61_272;
+const RETENTION_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 7_479;
+const FAULTS_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 76_176;
+const LIVENESS_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 524_648;
 
 /// Applies actions that must all be accepted.
 fn run(cfg: &ModelConfig, actions: &[Action]) -> View {
-    let mut view = init_view(&cfg.params);
+    run_from(cfg, &init_view(&cfg.params), actions)
+}
+
+/// Applies actions that must all be accepted, from `view`.
+fn run_from(cfg: &ModelConfig, view: &View, actions: &[Action]) -> View {
+    let mut view = view.clone();
     for action in actions {
         let (outcome, next) = apply(&cfg.params, cfg.bug, &view, action);
         assert!(outcome.is_accepted(), "{action} rejected: {outcome}");
         view = next;
     }
     view
+}
+
+/// Applies one action that must be accepted; returns its events and the
+/// view after it.
+fn accept(cfg: &ModelConfig, view: &View, action: Action) -> (Vec<Event>, View) {
+    let (outcome, next) = apply(&cfg.params, cfg.bug, view, &action);
+    match outcome {
+        Outcome::Accepted { events } => (events, next),
+        Outcome::Rejected { rejection } => panic!("{action} rejected: {rejection:?}"),
+    }
 }
 
 /// The first enabled action that `pick` accepts.
@@ -55,34 +86,108 @@ fn assert_every_property_passes(report: &CheckReport) {
             PropertyKind::Always => Verdict::Holds,
             PropertyKind::Sometimes => Verdict::ExampleFound,
         };
-        assert_eq!(p.verdict, wanted, "{}", p.name);
+        assert_eq!(p.verdict, wanted, "{}: {}", report.cfg.name, p.name);
     }
     assert!(report.passed());
     assert_eq!(report.counterexample, None);
 }
 
-#[test]
-fn the_default_configuration_is_pinned_and_every_property_passes() {
-    let report = check(&ModelConfig::default_config(), 1);
-    assert_eq!(report.unique_states, DEFAULT_UNIQUE_STATES);
+/// Checks `cfg` breadth first on one thread and asserts the pinned count
+/// and every property.
+fn assert_pinned(cfg: &ModelConfig, unique_states: usize) {
+    let report = check(cfg, 1);
+    assert_eq!(report.unique_states, unique_states, "{}", cfg.name);
     assert_every_property_passes(&report);
 }
 
 #[test]
-fn the_default_configuration_up_to_symmetry_is_pinned_smaller_and_every_property_passes() {
-    let report = check_symmetric(&ModelConfig::default_config(), 1)
-        .expect("the default Byzantine members are the highest of each committee");
-    assert_eq!(report.unique_states, DEFAULT_UNIQUE_STATES_UP_TO_SYMMETRY);
-    assert!(report.unique_states < DEFAULT_UNIQUE_STATES);
-    assert_every_property_passes(&report);
+fn the_finality_configuration_is_pinned_and_every_property_passes() {
+    assert_pinned(&ModelConfig::finality(), FINALITY_UNIQUE_STATES);
 }
 
-/// Checks the default configuration with `bug` and asserts the shrunk
+#[test]
+fn the_retention_configuration_is_pinned_and_every_property_passes() {
+    assert_pinned(&ModelConfig::retention(), RETENTION_UNIQUE_STATES);
+}
+
+#[test]
+fn the_faults_configuration_is_pinned_and_every_property_passes() {
+    assert_pinned(&ModelConfig::faults(), FAULTS_UNIQUE_STATES);
+}
+
+#[test]
+fn the_liveness_configuration_is_pinned_and_every_property_passes() {
+    assert_pinned(&ModelConfig::liveness(), LIVENESS_UNIQUE_STATES);
+}
+
+#[test]
+fn every_configuration_up_to_symmetry_is_pinned_no_larger_and_every_property_passes() {
+    let pins = [
+        (
+            ModelConfig::finality(),
+            FINALITY_UNIQUE_STATES_UP_TO_SYMMETRY,
+            FINALITY_UNIQUE_STATES,
+        ),
+        (
+            ModelConfig::retention(),
+            RETENTION_UNIQUE_STATES_UP_TO_SYMMETRY,
+            RETENTION_UNIQUE_STATES,
+        ),
+        (
+            ModelConfig::faults(),
+            FAULTS_UNIQUE_STATES_UP_TO_SYMMETRY,
+            FAULTS_UNIQUE_STATES,
+        ),
+        (
+            ModelConfig::liveness(),
+            LIVENESS_UNIQUE_STATES_UP_TO_SYMMETRY,
+            LIVENESS_UNIQUE_STATES,
+        ),
+    ];
+    for (cfg, reduced, plain) in pins {
+        let report = check_symmetric(&cfg, 1)
+            .expect("the default Byzantine members are the highest of each committee");
+        assert_eq!(report.unique_states, reduced, "{}", cfg.name);
+        assert!(report.unique_states <= plain, "{}", cfg.name);
+        assert_every_property_passes(&report);
+    }
+}
+
+#[test]
+fn the_default_suite_is_every_named_configuration_but_the_wide_one_in_order() {
+    let names: Vec<&str> = ModelConfig::default_suite()
+        .iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, crate::config::DEFAULT_SUITE.to_vec());
+    for name in crate::config::NAMED_CONFIGS {
+        let cfg = ModelConfig::by_name(name).expect("a named configuration");
+        assert_eq!(cfg.name, name);
+        assert_eq!(cfg.bug, None);
+        assert!(cfg.examples.is_sorted(), "{name}");
+        assert!(cfg.evidence.is_sorted(), "{name}");
+    }
+    assert_eq!(ModelConfig::by_name("no-such-configuration"), None);
+    assert_eq!(ModelConfig::default_config(), ModelConfig::finality());
+    // The wide configuration is both narrow ones at once.
+    let wide = ModelConfig::finality_wide();
+    assert_eq!(wide.max_heights, vec![6, 2]);
+    for example in ModelConfig::finality()
+        .examples
+        .iter()
+        .chain(&ModelConfig::retention().examples)
+    {
+        assert!(wide.examples.contains(example), "{example:?}");
+    }
+}
+
+/// Checks the configuration where `bug` is caught and asserts the shrunk
 /// counterexample breaks the bug's invariant in `steps` steps, that its
 /// trace replays to the same violation, and that the trace's JSON round
 /// trips.
 fn assert_caught(bug: SeededBug, steps: usize) -> CheckReport {
-    let cfg = ModelConfig::default_config().with_bug(Some(bug));
+    let cfg = ModelConfig::for_bug(bug);
+    assert_eq!(cfg.bug, Some(bug));
     let report = check(&cfg, 1);
     assert_caught_in(&cfg, bug, steps, &report);
     report
@@ -121,8 +226,8 @@ fn assert_caught_in(cfg: &ModelConfig, bug: SeededBug, steps: usize, report: &Ch
     let back: Trace = serde_json::from_str(&json).expect("a trace decodes");
     assert_eq!(back, trace);
 
-    // Without the bug the same actions do not break the invariant.
-    let correct = build_trace(&ModelConfig::default_config(), &found.actions, "test", "");
+    // Without the bug the same actions do not break any invariant.
+    let correct = build_trace(&cfg.clone().with_bug(None), &found.actions, "test", "");
     assert_eq!(correct.meta.violation, "none", "{}", bug.name());
 }
 
@@ -153,19 +258,47 @@ fn refinalize_height_is_caught_by_inv7_in_eleven_steps() {
 }
 
 #[test]
+fn silent_status_change_is_caught_by_inv3_in_two_steps() {
+    let report = assert_caught(SeededBug::SilentStatusChange, 2);
+    let found = report.counterexample.expect("a counterexample");
+    assert_eq!(found.property, AlwaysProperty::Inv3NoSilentRecovery.name());
+}
+
+#[test]
+fn accept_unsigned_evidence_is_caught_by_inv6_in_one_step() {
+    let report = assert_caught(SeededBug::AcceptUnsignedEvidence, 1);
+    let found = report.counterexample.expect("a counterexample");
+    assert_eq!(found.property, AlwaysProperty::Inv6NoHonestAccused.name());
+    // The one step is evidence naming an honest validator whose signature
+    // does not verify.
+    let Action::SubmitEvidence(evidence) = found.actions[0] else {
+        panic!("not evidence: {}", found.actions[0]);
+    };
+    assert!(!matches!(evidence, Evidence::Liveness { .. }));
+}
+
+#[test]
+fn isolate_wrong_shard_is_caught_by_inv1_in_two_steps() {
+    let report = assert_caught(SeededBug::IsolateWrongShard, 2);
+    let found = report.counterexample.expect("a counterexample");
+    assert_eq!(found.property, AlwaysProperty::Inv1NoGlobalRollback.name());
+}
+
+#[test]
 fn every_seeded_bug_is_caught_up_to_symmetry_by_the_same_invariant() {
     for bug in SeededBug::ALL {
         // The shrunk lengths. Depth first search finds RefinalizeHeight's
-        // violation after three honest finalizations, re-finalizing height
-        // 2 on top of height 6; shrinking deletes actions but cannot
-        // re-route that chain through fewer finalizations, so its
+        // violation after a longer detour than breadth first search, which
+        // shrinking deletes actions from but cannot re-route, so its
         // counterexample is longer than the breadth-first one (11 steps).
         let steps = match bug {
             SeededBug::QuorumOfTwoF => 5,
             SeededBug::CountNonMemberVote | SeededBug::CountDuplicateVote => 6,
-            SeededBug::RefinalizeHeight => 22,
+            SeededBug::RefinalizeHeight => 12,
+            SeededBug::SilentStatusChange | SeededBug::IsolateWrongShard => 2,
+            SeededBug::AcceptUnsignedEvidence => 1,
         };
-        let cfg = ModelConfig::default_config().with_bug(Some(bug));
+        let cfg = ModelConfig::for_bug(bug);
         let report = check_symmetric(&cfg, 1).expect("the Byzantine members are the highest");
         assert_caught_in(&cfg, bug, steps, &report);
     }
@@ -176,12 +309,17 @@ fn a_path_found_under_symmetry_is_a_run_of_the_model_from_the_initial_view() {
     let cfg = ModelConfig::default_config().with_bug(Some(SeededBug::QuorumOfTwoF));
     let checker = CheckpointModel::new(cfg.clone())
         .checker()
-        .symmetry_fn(crate::symmetry::compute_representative)
+        .symmetry_fn(crate::symmetry::compute_state_representative)
         .finish_when(HasDiscoveries::AnyFailures)
         .spawn_dfs()
         .join();
     let path = checker.discovery("INV-6 quorum").expect("the bug is found");
-    let states = path.clone().into_states();
+    let states: Vec<View> = path
+        .clone()
+        .into_states()
+        .into_iter()
+        .map(|s: ModelState| s.view)
+        .collect();
     let actions = path.into_actions();
     assert_eq!(states.len(), actions.len() + 1);
     assert_eq!(states[0], init_view(&cfg.params));
@@ -204,7 +342,8 @@ fn a_path_found_under_symmetry_is_a_run_of_the_model_from_the_initial_view() {
     }
     let last = states.last().expect("a state");
     assert_eq!(
-        crate::behaviour::check_invariant(InvariantId::Inv6ByzantineTolerance, last)
+        AlwaysProperty::Inv6Quorum
+            .check(&cfg.byzantine, last, last)
             .map_err(|v| v.invariant()),
         Err(InvariantId::Inv6ByzantineTolerance)
     );
@@ -239,7 +378,7 @@ fn shrinking_removes_every_step_that_does_not_matter() {
     let padded = padded_quorum_counterexample(&cfg);
     assert_eq!(padded.len(), 9);
     let (short, violation) =
-        shrink(&cfg, InvariantId::Inv6ByzantineTolerance, &padded).expect("it is a violation");
+        shrink(&cfg, AlwaysProperty::Inv6Quorum, &padded).expect("it is a violation");
     assert_eq!(violation.invariant(), InvariantId::Inv6ByzantineTolerance);
     // Cut after the second vote, then the two shard-1 blocks deleted.
     assert_eq!(short.len(), 5, "{short:?}");
@@ -268,7 +407,7 @@ fn shrinking_lowers_epochs_when_it_removes_an_epoch_tick() {
     actions.push(pick(&cfg, &view, |a| is_vote_by(a, 0)));
     let view = run(&cfg, &actions);
     actions.push(pick(&cfg, &view, |a| is_vote_by(a, 1)));
-    let (short, _) = shrink(&cfg, InvariantId::Inv6ByzantineTolerance, &actions).unwrap();
+    let (short, _) = shrink(&cfg, AlwaysProperty::Inv6Quorum, &actions).unwrap();
     assert_eq!(short.len(), 5, "{short:?}");
     assert!(short
         .iter()
@@ -280,10 +419,7 @@ fn shrinking_refuses_a_run_without_a_violation() {
     let cfg = ModelConfig::default_config();
     let padded = padded_quorum_counterexample(&cfg.clone().with_bug(Some(SeededBug::QuorumOfTwoF)));
     // Under the correct rules the same run finalizes nothing.
-    assert_eq!(
-        shrink(&cfg, InvariantId::Inv6ByzantineTolerance, &padded),
-        None
-    );
+    assert_eq!(shrink(&cfg, AlwaysProperty::Inv6Quorum, &padded), None);
 }
 
 #[test]
@@ -350,13 +486,16 @@ fn the_actions_of_a_view_come_out_in_the_same_order_every_time() {
     let cfg = ModelConfig::default_config();
     let model = CheckpointModel::new(cfg.clone());
     let padded = padded_quorum_counterexample(&cfg);
-    let view = run(&cfg, &padded[..6]);
+    let state = ModelState {
+        view: run(&cfg, &padded[..6]),
+        broken: None,
+    };
     let mut first = Vec::new();
     let mut second = Vec::new();
-    model.actions(&view, &mut first);
-    model.actions(&view, &mut second);
+    model.actions(&state, &mut first);
+    model.actions(&state, &mut second);
     assert_eq!(first, second);
-    assert_eq!(first, enabled_actions(&cfg, &view));
+    assert_eq!(first, enabled_actions(&cfg, &state.view));
 }
 
 #[test]
@@ -456,4 +595,1209 @@ fn the_finalizing_step_of_a_counterexample_is_in_its_trace() {
     assert!(events
         .iter()
         .any(|e| matches!(e, Event::CheckpointFinalized { .. })));
+}
+
+// Fault detection, isolation and the audit log (`spec/SPEC.md` §5).
+
+fn block(shard: u16) -> Action {
+    Action::ProduceBlock {
+        shard: ShardId(shard),
+        fault: BlockFault::None,
+    }
+}
+
+fn tick(epoch: u64) -> Action {
+    Action::AdvanceEpoch {
+        epoch: Epoch(epoch),
+    }
+}
+
+/// The honest checkpoint of `shard` at `height` in `epoch`.
+fn honest_checkpoint(shard: u16, epoch: u64, height: u64, parent: ParentLink) -> Checkpoint {
+    Checkpoint {
+        shard: ShardId(shard),
+        epoch: Epoch(epoch),
+        height: Height(height),
+        root: compute_honest_root(Height(height), Generation(0)),
+        parent,
+    }
+}
+
+/// `c` with a forged root.
+fn forged(c: Checkpoint, nonce: u8) -> Checkpoint {
+    Checkpoint {
+        root: StateRoot::Forged {
+            height: c.height,
+            nonce,
+        },
+        ..c
+    }
+}
+
+/// `validator`'s validly signed vote for `c`, in `c`'s epoch and shard.
+fn vote(validator: u16, c: Checkpoint) -> Vote {
+    Vote {
+        validator: ValidatorId(validator),
+        shard: c.shard,
+        epoch: c.epoch,
+        generation: Generation(0),
+        checkpoint: c,
+        signature: Signature::Valid,
+    }
+}
+
+fn proposal(proposer: u16, c: Checkpoint) -> Proposal {
+    Proposal {
+        proposer: ValidatorId(proposer),
+        generation: Generation(0),
+        checkpoint: c,
+        signature: Signature::Valid,
+    }
+}
+
+/// `producer`'s validly signed claim of the block of `shard` at `height`
+/// in `epoch`.
+fn claim(producer: u16, shard: u16, epoch: u64, height: u64, content: ClaimContent) -> BlockClaim {
+    BlockClaim {
+        producer: ValidatorId(producer),
+        shard: ShardId(shard),
+        epoch: Epoch(epoch),
+        generation: Generation(0),
+        height: Height(height),
+        content,
+        signature: Signature::Valid,
+    }
+}
+
+/// `signer`'s validly signed receipt of `source`'s root at `height`, in
+/// epoch 0, to the other shard.
+fn receipt(signer: u16, source: u16, height: u64, root: StateRoot) -> Receipt {
+    Receipt {
+        signer: ValidatorId(signer),
+        source: ShardId(source),
+        destination: ShardId(1 - source),
+        epoch: Epoch(0),
+        generation: Generation(0),
+        height: Height(height),
+        root,
+        signature: Signature::Valid,
+    }
+}
+
+fn fault(kind: FaultKind, accused: Option<u16>, epoch: u64, height: u64) -> Fault {
+    Fault {
+        kind,
+        accused: accused.map(ValidatorId),
+        generation: Generation(0),
+        epoch: Epoch(epoch),
+        height: Height(height),
+    }
+}
+
+fn submit(evidence: Evidence) -> Action {
+    Action::SubmitEvidence(evidence)
+}
+
+/// Both heads at height 2 in epoch 0; shard 0's honest checkpoint at
+/// height 2 is finalized by v0, v1 and v2.
+fn finalized_view(cfg: &ModelConfig) -> (View, Checkpoint) {
+    let c = honest_checkpoint(0, 0, 2, ParentLink::Genesis);
+    let view = run(
+        cfg,
+        &[
+            block(0),
+            block(0),
+            block(1),
+            block(1),
+            Action::ProposeCheckpoint(proposal(0, c)),
+            Action::CastVote(vote(0, c)),
+            Action::CastVote(vote(1, c)),
+            Action::CastVote(vote(2, c)),
+        ],
+    );
+    assert_eq!(view.shards[0].finalized.len(), 1);
+    (view, c)
+}
+
+/// Asserts that `evidence` is accepted on `view`, emits exactly one
+/// `FaultDetected` for `shard` and changes nothing but that shard's open
+/// faults, where the fault joins in order ([R-FAULT-5]). Returns the fault
+/// and the view after it.
+fn assert_detected(
+    cfg: &ModelConfig,
+    view: &View,
+    evidence: Evidence,
+    shard: u16,
+) -> (Fault, View) {
+    let (events, next) = accept(cfg, view, submit(evidence));
+    let [Event::FaultDetected { shard: at, fault }] = events[..] else {
+        panic!("not one FaultDetected: {events:?}");
+    };
+    assert_eq!(at, ShardId(shard));
+    let mut expected = view.clone();
+    let faults = &mut expected.shards[usize::from(shard)].faults;
+    faults.push(fault);
+    faults.sort();
+    assert_eq!(next, expected);
+    assert_eq!(check_step(view, &next, &cfg.byzantine), Ok(()));
+    (fault, next)
+}
+
+/// Asserts that `evidence` is refused with `code` and leaves `view` as it
+/// was ([R-OUT-2]).
+fn assert_refused(cfg: &ModelConfig, view: &View, evidence: Evidence, code: EvidenceRejection) {
+    let (outcome, next) = apply(&cfg.params, cfg.bug, view, &submit(evidence));
+    assert_eq!(
+        outcome,
+        Outcome::Rejected {
+            rejection: Rejection::Evidence(code)
+        },
+        "{evidence}"
+    );
+    assert_eq!(&next, view, "a rejection changed the view: {evidence}");
+}
+
+#[test]
+fn a_signed_vote_against_a_finalized_root_is_a_state_root_mismatch() {
+    let cfg = ModelConfig::faults();
+    let (view, c) = finalized_view(&cfg);
+    let evidence = Evidence::StateRootMismatch {
+        vote: vote(3, forged(c, 0)),
+    };
+    let (found, _) = assert_detected(&cfg, &view, evidence, 0);
+    assert_eq!(found, fault(FaultKind::StateRootMismatch, Some(3), 0, 2));
+}
+
+#[test]
+fn two_signed_votes_for_different_checkpoints_at_one_height_are_an_equivocation() {
+    let cfg = ModelConfig::faults();
+    let view = run(&cfg, &[block(0), block(0)]);
+    let c = honest_checkpoint(0, 0, 2, ParentLink::Genesis);
+    let evidence = Evidence::Equivocation {
+        first: vote(3, c),
+        second: vote(3, forged(c, 0)),
+    };
+    let (found, _) = assert_detected(&cfg, &view, evidence, 0);
+    assert_eq!(
+        found,
+        fault(FaultKind::ValidatorEquivocation, Some(3), 0, 2)
+    );
+}
+
+#[test]
+fn a_signed_receipt_with_a_root_the_source_never_had_is_an_invalid_receipt() {
+    let cfg = ModelConfig::faults();
+    let view = run(&cfg, &[block(0), block(0)]);
+    let forged_root = StateRoot::Forged {
+        height: Height(1),
+        nonce: 0,
+    };
+    let evidence = Evidence::InvalidReceipt {
+        receipt: receipt(3, 0, 1, forged_root),
+    };
+    let (found, _) = assert_detected(&cfg, &view, evidence, 0);
+    assert_eq!(
+        found,
+        fault(FaultKind::InvalidCrossShardReceipt, Some(3), 0, 1)
+    );
+}
+
+#[test]
+fn a_signed_claim_with_a_root_no_execution_gives_is_an_execution_failure() {
+    let cfg = ModelConfig::faults();
+    let view = run(&cfg, &[block(1)]);
+    // The claim is about shard 1's next block, at its head plus one.
+    let evidence = Evidence::ExecutionFailure {
+        claim: claim(7, 1, 0, 2, ClaimContent::WrongRoot),
+    };
+    let (found, _) = assert_detected(&cfg, &view, evidence, 1);
+    assert_eq!(found, fault(FaultKind::ExecutionFailure, Some(7), 0, 2));
+}
+
+#[test]
+fn a_shard_without_a_block_for_more_than_l_epochs_has_a_liveness_failure() {
+    let cfg = ModelConfig::faults();
+    // Shard 0 appends a block in epoch 1; shard 1 never does.
+    let view = run(&cfg, &[tick(1), block(0), tick(2)]);
+    assert_eq!(view.shards[0].last_block_epoch, Epoch(1));
+    assert_eq!(view.shards[1].last_block_epoch, Epoch(0));
+    // Shard 0: one epoch without a block is `L`, not more.
+    assert_refused(
+        &cfg,
+        &view,
+        Evidence::Liveness { shard: ShardId(0) },
+        EvidenceRejection::NotAFault,
+    );
+    let evidence = Evidence::Liveness { shard: ShardId(1) };
+    let (found, next) = assert_detected(&cfg, &view, evidence, 1);
+    // No accused; the current epoch, the shard's generation and head.
+    assert_eq!(found, fault(FaultKind::LivenessFailure, None, 2, 0));
+    // The same epoch proves the same fault again.
+    assert_refused(&cfg, &next, evidence, EvidenceRejection::Duplicate);
+}
+
+#[test]
+fn a_signed_proposal_with_a_root_the_chain_never_had_is_a_checkpoint_state_mismatch() {
+    let cfg = ModelConfig::faults();
+    let view = run(&cfg, &[block(0), block(0)]);
+    // Never pending: the signed proposal alone is the evidence.
+    let c = forged(honest_checkpoint(0, 0, 2, ParentLink::Genesis), 0);
+    let evidence = Evidence::CheckpointStateMismatch {
+        proposal: proposal(3, c),
+    };
+    let (found, _) = assert_detected(&cfg, &view, evidence, 0);
+    assert_eq!(
+        found,
+        fault(FaultKind::CheckpointStateMismatch, Some(3), 0, 2)
+    );
+}
+
+#[test]
+fn a_signed_claim_with_transactions_out_of_order_is_an_ordering_violation() {
+    let cfg = ModelConfig::faults();
+    let view = run(&cfg, &[block(0), block(0)]);
+    // A claim about a block already on the chain counts too.
+    let evidence = Evidence::OrderingViolation {
+        claim: claim(3, 0, 0, 2, ClaimContent::Unordered),
+    };
+    let (found, _) = assert_detected(&cfg, &view, evidence, 0);
+    assert_eq!(
+        found,
+        fault(FaultKind::TransactionOrderingViolation, Some(3), 0, 2)
+    );
+}
+
+#[test]
+fn an_unordered_claim_is_no_execution_failure_and_a_wrong_root_no_ordering_violation() {
+    let cfg = ModelConfig::faults();
+    let view = run(&cfg, &[block(0)]);
+    assert_refused(
+        &cfg,
+        &view,
+        Evidence::ExecutionFailure {
+            claim: claim(3, 0, 0, 1, ClaimContent::Unordered),
+        },
+        EvidenceRejection::NotAFault,
+    );
+    assert_refused(
+        &cfg,
+        &view,
+        Evidence::OrderingViolation {
+            claim: claim(3, 0, 0, 1, ClaimContent::WrongRoot),
+        },
+        EvidenceRejection::NotAFault,
+    );
+}
+
+#[test]
+fn evidence_naming_an_unknown_shard_is_refused_as_unknown_shard() {
+    let cfg = ModelConfig::faults();
+    let (view, c) = finalized_view(&cfg);
+    let mut elsewhere = vote(3, forged(c, 0));
+    elsewhere.shard = ShardId(2);
+    elsewhere.checkpoint.shard = ShardId(2);
+    let code = EvidenceRejection::UnknownShard;
+    assert_refused(
+        &cfg,
+        &view,
+        Evidence::StateRootMismatch { vote: elsewhere },
+        code,
+    );
+    assert_refused(&cfg, &view, Evidence::Liveness { shard: ShardId(2) }, code);
+    // A receipt's destination must be a shard too.
+    let mut lost = receipt(3, 0, 1, c.root);
+    lost.destination = ShardId(5);
+    assert_refused(
+        &cfg,
+        &view,
+        Evidence::InvalidReceipt { receipt: lost },
+        code,
+    );
+}
+
+#[test]
+fn evidence_whose_parts_disagree_is_refused_as_mismatched() {
+    let cfg = ModelConfig::faults();
+    let (view, c) = finalized_view(&cfg);
+    let code = EvidenceRejection::Mismatched;
+    let first = vote(3, c);
+    let second = vote(3, forged(c, 0));
+    let pair = |f: &dyn Fn(&mut Vote)| {
+        let mut other = second;
+        f(&mut other);
+        Evidence::Equivocation {
+            first,
+            second: other,
+        }
+    };
+    assert_refused(&cfg, &view, pair(&|v| v.validator = ValidatorId(2)), code);
+    assert_refused(&cfg, &view, pair(&|v| v.epoch = Epoch(1)), code);
+    assert_refused(&cfg, &view, pair(&|v| v.generation = Generation(1)), code);
+    assert_refused(
+        &cfg,
+        &view,
+        pair(&|v| v.checkpoint.height = Height(1)),
+        code,
+    );
+    // A vote on shard 0 for a checkpoint of shard 1.
+    let mut astray = vote(3, forged(c, 0));
+    astray.checkpoint.shard = ShardId(1);
+    assert_refused(
+        &cfg,
+        &view,
+        Evidence::StateRootMismatch { vote: astray },
+        code,
+    );
+    // A receipt from a shard to itself.
+    let mut itself = receipt(3, 0, 1, c.root);
+    itself.destination = ShardId(0);
+    assert_refused(
+        &cfg,
+        &view,
+        Evidence::InvalidReceipt { receipt: itself },
+        code,
+    );
+}
+
+#[test]
+fn evidence_against_an_unregistered_validator_is_refused_as_unknown_validator() {
+    let cfg = ModelConfig::faults();
+    let view = run(&cfg, &[block(0)]);
+    assert_refused(
+        &cfg,
+        &view,
+        Evidence::ExecutionFailure {
+            claim: claim(8, 0, 0, 2, ClaimContent::WrongRoot),
+        },
+        EvidenceRejection::UnknownValidator,
+    );
+}
+
+#[test]
+fn evidence_against_a_validator_outside_the_committee_is_refused_as_not_member() {
+    let cfg = ModelConfig::faults();
+    let view = run(&cfg, &[block(0)]);
+    // v7 is Byzantine, but in shard 1's committee.
+    assert_refused(
+        &cfg,
+        &view,
+        Evidence::ExecutionFailure {
+            claim: claim(7, 0, 0, 2, ClaimContent::WrongRoot),
+        },
+        EvidenceRejection::NotMember,
+    );
+}
+
+#[test]
+fn evidence_from_a_later_epoch_is_refused_as_future_epoch() {
+    let cfg = ModelConfig::faults();
+    let view = run(&cfg, &[block(0)]);
+    assert_refused(
+        &cfg,
+        &view,
+        Evidence::ExecutionFailure {
+            claim: claim(3, 0, 1, 2, ClaimContent::WrongRoot),
+        },
+        EvidenceRejection::FutureEpoch,
+    );
+}
+
+#[test]
+fn evidence_older_than_the_evidence_age_is_refused_as_stale_epoch() {
+    let cfg = ModelConfig::faults();
+    assert_eq!(cfg.params.evidence_age_epochs, 2);
+    let view = run(&cfg, &[block(0), tick(1), tick(2), tick(3)]);
+    let old = |epoch| Evidence::ExecutionFailure {
+        claim: claim(3, 0, epoch, 2, ClaimContent::WrongRoot),
+    };
+    // 0 + 2 < 3: too old; 1 + 2 >= 3: still valid.
+    assert_refused(&cfg, &view, old(0), EvidenceRejection::StaleEpoch);
+    assert_detected(&cfg, &view, old(1), 0);
+}
+
+#[test]
+fn evidence_from_another_rollback_generation_is_refused_as_wrong_generation() {
+    let cfg = ModelConfig::faults();
+    let view = run(&cfg, &[block(0)]);
+    let mut abandoned = claim(3, 0, 0, 2, ClaimContent::WrongRoot);
+    abandoned.generation = Generation(1);
+    assert_refused(
+        &cfg,
+        &view,
+        Evidence::ExecutionFailure { claim: abandoned },
+        EvidenceRejection::WrongGeneration,
+    );
+}
+
+#[test]
+fn evidence_at_a_height_the_chain_does_not_reach_is_refused_as_height_out_of_range() {
+    let cfg = ModelConfig::faults();
+    let view = run(&cfg, &[block(0), block(0)]);
+    let code = EvidenceRejection::HeightOutOfRange;
+    let wrong = |height| Evidence::ExecutionFailure {
+        claim: claim(3, 0, 0, height, ClaimContent::WrongRoot),
+    };
+    // A claim may name the next block, not the one after, nor genesis.
+    assert_refused(&cfg, &view, wrong(4), code);
+    assert_refused(&cfg, &view, wrong(0), code);
+    assert_detected(&cfg, &view, wrong(3), 0);
+    // A receipt names a block on the chain.
+    let ahead = StateRoot::Forged {
+        height: Height(3),
+        nonce: 0,
+    };
+    assert_refused(
+        &cfg,
+        &view,
+        Evidence::InvalidReceipt {
+            receipt: receipt(3, 0, 3, ahead),
+        },
+        code,
+    );
+}
+
+#[test]
+fn evidence_about_a_height_whose_root_is_no_longer_kept_is_refused_as_stale_height() {
+    let cfg = ModelConfig::faults();
+    assert_eq!(cfg.params.evidence_age_blocks, 4);
+    let view = run(&cfg, &[block(0); 5]);
+    let at = |height| Evidence::ExecutionFailure {
+        claim: claim(3, 0, 0, height, ClaimContent::WrongRoot),
+    };
+    // 1 + 4 <= 5: the root of height 1 is gone; 2 + 4 > 5: still kept.
+    assert_refused(&cfg, &view, at(1), EvidenceRejection::StaleHeight);
+    assert_detected(&cfg, &view, at(2), 0);
+}
+
+#[test]
+fn evidence_whose_signature_does_not_verify_is_refused_as_bad_signature() {
+    let cfg = ModelConfig::faults();
+    let (view, c) = finalized_view(&cfg);
+    let code = EvidenceRejection::BadSignature;
+    for signature in [Signature::Corrupt, Signature::OtherKey] {
+        let mut signed = claim(3, 0, 0, 3, ClaimContent::WrongRoot);
+        signed.signature = signature;
+        assert_refused(
+            &cfg,
+            &view,
+            Evidence::ExecutionFailure { claim: signed },
+            code,
+        );
+        let mut srm = vote(3, forged(c, 0));
+        srm.signature = signature;
+        assert_refused(&cfg, &view, Evidence::StateRootMismatch { vote: srm }, code);
+        let mut r = receipt(3, 0, 2, forged(c, 0).root);
+        r.signature = signature;
+        assert_refused(&cfg, &view, Evidence::InvalidReceipt { receipt: r }, code);
+        let mut p = proposal(
+            3,
+            forged(honest_checkpoint(0, 0, 2, ParentLink::Genesis), 0),
+        );
+        p.signature = signature;
+        assert_refused(
+            &cfg,
+            &view,
+            Evidence::CheckpointStateMismatch { proposal: p },
+            code,
+        );
+    }
+    // An equivocation needs both votes signed.
+    let pending = honest_checkpoint(0, 0, 4, c.link());
+    let mut second = vote(3, forged(pending, 0));
+    second.signature = Signature::OtherKey;
+    let view = run_from(&cfg, &view, &[block(0), block(0)]);
+    assert_refused(
+        &cfg,
+        &view,
+        Evidence::Equivocation {
+            first: vote(3, pending),
+            second,
+        },
+        code,
+    );
+}
+
+#[test]
+fn honest_statements_are_refused_as_not_a_fault() {
+    let cfg = ModelConfig::faults();
+    let (view, c) = finalized_view(&cfg);
+    let code = EvidenceRejection::NotAFault;
+    // v2 is honest: each of its statements below is one it would sign.
+    let honest_forms = [
+        Evidence::StateRootMismatch { vote: vote(2, c) },
+        Evidence::Equivocation {
+            first: vote(2, c),
+            second: vote(2, c),
+        },
+        Evidence::InvalidReceipt {
+            receipt: receipt(2, 0, 2, c.root),
+        },
+        Evidence::ExecutionFailure {
+            claim: claim(2, 0, 0, 3, ClaimContent::Honest),
+        },
+        Evidence::CheckpointStateMismatch {
+            proposal: proposal(2, c),
+        },
+        Evidence::OrderingViolation {
+            claim: claim(2, 0, 0, 3, ClaimContent::Honest),
+        },
+        Evidence::Liveness { shard: ShardId(0) },
+    ];
+    for evidence in honest_forms {
+        assert_refused(&cfg, &view, evidence, code);
+    }
+    // A forged vote at a height without a finalized checkpoint contradicts
+    // no quorum.
+    let view = run_from(&cfg, &view, &[block(0)]);
+    let unfinalized = forged(honest_checkpoint(0, 0, 3, c.link()), 0);
+    assert_refused(
+        &cfg,
+        &view,
+        Evidence::StateRootMismatch {
+            vote: vote(3, unfinalized),
+        },
+        code,
+    );
+}
+
+#[test]
+fn a_fault_already_recorded_is_refused_as_duplicate_whatever_message_proves_it() {
+    let cfg = ModelConfig::faults();
+    let (view, c) = finalized_view(&cfg);
+    let evidence = Evidence::StateRootMismatch {
+        vote: vote(3, forged(c, 0)),
+    };
+    let (_, view) = assert_detected(&cfg, &view, evidence, 0);
+    assert_refused(&cfg, &view, evidence, EvidenceRejection::Duplicate);
+    // Another forgery by the same validator at the same place is the same
+    // fault ([R-FAULT-4]).
+    let other = Evidence::StateRootMismatch {
+        vote: vote(3, forged(c, 1)),
+    };
+    assert_refused(&cfg, &view, other, EvidenceRejection::Duplicate);
+}
+
+#[test]
+fn evidence_with_several_defects_gets_the_first_code() {
+    let cfg = ModelConfig::faults();
+    let view = run(&cfg, &[block(0)]);
+    // Not a member, from the future, out of range, badly signed, and not a
+    // fault: the membership check comes first.
+    let mut bad = claim(7, 0, 3, 9, ClaimContent::Honest);
+    bad.signature = Signature::Corrupt;
+    let evidence = |claim| Evidence::ExecutionFailure { claim };
+    assert_refused(&cfg, &view, evidence(bad), EvidenceRejection::NotMember);
+    bad.producer = ValidatorId(1);
+    assert_refused(&cfg, &view, evidence(bad), EvidenceRejection::FutureEpoch);
+    bad.epoch = Epoch(0);
+    assert_refused(
+        &cfg,
+        &view,
+        evidence(bad),
+        EvidenceRejection::HeightOutOfRange,
+    );
+    bad.height = Height(2);
+    assert_refused(&cfg, &view, evidence(bad), EvidenceRejection::BadSignature);
+    bad.signature = Signature::Valid;
+    assert_refused(&cfg, &view, evidence(bad), EvidenceRejection::NotAFault);
+}
+
+/// Shard 0 with an execution failure (High) and an ordering violation
+/// (Low) by v3 open, in epoch 0.
+fn with_high_and_low_faults(cfg: &ModelConfig) -> View {
+    run(
+        cfg,
+        &[
+            block(0),
+            submit(Evidence::OrderingViolation {
+                claim: claim(3, 0, 0, 1, ClaimContent::Unordered),
+            }),
+            submit(Evidence::ExecutionFailure {
+                claim: claim(3, 0, 0, 2, ClaimContent::WrongRoot),
+            }),
+        ],
+    )
+}
+
+#[test]
+fn the_boundary_raises_a_status_to_the_strongest_response_with_one_audit_record() {
+    let cfg = ModelConfig::faults();
+    let view = with_high_and_low_faults(&cfg);
+    let cause = fault(FaultKind::ExecutionFailure, Some(3), 0, 2);
+    let (events, next) = accept(&cfg, &view, tick(1));
+    assert_eq!(
+        events,
+        vec![
+            Event::EpochAdvanced { epoch: Epoch(1) },
+            Event::StatusChanged {
+                shard: ShardId(0),
+                from: ShardStatus::Normal,
+                to: ShardStatus::Frozen,
+                cause,
+            },
+        ]
+    );
+    assert_eq!(next.shards[0].status, ShardStatus::Frozen);
+    let root = view.shards[0].head_root;
+    let entry = AuditEntry::StatusChange {
+        shard: ShardId(0),
+        from: ShardStatus::Normal,
+        to: ShardStatus::Frozen,
+        cause,
+        root_before: root,
+        root_after: root,
+    };
+    assert_eq!(next.audit, vec![compute_next_record(&[], Epoch(1), entry)]);
+    // The faults stay open; the other shard is untouched but for the
+    // epoch.
+    assert_eq!(next.shards[0].faults, view.shards[0].faults);
+    assert_eq!(next.shards[1], view.shards[1]);
+    assert_eq!(check_step(&view, &next, &cfg.byzantine), Ok(()));
+    // The next boundary changes nothing: the status is the target already.
+    let (events, later) = accept(&cfg, &next, tick(2));
+    assert_eq!(events, vec![Event::EpochAdvanced { epoch: Epoch(2) }]);
+    assert_eq!(later.audit, next.audit);
+}
+
+#[test]
+fn the_cause_is_the_smallest_open_fault_whose_response_is_the_target_whatever_the_arrival_order() {
+    let cfg = ModelConfig::faults();
+    let start = run(&cfg, &[block(0), block(0)]);
+    let forged_at = |height| StateRoot::Forged {
+        height: Height(height),
+        nonce: 0,
+    };
+    let critical_high = receipt(3, 0, 2, forged_at(2));
+    let critical_low = receipt(3, 0, 1, forged_at(1));
+    let c = forged(honest_checkpoint(0, 0, 2, ParentLink::Genesis), 0);
+    let evidence = [
+        submit(Evidence::InvalidReceipt {
+            receipt: critical_high,
+        }),
+        submit(Evidence::CheckpointStateMismatch {
+            proposal: proposal(3, c),
+        }),
+        submit(Evidence::ExecutionFailure {
+            claim: claim(3, 0, 0, 1, ClaimContent::WrongRoot),
+        }),
+        submit(Evidence::InvalidReceipt {
+            receipt: critical_low,
+        }),
+    ];
+    let mut reversed = evidence;
+    reversed.reverse();
+    let in_order = run_from(&cfg, &start, &[&evidence[..], &[tick(1)]].concat());
+    let in_reverse = run_from(&cfg, &start, &[&reversed[..], &[tick(1)]].concat());
+    assert_eq!(in_order, in_reverse);
+    // Three Critical faults force Isolated; of them the receipts come
+    // first by kind, and of the receipts the lower height.
+    assert_eq!(in_order.shards[0].status, ShardStatus::Isolated);
+    let AuditEntry::StatusChange { cause, to, .. } = in_order.audit[0].entry;
+    assert_eq!(to, ShardStatus::Isolated);
+    assert_eq!(
+        cause,
+        fault(FaultKind::InvalidCrossShardReceipt, Some(3), 0, 1)
+    );
+    assert_eq!(in_order.audit.len(), 1);
+}
+
+#[test]
+fn a_status_rises_level_by_level_and_never_falls_and_low_faults_change_none() {
+    let cfg = ModelConfig::liveness();
+    // Only a Low fault: no status change, no record.
+    let view = run(
+        &cfg,
+        &[
+            submit(Evidence::OrderingViolation {
+                claim: claim(3, 0, 0, 1, ClaimContent::Unordered),
+            }),
+            tick(1),
+        ],
+    );
+    assert_eq!(view.shards[0].status, ShardStatus::Normal);
+    assert!(view.audit.is_empty());
+    // Liveness (Medium) at epoch 2: Investigating at epoch 3.
+    let view = run_from(
+        &cfg,
+        &view,
+        &[
+            tick(2),
+            submit(Evidence::Liveness { shard: ShardId(0) }),
+            tick(3),
+        ],
+    );
+    assert_eq!(view.shards[0].status, ShardStatus::Investigating);
+    // Investigating still takes blocks; an execution failure (High):
+    // Frozen at epoch 4.
+    let view = run_from(
+        &cfg,
+        &view,
+        &[
+            block(0),
+            submit(Evidence::ExecutionFailure {
+                claim: claim(3, 0, 3, 2, ClaimContent::WrongRoot),
+            }),
+            submit(Evidence::Liveness { shard: ShardId(1) }),
+            tick(4),
+        ],
+    );
+    assert_eq!(view.shards[0].status, ShardStatus::Frozen);
+    assert_eq!(view.shards[1].status, ShardStatus::Investigating);
+    let changes: Vec<(ShardId, ShardStatus, ShardStatus)> = view
+        .audit
+        .iter()
+        .map(|r| {
+            let AuditEntry::StatusChange {
+                shard, from, to, ..
+            } = r.entry;
+            (shard, from, to)
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        vec![
+            (ShardId(0), ShardStatus::Normal, ShardStatus::Investigating),
+            (ShardId(0), ShardStatus::Investigating, ShardStatus::Frozen),
+            (ShardId(1), ShardStatus::Normal, ShardStatus::Investigating),
+        ]
+    );
+    // A Medium fault on a Frozen shard does not lower it.
+    let mut frozen = view.clone();
+    frozen.epoch = Epoch(6);
+    let again = run_from(
+        &cfg,
+        &frozen,
+        &[submit(Evidence::Liveness { shard: ShardId(0) }), tick(7)],
+    );
+    assert_eq!(again.shards[0].status, ShardStatus::Frozen);
+    assert_eq!(again.audit, frozen.audit);
+}
+
+#[test]
+fn old_faults_expire_at_the_boundary_after_the_status_change_and_the_status_stays() {
+    let cfg = ModelConfig::liveness();
+    assert_eq!(cfg.params.evidence_age_epochs, 1);
+    let view = run(
+        &cfg,
+        &[submit(Evidence::ExecutionFailure {
+            claim: claim(3, 0, 0, 1, ClaimContent::WrongRoot),
+        })],
+    );
+    // Boundary to 1: the status change; 0 + 1 is not below 1, so the
+    // fault stays.
+    let (events, view) = accept(&cfg, &view, tick(1));
+    assert_eq!(events.len(), 2);
+    assert_eq!(view.shards[0].faults.len(), 1);
+    // Boundary to 2: 0 + 1 < 2, the fault expires; Frozen stays.
+    let (events, after) = accept(&cfg, &view, tick(2));
+    assert_eq!(
+        events,
+        vec![
+            Event::EpochAdvanced { epoch: Epoch(2) },
+            Event::FaultsExpired {
+                shard: ShardId(0),
+                count: 1
+            },
+        ]
+    );
+    assert!(after.shards[0].faults.is_empty());
+    assert_eq!(after.shards[0].status, ShardStatus::Frozen);
+    assert_eq!(check_step(&view, &after, &cfg.byzantine), Ok(()));
+}
+
+#[test]
+fn the_boundary_expires_pending_changes_status_and_expires_faults_shard_by_shard() {
+    let cfg = ModelConfig::liveness();
+    let low = |shard: u16, producer| {
+        submit(Evidence::OrderingViolation {
+            claim: claim(producer, shard, 0, 1, ClaimContent::Unordered),
+        })
+    };
+    let high = |shard: u16, producer| {
+        submit(Evidence::ExecutionFailure {
+            claim: claim(producer, shard, 1, 3, ClaimContent::WrongRoot),
+        })
+    };
+    let c0 = honest_checkpoint(0, 1, 2, ParentLink::Genesis);
+    let c1 = honest_checkpoint(1, 1, 2, ParentLink::Genesis);
+    let view = run(
+        &cfg,
+        &[
+            low(0, 3),
+            low(1, 7),
+            tick(1),
+            block(0),
+            block(0),
+            block(1),
+            block(1),
+            Action::ProposeCheckpoint(proposal(0, c0)),
+            Action::ProposeCheckpoint(proposal(4, c1)),
+            high(0, 3),
+            high(1, 7),
+        ],
+    );
+    let (events, next) = accept(&cfg, &view, tick(2));
+    let changed = |shard: u16, accused: u16| Event::StatusChanged {
+        shard: ShardId(shard),
+        from: ShardStatus::Normal,
+        to: ShardStatus::Frozen,
+        cause: fault(FaultKind::ExecutionFailure, Some(accused), 1, 3),
+    };
+    let one = |shard: u16| (ShardId(shard), 1);
+    let expired = |(shard, count)| Event::FaultsExpired { shard, count };
+    let pending = |(shard, count)| Event::PendingExpired { shard, count };
+    assert_eq!(
+        events,
+        vec![
+            Event::EpochAdvanced { epoch: Epoch(2) },
+            pending(one(0)),
+            changed(0, 3),
+            expired(one(0)),
+            pending(one(1)),
+            changed(1, 7),
+            expired(one(1)),
+        ]
+    );
+    assert_eq!(next.audit.len(), 2);
+    assert_eq!(check_step(&view, &next, &cfg.byzantine), Ok(()));
+}
+
+#[test]
+fn a_frozen_or_isolated_shard_refuses_blocks_while_the_other_keeps_appending() {
+    let cfg = ModelConfig::faults();
+    let frozen = run_from(&cfg, &with_high_and_low_faults(&cfg), &[tick(1)]);
+    let mut isolated = frozen.clone();
+    isolated.shards[0].status = ShardStatus::Isolated;
+    let mut investigating = frozen.clone();
+    investigating.shards[0].status = ShardStatus::Investigating;
+    accept(&cfg, &investigating, block(0));
+    for view in [frozen, isolated] {
+        for fault in [
+            BlockFault::None,
+            BlockFault::Unordered,
+            BlockFault::WrongRoot,
+        ] {
+            let (outcome, next) = apply(
+                &cfg.params,
+                None,
+                &view,
+                &Action::ProduceBlock {
+                    shard: ShardId(0),
+                    fault,
+                },
+            );
+            assert_eq!(
+                outcome,
+                Outcome::Rejected {
+                    rejection: Rejection::Block(BlockRejection::ShardFrozen)
+                }
+            );
+            assert_eq!(next, view);
+        }
+        let (_, next) = accept(&cfg, &view, block(1));
+        assert_eq!(next.shards[1].last_block_epoch, Epoch(1));
+        // Finality goes on on the frozen shard itself ([R-ISO-1]).
+        let c = honest_checkpoint(0, 1, 2, ParentLink::Genesis);
+        let view = run_from(&cfg, &view, &[block(1)]);
+        let mut with_head = view.clone();
+        with_head.shards[0].height = Height(2);
+        with_head.shards[0].head_root = compute_honest_root(Height(2), Generation(0));
+        run_from(
+            &cfg,
+            &with_head,
+            &[
+                Action::ProposeCheckpoint(proposal(0, c)),
+                Action::CastVote(vote(0, c)),
+            ],
+        );
+    }
+}
+
+#[test]
+fn an_unordered_block_is_refused_as_unordered_transactions_after_too_many_transactions() {
+    let cfg = ModelConfig::faults();
+    let view = init_view(&cfg.params);
+    for (fault, code) in [
+        (
+            BlockFault::TooManyTransactions,
+            BlockRejection::TooManyTransactions,
+        ),
+        (BlockFault::Unordered, BlockRejection::UnorderedTransactions),
+    ] {
+        let (outcome, next) = apply(
+            &cfg.params,
+            None,
+            &view,
+            &Action::ProduceBlock {
+                shard: ShardId(0),
+                fault,
+            },
+        );
+        assert_eq!(
+            outcome,
+            Outcome::Rejected {
+                rejection: Rejection::Block(code)
+            }
+        );
+        assert_eq!(next, view);
+    }
+}
+
+#[test]
+fn a_block_records_the_epoch_it_was_appended_in() {
+    let cfg = ModelConfig::faults();
+    let view = run(&cfg, &[block(0), tick(1), tick(2)]);
+    assert_eq!(view.shards[0].last_block_epoch, Epoch(0));
+    let view = run_from(&cfg, &view, &[block(0)]);
+    assert_eq!(view.shards[0].last_block_epoch, Epoch(2));
+    assert_eq!(view.shards[1].last_block_epoch, Epoch(0));
+}
+
+#[test]
+fn silent_status_change_changes_the_status_without_a_record() {
+    let cfg = ModelConfig::faults().with_bug(Some(SeededBug::SilentStatusChange));
+    let view = with_high_and_low_faults(&cfg);
+    let (_, next) = accept(&cfg, &view, tick(1));
+    assert_eq!(next.shards[0].status, ShardStatus::Frozen);
+    assert!(next.audit.is_empty());
+    let violation = check_step(&view, &next, &cfg.byzantine).unwrap_err();
+    assert_eq!(
+        violation.invariant(),
+        SeededBug::SilentStatusChange.caught_by()
+    );
+}
+
+#[test]
+fn isolate_wrong_shard_applies_the_change_and_its_record_to_the_next_shard() {
+    let cfg = ModelConfig::faults().with_bug(Some(SeededBug::IsolateWrongShard));
+    let view = with_high_and_low_faults(&cfg);
+    let (events, next) = accept(&cfg, &view, tick(1));
+    assert_eq!(next.shards[0].status, ShardStatus::Normal);
+    assert_eq!(next.shards[1].status, ShardStatus::Frozen);
+    assert!(matches!(
+        events[1],
+        Event::StatusChanged {
+            shard: ShardId(1),
+            ..
+        }
+    ));
+    let AuditEntry::StatusChange { shard, .. } = next.audit[0].entry;
+    assert_eq!(shard, ShardId(1));
+    let violation = check_step(&view, &next, &cfg.byzantine).unwrap_err();
+    assert_eq!(
+        violation.invariant(),
+        SeededBug::IsolateWrongShard.caught_by()
+    );
+}
+
+#[test]
+fn accept_unsigned_evidence_accepts_a_forged_statement_of_an_honest_validator() {
+    let cfg = ModelConfig::faults().with_bug(Some(SeededBug::AcceptUnsignedEvidence));
+    let view = run(&cfg, &[block(0)]);
+    let mut forged_claim = claim(1, 0, 0, 2, ClaimContent::WrongRoot);
+    forged_claim.signature = Signature::OtherKey;
+    let (_, next) = accept(
+        &cfg,
+        &view,
+        submit(Evidence::ExecutionFailure {
+            claim: forged_claim,
+        }),
+    );
+    let violation = check_step(&view, &next, &cfg.byzantine).unwrap_err();
+    assert_eq!(
+        violation.invariant(),
+        SeededBug::AcceptUnsignedEvidence.caught_by()
+    );
+    // Honest content is still no fault under the bug.
+    let mut honest = claim(1, 0, 0, 2, ClaimContent::Honest);
+    honest.signature = Signature::Corrupt;
+    assert_refused(
+        &cfg,
+        &view,
+        Evidence::ExecutionFailure { claim: honest },
+        EvidenceRejection::NotAFault,
+    );
+}
+
+/// Views visited by a random walk of accepted enabled actions from the
+/// initial view (xorshift from `seed`, restarting when nothing is
+/// enabled).
+fn random_walk(cfg: &ModelConfig, seed: u64, steps: usize) -> Vec<View> {
+    let init = init_view(&cfg.params);
+    let mut state = seed.max(1);
+    let mut view = init.clone();
+    let mut views = vec![view.clone()];
+    for _ in 0..steps {
+        let successors: Vec<View> = enabled_actions(cfg, &view)
+            .iter()
+            .filter_map(|a| crate::rules::step(&cfg.params, cfg.bug, &view, a).ok())
+            .map(|(next, _)| next)
+            .collect();
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        view = match u64::try_from(successors.len()) {
+            Ok(0) | Err(_) => init.clone(),
+            Ok(len) => successors[usize::try_from(state % len).unwrap_or(0)].clone(),
+        };
+        views.push(view.clone());
+    }
+    views
+}
+
+/// The validator a piece of evidence accuses, if any.
+fn accused_by(evidence: &Evidence) -> Option<ValidatorId> {
+    crate::rules::detect::compute_signed_parts(evidence).map(|p| p.accused)
+}
+
+#[test]
+fn evidence_naming_an_honest_validator_is_always_refused_as_not_a_fault_or_for_its_signature() {
+    let cfg = ModelConfig::faults();
+    let mut codes = std::collections::BTreeSet::new();
+    let mut accepted_kinds = std::collections::BTreeSet::new();
+    for seed in 1..=4 {
+        for view in random_walk(&cfg, seed, 200) {
+            for action in enabled_actions(&cfg, &view) {
+                let Action::SubmitEvidence(evidence) = action else {
+                    continue;
+                };
+                let (outcome, _) = apply(&cfg.params, None, &view, &action);
+                match (accused_by(&evidence), outcome) {
+                    (Some(v), Outcome::Rejected { rejection }) if !cfg.is_byzantine(v) => {
+                        codes.insert(rejection);
+                    }
+                    (Some(v), outcome) if !cfg.is_byzantine(v) => {
+                        panic!("{evidence} against honest {v}: {outcome}")
+                    }
+                    (_, Outcome::Accepted { events }) => {
+                        for event in events {
+                            if let Event::FaultDetected { fault, .. } = event {
+                                accepted_kinds.insert(fault.kind);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert_eq!(
+        codes.into_iter().collect::<Vec<_>>(),
+        vec![
+            Rejection::Evidence(EvidenceRejection::BadSignature),
+            Rejection::Evidence(EvidenceRejection::NotAFault),
+        ]
+    );
+    // The Byzantine members' evidence is accepted, of several kinds.
+    assert!(accepted_kinds.len() >= 4, "{accepted_kinds:?}");
+}
+
+#[test]
+fn the_evidence_of_a_view_names_every_committee_member_and_respects_the_open_fault_bound() {
+    let cfg = ModelConfig::faults();
+    let (view, _) = finalized_view(&cfg);
+    let evidence: Vec<Evidence> = enabled_actions(&cfg, &view)
+        .into_iter()
+        .filter_map(|a| match a {
+            Action::SubmitEvidence(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    // Only shard 0 is accused in `faults`; each member of its committee
+    // is, and liveness names shard 0.
+    assert!(evidence
+        .iter()
+        .all(|e| crate::rules::detect::compute_evidence_shard(e) == ShardId(0)));
+    for member in 0..4 {
+        assert!(
+            evidence
+                .iter()
+                .any(|e| accused_by(e) == Some(ValidatorId(member))),
+            "v{member}"
+        );
+    }
+    assert!(evidence.contains(&Evidence::Liveness { shard: ShardId(0) }));
+    // Once shard 0 holds its one open fault, nothing more is submitted.
+    let byzantine = evidence
+        .iter()
+        .find(|e| accused_by(e) == Some(ValidatorId(3)))
+        .copied()
+        .expect("Byzantine evidence");
+    let (_, accused) = accept(&cfg, &view, submit(byzantine));
+    assert!(!enabled_actions(&cfg, &accused)
+        .iter()
+        .any(|a| matches!(a, Action::SubmitEvidence(_))));
+}
+
+#[test]
+fn a_transition_violation_is_carried_by_every_later_state() {
+    let cfg = ModelConfig::faults().with_bug(Some(SeededBug::IsolateWrongShard));
+    let init = ModelState::init(&cfg);
+    let evidence = submit(Evidence::ExecutionFailure {
+        claim: claim(3, 0, 0, 1, ClaimContent::WrongRoot),
+    });
+    let accused = compute_next_state(&cfg, &init, &evidence).expect("accepted");
+    assert_eq!(accused.broken, None);
+    let wrong = compute_next_state(&cfg, &accused, &tick(1)).expect("accepted");
+    let broken = wrong.broken.clone().expect("INV-1 is broken");
+    assert_eq!(broken.property, AlwaysProperty::Inv1NoGlobalRollback);
+    let later = compute_next_state(&cfg, &wrong, &block(0)).expect("accepted");
+    assert_eq!(later.broken, Some(broken));
+    // A rejected action is no transition.
+    assert_eq!(compute_next_state(&cfg, &wrong, &block(1)), None);
+    // Without the bug the same steps break nothing.
+    let correct = cfg.clone().with_bug(None);
+    let accused = compute_next_state(&correct, &init, &evidence).expect("accepted");
+    let fine = compute_next_state(&correct, &accused, &tick(1)).expect("accepted");
+    assert_eq!(fine.broken, None);
+}
+
+#[test]
+fn a_transition_counterexample_is_cut_after_the_bad_step_and_shrunk() {
+    let cfg = ModelConfig::faults().with_bug(Some(SeededBug::IsolateWrongShard));
+    let padded = vec![
+        block(1),
+        submit(Evidence::ExecutionFailure {
+            claim: claim(3, 0, 0, 1, ClaimContent::WrongRoot),
+        }),
+        block(0),
+        block(0),
+        tick(1),
+        Action::ProposeCheckpoint(proposal(0, honest_checkpoint(0, 1, 2, ParentLink::Genesis))),
+    ];
+    let property = AlwaysProperty::Inv1NoGlobalRollback;
+    let (cut, violation) =
+        crate::counterexample::cut(&cfg, property, &padded).expect("a violation");
+    assert_eq!(cut, padded[..5].to_vec());
+    assert_eq!(violation.invariant(), InvariantId::Inv1NoGlobalRollback);
+    let (short, _) = shrink(&cfg, property, &padded).expect("a violation");
+    assert_eq!(short.len(), 2, "{short:?}");
+    // The trace of the padded run names the violation of its bad step.
+    let trace = build_trace(&cfg, &padded, "test", "padded");
+    assert_eq!(trace.meta.violation, violation.to_string());
+    assert_eq!(replay_trace(&trace), Ok(Some(violation)));
+}
+
+#[test]
+fn a_simulation_of_a_large_configuration_detects_faults_and_changes_statuses() {
+    let cfg = ModelConfig::large(3, 4);
+    let report = simulate(&cfg, 3, 60, 300, 1, |_| {});
+    assert_eq!(report.counterexample, None);
+    let found = |example: Example| {
+        report
+            .properties
+            .iter()
+            .any(|p| p.name == example.name() && p.verdict == Verdict::ExampleFound)
+    };
+    let detected = FaultKind::ALL
+        .into_iter()
+        .filter(|k| found(Example::Detects(*k)))
+        .count();
+    assert!(detected >= 5, "{:?}", report.properties);
+    assert!(found(Example::Frozen), "{:?}", report.properties);
+    for p in &report.properties {
+        if p.kind == PropertyKind::Always {
+            assert_eq!(p.verdict, Verdict::Holds, "{}", p.name);
+        }
+    }
 }

@@ -92,6 +92,71 @@ pub enum BlockFault {
     WrongParent,
     /// Its declared post-state root is not the result of executing it.
     WrongRoot,
+    /// Two transactions in descending key order ([R-BLK-3]).
+    Unordered,
+}
+
+/// What a signed block claim says ([R-FAULT-1], [R-ACT-1]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ClaimContent {
+    /// The honest block at that height: its transactions and the root their
+    /// execution on the parent root gives.
+    Honest,
+    /// The honest block's transactions with a post root no execution gives
+    /// (an execution failure, [R-FAULT-2] kind 4).
+    WrongRoot,
+    /// Two transactions in descending key order, with the root their
+    /// execution gives (an ordering violation, [R-FAULT-2] kind 7).
+    Unordered,
+}
+
+/// A signed block claim: what a producer asserts about the block of `shard`
+/// at `height` ([R-FAULT-1]). Its parent root is always the root of `shard`
+/// at `height - 1` on the current chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct BlockClaim {
+    pub producer: ValidatorId,
+    pub shard: ShardId,
+    pub epoch: Epoch,
+    pub generation: Generation,
+    pub height: Height,
+    pub content: ClaimContent,
+    pub signature: Signature,
+}
+
+/// A signed receipt: what a member of `source`'s committee asserts to
+/// `destination` about `source`'s root at `height` ([R-FAULT-1]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Receipt {
+    pub signer: ValidatorId,
+    pub source: ShardId,
+    pub destination: ShardId,
+    pub epoch: Epoch,
+    pub generation: Generation,
+    pub height: Height,
+    pub root: StateRoot,
+    pub signature: Signature,
+}
+
+/// One piece of evidence, in the seven forms of [R-FAULT-2] (in table
+/// order). It authenticates itself: anyone may submit it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "tag", content = "value")]
+pub enum Evidence {
+    /// Kind 1: a signed vote contradicting a finalized checkpoint's root.
+    StateRootMismatch { vote: Vote },
+    /// Kind 2: two signed votes for different checkpoints at one height.
+    Equivocation { first: Vote, second: Vote },
+    /// Kind 3: a signed receipt whose root is not the source's root.
+    InvalidReceipt { receipt: Receipt },
+    /// Kind 4: a signed block claim whose post root is wrong.
+    ExecutionFailure { claim: BlockClaim },
+    /// Kind 5: the shard appended no block for `L` whole epochs.
+    Liveness { shard: ShardId },
+    /// Kind 6: a signed proposal whose root is not the chain's root.
+    CheckpointStateMismatch { proposal: Proposal },
+    /// Kind 7: a signed block claim whose transactions are out of order.
+    OrderingViolation { claim: BlockClaim },
 }
 
 /// A signed checkpoint proposal ([R-CKPT-7]).
@@ -126,6 +191,8 @@ pub enum Action {
     ProposeCheckpoint(Proposal),
     /// A validator votes for a pending checkpoint ([R-CKPT-8]).
     CastVote(Vote),
+    /// Anyone submits evidence of a fault ([R-FAULT-3]).
+    SubmitEvidence(Evidence),
     /// The epoch clock ticks to `epoch` ([R-EPOCH-1]).
     AdvanceEpoch { epoch: Epoch },
 }
@@ -197,7 +264,84 @@ impl fmt::Display for Action {
                 v.generation,
                 signature_suffix(v.signature)
             ),
+            Action::SubmitEvidence(e) => write!(f, "submit evidence: {e}"),
             Action::AdvanceEpoch { epoch } => write!(f, "advance epoch to {epoch}"),
+        }
+    }
+}
+
+fn write_vote(f: &mut fmt::Formatter<'_>, v: &Vote) -> fmt::Result {
+    write!(
+        f,
+        "{}'s vote on {} for {} (domain {} {} {}){}",
+        v.validator,
+        v.shard,
+        v.checkpoint,
+        v.shard,
+        v.epoch,
+        v.generation,
+        signature_suffix(v.signature)
+    )
+}
+
+impl fmt::Display for BlockClaim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}'s {:?} claim of block {} on {} in {} {}{}",
+            self.producer,
+            self.content,
+            self.height,
+            self.shard,
+            self.epoch,
+            self.generation,
+            signature_suffix(self.signature)
+        )
+    }
+}
+
+impl fmt::Display for Receipt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}'s receipt {} -> {} at {} root {} in {} {}{}",
+            self.signer,
+            self.source,
+            self.destination,
+            self.height,
+            self.root,
+            self.epoch,
+            self.generation,
+            signature_suffix(self.signature)
+        )
+    }
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Evidence::StateRootMismatch { vote } => {
+                write!(f, "state-root mismatch, ")?;
+                write_vote(f, vote)
+            }
+            Evidence::Equivocation { first, second } => {
+                write!(f, "equivocation, ")?;
+                write_vote(f, first)?;
+                write!(f, " and ")?;
+                write_vote(f, second)
+            }
+            Evidence::InvalidReceipt { receipt } => write!(f, "invalid receipt, {receipt}"),
+            Evidence::ExecutionFailure { claim } => write!(f, "execution failure, {claim}"),
+            Evidence::Liveness { shard } => write!(f, "liveness failure of {shard}"),
+            Evidence::CheckpointStateMismatch { proposal } => write!(
+                f,
+                "checkpoint state mismatch, {}'s proposal of {} in {}{}",
+                proposal.proposer,
+                proposal.checkpoint,
+                proposal.generation,
+                signature_suffix(proposal.signature)
+            ),
+            Evidence::OrderingViolation { claim } => write!(f, "ordering violation, {claim}"),
         }
     }
 }

@@ -23,15 +23,27 @@ pub enum SeededBug {
     /// is already finalized ([R-CKPT-7] check 7 weakened; check 8 still
     /// bounds it by the head).
     RefinalizeHeight,
+    /// Change a shard's status at the epoch boundary without appending its
+    /// audit record ([R-ISO-3], [R-AUDIT-1] skipped).
+    SilentStatusChange,
+    /// Accept evidence whose signatures do not verify ([R-FAULT-3] check 10
+    /// skipped).
+    AcceptUnsignedEvidence,
+    /// At the epoch boundary, apply shard `s`'s status change to shard
+    /// `(s + 1) mod S` instead, with its record ([R-ISO-3] broken).
+    IsolateWrongShard,
 }
 
 impl SeededBug {
     /// Every seeded bug, in a fixed order.
-    pub const ALL: [SeededBug; 4] = [
+    pub const ALL: [SeededBug; 7] = [
         SeededBug::QuorumOfTwoF,
         SeededBug::CountNonMemberVote,
         SeededBug::CountDuplicateVote,
         SeededBug::RefinalizeHeight,
+        SeededBug::SilentStatusChange,
+        SeededBug::AcceptUnsignedEvidence,
+        SeededBug::IsolateWrongShard,
     ];
 
     /// The name used on the command line.
@@ -41,6 +53,9 @@ impl SeededBug {
             SeededBug::CountNonMemberVote => "count-non-member-vote",
             SeededBug::CountDuplicateVote => "count-duplicate-vote",
             SeededBug::RefinalizeHeight => "refinalize-height",
+            SeededBug::SilentStatusChange => "silent-status-change",
+            SeededBug::AcceptUnsignedEvidence => "accept-unsigned-evidence",
+            SeededBug::IsolateWrongShard => "isolate-wrong-shard",
         }
     }
 
@@ -56,6 +71,11 @@ impl SeededBug {
             SeededBug::CountNonMemberVote => "count a vote from a validator outside the committee",
             SeededBug::CountDuplicateVote => "count the same validator's vote twice",
             SeededBug::RefinalizeHeight => "accept a proposal at an already finalized height",
+            SeededBug::SilentStatusChange => "change a shard's status without an audit record",
+            SeededBug::AcceptUnsignedEvidence => "accept evidence whose signature does not verify",
+            SeededBug::IsolateWrongShard => {
+                "raise the status of the next shard, not the faulty one"
+            }
         }
     }
 
@@ -66,6 +86,9 @@ impl SeededBug {
             | SeededBug::CountNonMemberVote
             | SeededBug::CountDuplicateVote => InvariantId::Inv6ByzantineTolerance,
             SeededBug::RefinalizeHeight => InvariantId::Inv7NoForks,
+            SeededBug::SilentStatusChange => InvariantId::Inv3NoSilentRecovery,
+            SeededBug::AcceptUnsignedEvidence => InvariantId::Inv6ByzantineTolerance,
+            SeededBug::IsolateWrongShard => InvariantId::Inv1NoGlobalRollback,
         }
     }
 }

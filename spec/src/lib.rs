@@ -13,6 +13,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod action;
+pub mod audit;
 pub mod bugs;
 pub mod ids;
 pub mod invariants;
@@ -27,14 +28,17 @@ pub mod view;
 mod testing;
 
 pub use action::{
-    Action, BlockFault, Checkpoint, ParentLink, Proposal, Signature, StateRoot, Vote,
+    Action, BlockClaim, BlockFault, Checkpoint, ClaimContent, Evidence, ParentLink, Proposal,
+    Receipt, Signature, StateRoot, Vote,
 };
+pub use audit::{AuditEntry, AuditRecord};
 pub use bugs::SeededBug;
 pub use ids::{Epoch, Generation, Height, ShardId, ValidatorId};
-pub use invariants::{check_view, InvariantId, Violation};
+pub use invariants::{check_step, check_view, InvariantId, Violation};
 pub use outcome::{
-    BlockRejection, EpochRejection, Event, Outcome, ProposalRejection, Rejection, VoteRejection,
+    BlockRejection, EpochRejection, Event, EvidenceRejection, Outcome, ProposalRejection,
+    Rejection, VoteRejection,
 };
 pub use params::{compute_fault_tolerance, compute_genesis_committee, compute_quorum, Params};
-pub use protocol::ShardStatus;
+pub use protocol::{Fault, FaultKind, Severity, ShardStatus};
 pub use view::{Equivocation, FinalizedCheckpoint, PendingCheckpoint, ShardView, View};

@@ -6,6 +6,7 @@
 
 use crate::action::{Checkpoint, StateRoot};
 use crate::ids::{Epoch, Height, ShardId, ValidatorId};
+use crate::protocol::{Fault, ShardStatus};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -45,13 +46,29 @@ pub enum Event {
     /// Pending checkpoints of `shard` expired at the epoch boundary
     /// ([R-EPOCH-2]).
     PendingExpired { shard: ShardId, count: u32 },
+    /// Evidence was accepted and its fault is open on `shard`
+    /// ([R-FAULT-5]).
+    FaultDetected { shard: ShardId, fault: Fault },
+    /// At the epoch boundary `shard`'s status rose because of `cause`, and
+    /// one audit record was appended ([R-ISO-3], [R-AUDIT-1]).
+    StatusChanged {
+        shard: ShardId,
+        from: ShardStatus,
+        to: ShardStatus,
+        cause: Fault,
+    },
+    /// Open faults of `shard` too old to be proven again were removed at the
+    /// epoch boundary ([R-FAULT-6]).
+    FaultsExpired { shard: ShardId, count: u32 },
 }
 
 /// Why a block was rejected ([R-BLK-1]), in the order the checks run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum BlockRejection {
     UnknownShard,
+    ShardFrozen,
     TooManyTransactions,
+    UnorderedTransactions,
     WrongHeight,
     WrongParent,
     StateRootMismatch,
@@ -88,6 +105,23 @@ pub enum VoteRejection {
     Duplicate,
 }
 
+/// Why evidence was rejected ([R-FAULT-3]), in check order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum EvidenceRejection {
+    UnknownShard,
+    Mismatched,
+    UnknownValidator,
+    NotMember,
+    FutureEpoch,
+    StaleEpoch,
+    WrongGeneration,
+    HeightOutOfRange,
+    StaleHeight,
+    BadSignature,
+    NotAFault,
+    Duplicate,
+}
+
 /// Why an epoch tick was rejected ([R-EPOCH-1]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum EpochRejection {
@@ -101,6 +135,7 @@ pub enum Rejection {
     Block(BlockRejection),
     Proposal(ProposalRejection),
     Vote(VoteRejection),
+    Evidence(EvidenceRejection),
     Epoch(EpochRejection),
 }
 
@@ -150,6 +185,18 @@ impl fmt::Display for Event {
             Event::EpochAdvanced { epoch } => write!(f, "epoch is now {epoch}"),
             Event::PendingExpired { shard, count } => {
                 write!(f, "{count} pending checkpoint(s) of {shard} expired")
+            }
+            Event::FaultDetected { shard, fault } => {
+                write!(f, "FAULT on {shard}: {fault}")
+            }
+            Event::StatusChanged {
+                shard,
+                from,
+                to,
+                cause,
+            } => write!(f, "{shard} {from:?} -> {to:?} because {cause}"),
+            Event::FaultsExpired { shard, count } => {
+                write!(f, "{count} old fault(s) of {shard} expired")
             }
         }
     }

@@ -17,6 +17,26 @@ pub const CHECKPOINT_INTERVAL_BLOCKS_MAX: u64 = 1024;
 pub const RETENTION_CHECKPOINTS_MAX: u32 = 64;
 /// Largest number of pending checkpoints one shard may hold at once.
 pub const PENDING_CHECKPOINTS_MAX: u32 = 16;
+/// Largest liveness bound `L`, in epochs without a block ([R-FAULT-2]).
+pub const LIVENESS_EPOCHS_MAX: u64 = 64;
+/// Largest evidence age `A_e`, in epochs ([R-FAULT-3]).
+pub const EVIDENCE_AGE_EPOCHS_MAX: u64 = 64;
+/// Largest evidence age `A_b`, in blocks ([R-FAULT-3], [R-FAULT-7]).
+pub const EVIDENCE_AGE_BLOCKS_MAX: u64 = 1024;
+/// Default `L`.
+pub const LIVENESS_EPOCHS_DEFAULT: u64 = 1;
+/// Default `A_e`.
+pub const EVIDENCE_AGE_EPOCHS_DEFAULT: u64 = 2;
+/// Default `A_b`.
+pub const EVIDENCE_AGE_BLOCKS_DEFAULT: u64 = 4;
+const _: () =
+    assert!(LIVENESS_EPOCHS_DEFAULT >= 1 && LIVENESS_EPOCHS_DEFAULT <= LIVENESS_EPOCHS_MAX);
+const _: () = assert!(
+    EVIDENCE_AGE_EPOCHS_DEFAULT >= 1 && EVIDENCE_AGE_EPOCHS_DEFAULT <= EVIDENCE_AGE_EPOCHS_MAX
+);
+const _: () = assert!(
+    EVIDENCE_AGE_BLOCKS_DEFAULT >= 1 && EVIDENCE_AGE_BLOCKS_DEFAULT <= EVIDENCE_AGE_BLOCKS_MAX
+);
 
 const _: () = assert!(SHARDS_MIN >= 1);
 const _: () = assert!(COMMITTEE_SIZE_MIN >= 4);
@@ -41,6 +61,15 @@ pub struct Params {
     pub retention_checkpoints: u32,
     /// How many pending checkpoints one shard may hold at once ([R-CKPT-7]).
     pub pending_checkpoints_max: u32,
+    /// `L`: whole epochs without a block before liveness evidence is valid
+    /// ([R-FAULT-2] kind 5).
+    pub liveness_epochs: u64,
+    /// `A_e`: evidence from an epoch `e` is valid while `e + A_e` is at least
+    /// the current epoch ([R-FAULT-3] check 6).
+    pub evidence_age_epochs: u64,
+    /// `A_b`: evidence at height `h` is valid while `h + A_b` exceeds the
+    /// head height; also the number of past roots kept ([R-FAULT-7]).
+    pub evidence_age_blocks: u64,
 }
 
 /// Why a parameter set was refused.
@@ -58,6 +87,12 @@ pub enum ParamsError {
     PendingMax { checkpoints: u32 },
     /// `shards * committee_size` exceeds `VALIDATORS_MAX`.
     Validators { shards: u16, committee_size: u16 },
+    /// `liveness_epochs` outside `1..=LIVENESS_EPOCHS_MAX`.
+    Liveness { epochs: u64 },
+    /// `evidence_age_epochs` outside `1..=EVIDENCE_AGE_EPOCHS_MAX`.
+    EvidenceAgeEpochs { epochs: u64 },
+    /// `evidence_age_blocks` outside `1..=EVIDENCE_AGE_BLOCKS_MAX`.
+    EvidenceAgeBlocks { blocks: u64 },
 }
 
 impl std::fmt::Display for ParamsError {
@@ -86,6 +121,18 @@ impl std::fmt::Display for ParamsError {
                 f,
                 "{shards} shards of {committee_size} validators: at most {VALIDATORS_MAX} validators"
             ),
+            ParamsError::Liveness { epochs } => write!(
+                f,
+                "liveness bound = {epochs} epochs: must be in 1..={LIVENESS_EPOCHS_MAX}"
+            ),
+            ParamsError::EvidenceAgeEpochs { epochs } => write!(
+                f,
+                "evidence age = {epochs} epochs: must be in 1..={EVIDENCE_AGE_EPOCHS_MAX}"
+            ),
+            ParamsError::EvidenceAgeBlocks { blocks } => write!(
+                f,
+                "evidence age = {blocks} blocks: must be in 1..={EVIDENCE_AGE_BLOCKS_MAX}"
+            ),
         }
     }
 }
@@ -93,7 +140,8 @@ impl std::fmt::Display for ParamsError {
 impl std::error::Error for ParamsError {}
 
 impl Params {
-    /// Checks every bound of [R-PARAM-1].
+    /// Checks every bound of [R-PARAM-1]; `L`, `A_e` and `A_b` take their
+    /// defaults ([R-PARAM-3]).
     pub fn new(
         shards: u16,
         committee_size: u16,
@@ -134,6 +182,40 @@ impl Params {
             checkpoint_interval_blocks,
             retention_checkpoints,
             pending_checkpoints_max,
+            liveness_epochs: LIVENESS_EPOCHS_DEFAULT,
+            evidence_age_epochs: EVIDENCE_AGE_EPOCHS_DEFAULT,
+            evidence_age_blocks: EVIDENCE_AGE_BLOCKS_DEFAULT,
+        })
+    }
+
+    /// The same parameters with the detection bounds `L`, `A_e` and `A_b`
+    /// set, each checked against its bound ([R-PARAM-1], [R-PARAM-3]).
+    pub fn with_detection(
+        self,
+        liveness_epochs: u64,
+        evidence_age_epochs: u64,
+        evidence_age_blocks: u64,
+    ) -> Result<Params, ParamsError> {
+        if !(1..=LIVENESS_EPOCHS_MAX).contains(&liveness_epochs) {
+            return Err(ParamsError::Liveness {
+                epochs: liveness_epochs,
+            });
+        }
+        if !(1..=EVIDENCE_AGE_EPOCHS_MAX).contains(&evidence_age_epochs) {
+            return Err(ParamsError::EvidenceAgeEpochs {
+                epochs: evidence_age_epochs,
+            });
+        }
+        if !(1..=EVIDENCE_AGE_BLOCKS_MAX).contains(&evidence_age_blocks) {
+            return Err(ParamsError::EvidenceAgeBlocks {
+                blocks: evidence_age_blocks,
+            });
+        }
+        Ok(Params {
+            liveness_epochs,
+            evidence_age_epochs,
+            evidence_age_blocks,
+            ..self
         })
     }
 
@@ -238,6 +320,20 @@ mod tests {
             Params::new(2, 4, 2, 2, 0),
             Err(ParamsError::PendingMax { checkpoints: 0 })
         );
+        let p = Params::default_config();
+        assert_eq!(
+            p.with_detection(0, 2, 4),
+            Err(ParamsError::Liveness { epochs: 0 })
+        );
+        assert_eq!(
+            p.with_detection(1, 65, 4),
+            Err(ParamsError::EvidenceAgeEpochs { epochs: 65 })
+        );
+        assert_eq!(
+            p.with_detection(1, 2, 0),
+            Err(ParamsError::EvidenceAgeBlocks { blocks: 0 })
+        );
+        assert_eq!(p.with_detection(3, 4, 5).map(|q| q.liveness_epochs), Ok(3));
     }
 
     #[test]

@@ -5,10 +5,13 @@
 //! isolation, rollback, slashing, healing, the recovery pipeline) so that the
 //! view and the trace format are designed against the whole protocol now.
 
+use crate::ids::{Epoch, Generation, Height, ValidatorId};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
-/// A shard's isolation level ([R-ISO-*]). Every shard is `Normal` until fault
-/// detection is implemented.
+/// A shard's status ([R-ISO-1]). Detection raises it among the first four
+/// levels at epoch boundaries ([R-ISO-3]); the allowed changes form the
+/// graph of [R-ISO-2].
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
@@ -28,7 +31,8 @@ pub enum ShardStatus {
     Healing,
 }
 
-/// The seven fault kinds ([R-FAULT-*]).
+/// The seven fault kinds, in the order of [R-FAULT-2]'s table (their
+/// index, counted from 0, is the `kind` of a fault id, [R-FAULT-4]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum FaultKind {
     StateRootMismatch,
@@ -40,7 +44,74 @@ pub enum FaultKind {
     TransactionOrderingViolation,
 }
 
-/// A fault's severity, which fixes the response ([R-FAULT-*]).
+impl FaultKind {
+    /// All seven, in table order.
+    pub const ALL: [FaultKind; 7] = [
+        FaultKind::StateRootMismatch,
+        FaultKind::ValidatorEquivocation,
+        FaultKind::InvalidCrossShardReceipt,
+        FaultKind::ExecutionFailure,
+        FaultKind::LivenessFailure,
+        FaultKind::CheckpointStateMismatch,
+        FaultKind::TransactionOrderingViolation,
+    ];
+}
+
+/// A detected fault on one shard ([R-FAULT-4]): what the evidence proved,
+/// without the messages. The shard is the one whose view holds it. Ordered
+/// by `(kind, accused, generation, epoch, height)`, the order [R-ISO-3]
+/// picks a cause in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Fault {
+    pub kind: FaultKind,
+    /// The validator the evidence names; `None` for liveness. Written in
+    /// traces as Quint writes an option, `{"tag": "None"}` or
+    /// `{"tag": "Some", "value": 3}`: ITF has no `null`.
+    #[serde(with = "quint_option")]
+    pub accused: Option<ValidatorId>,
+    pub generation: Generation,
+    pub epoch: Epoch,
+    pub height: Height,
+}
+
+mod quint_option {
+    use crate::ids::ValidatorId;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(tag = "tag", content = "value")]
+    enum QuintOption {
+        None,
+        Some(ValidatorId),
+    }
+
+    pub fn serialize<S: Serializer>(v: &Option<ValidatorId>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            None => QuintOption::None,
+            Some(x) => QuintOption::Some(*x),
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ValidatorId>, D::Error> {
+        Ok(match QuintOption::deserialize(d)? {
+            QuintOption::None => None,
+            QuintOption::Some(x) => Some(x),
+        })
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.kind)?;
+        if let Some(v) = self.accused {
+            write!(f, " by {v}")?;
+        }
+        write!(f, " at {} {} {}", self.height, self.epoch, self.generation)
+    }
+}
+
+/// A fault's severity, which fixes the response ([R-FAULT-2]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Severity {
     Critical,

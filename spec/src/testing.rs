@@ -3,7 +3,7 @@
 use crate::action::{Checkpoint, ParentLink, StateRoot};
 use crate::ids::{Epoch, Generation, Height, ShardId, ValidatorId};
 use crate::protocol::ShardStatus;
-use crate::view::{ShardView, View};
+use crate::view::{FinalizedCheckpoint, ShardView, View};
 
 /// A view with one shard whose committee is validators 0..4.
 pub fn one_shard_view() -> View {
@@ -22,8 +22,35 @@ pub fn one_shard_view() -> View {
             pending: vec![],
             finalized: vec![],
             equivocations: vec![],
+            last_block_epoch: Epoch(0),
+            faults: vec![],
         }],
+        audit: vec![],
     }
+}
+
+/// Two shards of four; shard 0 has finalized its checkpoints at heights 2
+/// and 4.
+pub fn two_shard_view() -> View {
+    let mut view = one_shard_view();
+    let mut second = view.shards[0].clone();
+    second.shard = ShardId(1);
+    second.committee = (4..8).map(ValidatorId).collect();
+    let first = checkpoint(2);
+    let mut next = checkpoint(4);
+    next.parent = first.link();
+    view.shards[0].finalized = vec![
+        FinalizedCheckpoint {
+            checkpoint: first,
+            signers: vec![ValidatorId(0), ValidatorId(1), ValidatorId(2)],
+        },
+        FinalizedCheckpoint {
+            checkpoint: next,
+            signers: vec![ValidatorId(0), ValidatorId(1), ValidatorId(2)],
+        },
+    ];
+    view.shards.push(second);
+    view
 }
 
 /// The honest checkpoint of shard 0 at `height` in epoch 0, with a genesis

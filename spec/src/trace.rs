@@ -16,6 +16,10 @@ use crate::view::View;
 use serde::{Deserialize, Serialize};
 
 /// What led to an ITF state: nothing for the initial state, else an action.
+// Only the first state of a trace is `Init`, so the unused space of that
+// one variant costs nothing; boxing `Action` would only make every step
+// harder to build and match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "tag", content = "value")]
 pub enum TraceAction {
@@ -98,12 +102,16 @@ impl TraceMeta {
             description: description.into(),
             params: format!(
                 "shards={} committee_size={} checkpoint_interval_blocks={} \
-                 retention_checkpoints={} pending_checkpoints_max={}",
+                 retention_checkpoints={} pending_checkpoints_max={} liveness_epochs={} \
+                 evidence_age_epochs={} evidence_age_blocks={}",
                 params.shards,
                 params.committee_size,
                 params.checkpoint_interval_blocks,
                 params.retention_checkpoints,
-                params.pending_checkpoints_max
+                params.pending_checkpoints_max,
+                params.liveness_epochs,
+                params.evidence_age_epochs,
+                params.evidence_age_blocks
             ),
             byzantine: byz.join(" "),
             seeded_bug: seeded_bug.map_or("none", SeededBug::name).into(),
@@ -116,25 +124,30 @@ impl TraceMeta {
         let bad = || TraceMetaError::Params {
             text: self.params.clone(),
         };
-        let mut fields = [None::<u64>; 5];
-        const NAMES: [&str; 5] = [
+        let mut fields = [None::<u64>; 8];
+        const NAMES: [&str; 8] = [
             "shards",
             "committee_size",
             "checkpoint_interval_blocks",
             "retention_checkpoints",
             "pending_checkpoints_max",
+            "liveness_epochs",
+            "evidence_age_epochs",
+            "evidence_age_blocks",
         ];
         for word in self.params.split_whitespace() {
             let (name, value) = word.split_once('=').ok_or_else(bad)?;
             let i = NAMES.iter().position(|n| *n == name).ok_or_else(bad)?;
             fields[i] = Some(value.parse().map_err(|_| bad())?);
         }
-        let [Some(s), Some(n), Some(ci), Some(k), Some(p)] = fields else {
+        let [Some(s), Some(n), Some(ci), Some(k), Some(p), Some(l), Some(ae), Some(ab)] = fields
+        else {
             return Err(bad());
         };
         let narrow16 = |x: u64| u16::try_from(x).map_err(|_| bad());
         let narrow32 = |x: u64| u32::try_from(x).map_err(|_| bad());
         Params::new(narrow16(s)?, narrow16(n)?, ci, narrow32(k)?, narrow32(p)?)
+            .and_then(|params| params.with_detection(l, ae, ab))
             .map_err(TraceMetaError::ParamsOutOfBounds)
     }
 
@@ -233,7 +246,8 @@ mod tests {
             Err(TraceMetaError::Params { .. })
         ));
         meta.params = "shards=0 committee_size=4 checkpoint_interval_blocks=2 \
-                       retention_checkpoints=2 pending_checkpoints_max=2"
+                       retention_checkpoints=2 pending_checkpoints_max=2 liveness_epochs=1 \
+                       evidence_age_epochs=2 evidence_age_blocks=4"
             .into();
         assert!(matches!(
             meta.parse_params(),

@@ -8,8 +8,9 @@
 //! field, so that equality is structural.
 
 use crate::action::{Checkpoint, StateRoot};
+use crate::audit::AuditRecord;
 use crate::ids::{Epoch, Generation, Height, ShardId, ValidatorId};
-use crate::protocol::ShardStatus;
+use crate::protocol::{Fault, ShardStatus};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -60,6 +61,11 @@ pub struct ShardView {
     pub finalized: Vec<FinalizedCheckpoint>,
     /// Equivocation evidence, ascending.
     pub equivocations: Vec<Equivocation>,
+    /// The epoch in which the head block was appended; 0 at genesis
+    /// ([R-BLK-1]).
+    pub last_block_epoch: Epoch,
+    /// Open faults, ascending ([R-FAULT-5], [R-FAULT-6]).
+    pub faults: Vec<Fault>,
 }
 
 /// The whole abstract view ([R-VIEW-1]).
@@ -72,6 +78,8 @@ pub struct View {
     pub epoch: Epoch,
     /// One entry per shard, ascending by shard id.
     pub shards: Vec<ShardView>,
+    /// The audit log, oldest first ([R-AUDIT-1]).
+    pub audit: Vec<AuditRecord>,
 }
 
 impl ShardView {
@@ -87,12 +95,13 @@ impl fmt::Display for View {
         for s in &self.shards {
             writeln!(
                 f,
-                "  {} {:?} {} head {} ({}) committee {}",
+                "  {} {:?} {} head {} ({}, {}) committee {}",
                 s.shard,
                 s.status,
                 s.generation,
                 s.height,
                 s.head_root,
+                s.last_block_epoch,
                 list(&s.committee)
             )?;
             for p in &s.pending {
@@ -113,6 +122,12 @@ impl fmt::Display for View {
                     e.validator, e.first, e.second
                 )?;
             }
+            for fault in &s.faults {
+                writeln!(f, "    open fault {fault}")?;
+            }
+        }
+        for r in &self.audit {
+            writeln!(f, "  audit {r}")?;
         }
         Ok(())
     }

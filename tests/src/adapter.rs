@@ -13,15 +13,19 @@
 use crate::keys::{tagged_hash, test_signing_key};
 use ed25519_dalek::Signer;
 use mend_impl::{
-    compute_block_id, compute_checkpoint_id, compute_genesis_root, compute_state_root,
-    proposal_signing_bytes, vote_signing_bytes, Block, CheckpointBody, EngineEvent, EngineView,
-    Hash32, Message, SignatureBytes, SignedProposal, SignedVote, Transaction,
-    TRANSACTIONS_PER_BLOCK_MAX,
+    block_claim_signing_bytes, compute_block_id, compute_checkpoint_id, compute_fault_id,
+    compute_genesis_root, compute_state_root, proposal_signing_bytes, receipt_signing_bytes,
+    vote_signing_bytes, AuditEntry as EngineAuditEntry, Block, BlockClaim as EngineBlockClaim,
+    CheckpointBody, EngineEvent, EngineView, Evidence as EngineEvidence, Hash32, Message,
+    Receipt as EngineReceipt, SignatureBytes, SignedBlockClaim, SignedProposal, SignedReceipt,
+    SignedVote, Transaction, TRANSACTIONS_PER_BLOCK_MAX,
 };
+use mend_spec::audit::compute_audit_hash;
 use mend_spec::{
-    Action, BlockFault, Checkpoint, Equivocation, Event, FinalizedCheckpoint, Generation, Height,
-    Params, ParentLink, PendingCheckpoint, ShardId, ShardView, Signature, StateRoot, ValidatorId,
-    View,
+    Action, AuditEntry, AuditRecord, BlockClaim, BlockFault, Checkpoint, ClaimContent,
+    Equivocation, Event, Evidence, Fault, FinalizedCheckpoint, Generation, Height, Params,
+    ParentLink, PendingCheckpoint, Proposal, ShardId, ShardView, Signature, StateRoot, ValidatorId,
+    View, Vote,
 };
 use std::collections::BTreeMap;
 use std::fmt;
@@ -37,6 +41,8 @@ pub enum MappingError {
     UnknownParent { id: Hash32 },
     /// A list the view requires in ascending order is not ([R-VIEW-1]).
     NotCanonical { shard: ShardId, list: &'static str },
+    /// The engine reports a fault whose id is not [R-FAULT-4]'s hash of it.
+    WrongFaultId { shard: ShardId, fault: Fault },
 }
 
 impl fmt::Display for MappingError {
@@ -63,6 +69,12 @@ impl fmt::Display for MappingError {
                 write!(
                     f,
                     "engine lists the {list} of {shard} out of ascending order"
+                )
+            }
+            MappingError::WrongFaultId { shard, fault } => {
+                write!(
+                    f,
+                    "engine gives fault {fault} on {shard} an id that is not its fault id"
                 )
             }
         }
@@ -329,39 +341,130 @@ impl Adapter {
                     BlockFault::WrongRoot => {
                         block.state_root = tagged_hash("mend/test/wrong-root", &[shard.0.into()])
                     }
+                    BlockFault::Unordered => {
+                        block.transactions = Adapter::unordered_transactions(shard, height)
+                    }
                 }
                 Message::Block(block)
             }
-            Action::ProposeCheckpoint(p) => {
-                let (body, id) = self.concrete_checkpoint(&p.checkpoint);
-                let bytes = proposal_signing_bytes(
-                    p.checkpoint.shard,
-                    p.checkpoint.epoch,
-                    p.generation,
-                    &id,
-                );
-                let signature = self.sign(p.proposer, p.signature, &bytes);
-                Message::Proposal(SignedProposal {
-                    proposer: p.proposer,
-                    generation: p.generation,
-                    checkpoint: body,
-                    signature,
-                })
-            }
-            Action::CastVote(v) => {
-                let (body, id) = self.concrete_checkpoint(&v.checkpoint);
-                let bytes = vote_signing_bytes(v.shard, v.epoch, v.generation, &id);
-                let signature = self.sign(v.validator, v.signature, &bytes);
-                Message::Vote(SignedVote {
-                    validator: v.validator,
-                    shard: v.shard,
-                    epoch: v.epoch,
-                    generation: v.generation,
-                    checkpoint: body,
-                    signature,
-                })
-            }
+            Action::ProposeCheckpoint(p) => Message::Proposal(self.signed_proposal(&p)),
+            Action::CastVote(v) => Message::Vote(self.signed_vote(&v)),
+            Action::SubmitEvidence(e) => Message::Evidence(self.concrete_evidence(&e)),
             Action::AdvanceEpoch { epoch } => Message::AdvanceEpoch { epoch },
+        }
+    }
+
+    /// The concrete signed proposal for an abstract one.
+    pub fn signed_proposal(&mut self, p: &Proposal) -> SignedProposal {
+        let (body, id) = self.concrete_checkpoint(&p.checkpoint);
+        let bytes =
+            proposal_signing_bytes(p.checkpoint.shard, p.checkpoint.epoch, p.generation, &id);
+        let signature = self.sign(p.proposer, p.signature, &bytes);
+        SignedProposal {
+            proposer: p.proposer,
+            generation: p.generation,
+            checkpoint: body,
+            signature,
+        }
+    }
+
+    /// The concrete signed vote for an abstract one.
+    pub fn signed_vote(&mut self, v: &Vote) -> SignedVote {
+        let (body, id) = self.concrete_checkpoint(&v.checkpoint);
+        let bytes = vote_signing_bytes(v.shard, v.epoch, v.generation, &id);
+        let signature = self.sign(v.validator, v.signature, &bytes);
+        SignedVote {
+            validator: v.validator,
+            shard: v.shard,
+            epoch: v.epoch,
+            generation: v.generation,
+            checkpoint: body,
+            signature,
+        }
+    }
+
+    /// The root of `shard` at `height` on the honest chain of `generation`
+    /// ([R-FAULT-2]): genesis at 0.
+    fn chain_root(&mut self, shard: ShardId, height: Height, generation: Generation) -> Hash32 {
+        if height.0 == 0 {
+            return compute_genesis_root(shard);
+        }
+        self.concrete_root(shard, StateRoot::Block { height, generation })
+    }
+
+    /// Two transactions in descending key order ([R-BLK-3] broken).
+    fn unordered_transactions(shard: ShardId, height: Height) -> Vec<Transaction> {
+        let value = u64::from(shard.0) << 48 ^ height.0;
+        vec![Transaction { key: 2, value }, Transaction { key: 1, value }]
+    }
+
+    /// The concrete signed block claim for an abstract one ([R-FAULT-1]): its
+    /// parent root is the chain's root at `height - 1`; its transactions and
+    /// post root follow its content.
+    pub fn signed_claim(&mut self, c: &BlockClaim) -> SignedBlockClaim {
+        let parent_height = Height(c.height.0.saturating_sub(1));
+        let parent_root = self.chain_root(c.shard, parent_height, c.generation);
+        let transactions = match c.content {
+            ClaimContent::Honest | ClaimContent::WrongRoot => {
+                Adapter::honest_transactions(c.shard, c.height, c.generation)
+            }
+            ClaimContent::Unordered => Adapter::unordered_transactions(c.shard, c.height),
+        };
+        let post_root = match c.content {
+            ClaimContent::Honest | ClaimContent::Unordered => {
+                compute_state_root(&parent_root, &transactions)
+            }
+            ClaimContent::WrongRoot => tagged_hash(
+                "mend/test/wrong-claim-root",
+                &[c.shard.0.into(), c.height.0, c.generation.0],
+            ),
+        };
+        let claim = EngineBlockClaim {
+            producer: c.producer,
+            shard: c.shard,
+            epoch: c.epoch,
+            generation: c.generation,
+            height: c.height,
+            parent_root,
+            transactions,
+            post_root,
+        };
+        let signature = self.sign(c.producer, c.signature, &block_claim_signing_bytes(&claim));
+        SignedBlockClaim { claim, signature }
+    }
+
+    /// The concrete evidence for abstract evidence ([R-FAULT-1]).
+    pub fn concrete_evidence(&mut self, e: &Evidence) -> EngineEvidence {
+        match e {
+            Evidence::StateRootMismatch { vote } => {
+                EngineEvidence::StateRootMismatch(self.signed_vote(vote))
+            }
+            Evidence::Equivocation { first, second } => {
+                EngineEvidence::Equivocation(self.signed_vote(first), self.signed_vote(second))
+            }
+            Evidence::InvalidReceipt { receipt: r } => {
+                let receipt = EngineReceipt {
+                    signer: r.signer,
+                    source: r.source,
+                    destination: r.destination,
+                    epoch: r.epoch,
+                    generation: r.generation,
+                    height: r.height,
+                    root: self.concrete_root(r.source, r.root),
+                };
+                let signature = self.sign(r.signer, r.signature, &receipt_signing_bytes(&receipt));
+                EngineEvidence::InvalidReceipt(SignedReceipt { receipt, signature })
+            }
+            Evidence::ExecutionFailure { claim } => {
+                EngineEvidence::ExecutionFailure(self.signed_claim(claim))
+            }
+            Evidence::Liveness { shard } => EngineEvidence::Liveness { shard: *shard },
+            Evidence::CheckpointStateMismatch { proposal } => {
+                EngineEvidence::CheckpointStateMismatch(self.signed_proposal(proposal))
+            }
+            Evidence::OrderingViolation { claim } => {
+                EngineEvidence::OrderingViolation(self.signed_claim(claim))
+            }
         }
     }
 
@@ -447,6 +550,32 @@ impl Adapter {
                         shard: *shard,
                         count: *count,
                     },
+                    EngineEvent::FaultDetected { shard, fault, id } => {
+                        check_fault_id(*shard, fault, id)?;
+                        Event::FaultDetected {
+                            shard: *shard,
+                            fault: *fault,
+                        }
+                    }
+                    EngineEvent::StatusChanged {
+                        shard,
+                        from,
+                        to,
+                        cause,
+                        cause_id,
+                    } => {
+                        check_fault_id(*shard, cause, cause_id)?;
+                        Event::StatusChanged {
+                            shard: *shard,
+                            from: *from,
+                            to: *to,
+                            cause: *cause,
+                        }
+                    }
+                    EngineEvent::FaultsExpired { shard, count } => Event::FaultsExpired {
+                        shard: *shard,
+                        count: *count,
+                    },
                 })
             })
             .collect()
@@ -497,6 +626,12 @@ impl Adapter {
             }
             equivocations.sort();
             let committee = ascending(&s.committee, "committee")?;
+            if !s.faults.windows(2).all(|w| w[0] < w[1]) {
+                return Err(MappingError::NotCanonical {
+                    shard: s.shard,
+                    list: "open faults",
+                });
+            }
             shards.push(ShardView {
                 shard: s.shard,
                 status: s.status,
@@ -507,11 +642,61 @@ impl Adapter {
                 pending,
                 finalized,
                 equivocations,
+                last_block_epoch: s.last_block_epoch,
+                faults: s.faults.clone(),
+            });
+        }
+        // The engine's records, with concrete roots and fault ids mapped
+        // back, chained with the abstract hash ([R-AUDIT-3]). The engine's own
+        // chain is checked by `Engine::verify_audit_chain` in lockstep.
+        let mut audit: Vec<AuditRecord> = Vec::with_capacity(snapshot.audit.len());
+        for r in &snapshot.audit {
+            let entry = match &r.record.entry {
+                EngineAuditEntry::StatusChange {
+                    shard,
+                    from,
+                    to,
+                    cause,
+                    root_before,
+                    root_after,
+                } => {
+                    check_fault_id(*shard, &r.cause, cause)?;
+                    AuditEntry::StatusChange {
+                        shard: *shard,
+                        from: *from,
+                        to: *to,
+                        cause: r.cause,
+                        root_before: self.abstract_root(*shard, root_before)?,
+                        root_after: self.abstract_root(*shard, root_after)?,
+                    }
+                }
+            };
+            let previous = audit
+                .last()
+                .map_or(mend_spec::audit::AUDIT_GENESIS_HASH, |a| a.hash);
+            audit.push(AuditRecord {
+                index: r.record.index,
+                epoch: r.record.epoch,
+                entry,
+                hash: compute_audit_hash(&previous, r.record.index, r.record.epoch, &entry),
             });
         }
         Ok(View {
             epoch: snapshot.epoch,
             shards,
+            audit,
+        })
+    }
+}
+
+/// Checks that `id` is the fault id of `fault` on `shard` ([R-FAULT-4]).
+fn check_fault_id(shard: ShardId, fault: &Fault, id: &Hash32) -> Result<(), MappingError> {
+    if compute_fault_id(shard, fault) == *id {
+        Ok(())
+    } else {
+        Err(MappingError::WrongFaultId {
+            shard,
+            fault: *fault,
         })
     }
 }

@@ -10,7 +10,9 @@
 use crate::generate::{choose_action, next_honest_checkpoint};
 use crate::lockstep::{report_failure, Lockstep, RunConfig};
 use arbitrary::{Arbitrary, Unstructured};
-use mend_impl::{decode_message, encode_message, Engine};
+use mend_impl::{
+    decode_evidence, decode_message, encode_evidence, encode_message, Engine, Message,
+};
 use mend_model::{CheckpointModel, ModelConfig};
 use mend_spec::{Action, BlockFault, Generation, Proposal, ShardId, Signature, ValidatorId};
 use std::sync::OnceLock;
@@ -20,11 +22,12 @@ pub const DIFFERENTIAL_STEPS_MAX: usize = 64;
 
 /// The configurations the differential target chooses among.
 pub fn differential_config(selector: u8) -> ModelConfig {
-    match selector % 4 {
+    match selector % 5 {
         0 => ModelConfig::default_config(),
         1 => ModelConfig::large(3, 7),
         2 => ModelConfig::large(2, 10),
-        _ => ModelConfig::large(4, 4),
+        3 => ModelConfig::large(4, 4),
+        _ => ModelConfig::faults(),
     }
 }
 
@@ -124,6 +127,107 @@ pub fn fuzz_decode(data: &[u8]) {
                 "apply_bytes accepted what decode refused"
             );
             assert!(engine == before, "undecodable bytes changed the engine");
+        }
+    }
+}
+
+/// An engine of the default configuration in which evidence of every kind
+/// has something to be checked against: shard 0 has finalized its first
+/// checkpoint and appended one more block, so votes, proposals, receipts and
+/// block claims of its Byzantine member at those heights prove faults, and
+/// the corpus inputs (made on the adapter's honest chain) meet their roots.
+pub fn evidence_target_engine() -> Engine {
+    evidence_target_run().engine
+}
+
+/// The lockstep run [`evidence_target_engine`] comes from, with the adapter
+/// that can make concrete evidence for it.
+pub fn evidence_target_run() -> Lockstep {
+    let cfg = ModelConfig::default_config();
+    let shard = ShardId(0);
+    let mut run = Lockstep::new(RunConfig::correct(cfg.params, cfg.byzantine.clone()))
+        .expect("genesis agrees");
+    let step = |run: &mut Lockstep, action: Action| {
+        assert!(
+            run.step(&action)
+                .expect("model and engine agree")
+                .is_accepted(),
+            "setup step refused: {action}"
+        );
+    };
+    let block = Action::ProduceBlock {
+        shard,
+        fault: BlockFault::None,
+    };
+    for _ in 0..cfg.params.checkpoint_interval_blocks {
+        step(&mut run, block);
+    }
+    let checkpoint = next_honest_checkpoint(&cfg, &run.model_view, shard)
+        .expect("shard 0 has a next checkpoint");
+    step(
+        &mut run,
+        Action::ProposeCheckpoint(Proposal {
+            proposer: ValidatorId(0),
+            generation: Generation(0),
+            checkpoint,
+            signature: Signature::Valid,
+        }),
+    );
+    for v in 0..3 {
+        step(
+            &mut run,
+            Action::CastVote(mend_spec::Vote {
+                validator: ValidatorId(v),
+                shard,
+                epoch: checkpoint.epoch,
+                generation: Generation(0),
+                checkpoint,
+                signature: Signature::Valid,
+            }),
+        );
+    }
+    step(&mut run, block);
+    run
+}
+
+/// The `evidence` target's body: arbitrary bytes decoded as evidence
+/// ([R-FAULT-1]) and checked ([R-FAULT-3]). A decoded piece must re-encode to
+/// the same bytes; checking it must never panic; a rejection must leave the
+/// engine exactly as it was, and an acceptance must open exactly one fault
+/// and keep the audit chain verifying.
+pub fn fuzz_evidence(data: &[u8]) {
+    static BASE: OnceLock<Engine> = OnceLock::new();
+    let base = BASE.get_or_init(evidence_target_engine);
+    let Ok(evidence) = decode_evidence(data) else {
+        return;
+    };
+    assert_eq!(
+        encode_evidence(&evidence),
+        data,
+        "evidence decoding accepted a non-canonical encoding"
+    );
+    let mut engine = base.clone();
+    let faults_before: usize = engine
+        .snapshot()
+        .shards
+        .iter()
+        .map(|s| s.faults.len())
+        .sum();
+    match engine.apply(&Message::Evidence(evidence)) {
+        Err(_) => assert!(engine == *base, "rejected evidence changed the engine"),
+        Ok(_) => {
+            let faults_after: usize = engine
+                .snapshot()
+                .shards
+                .iter()
+                .map(|s| s.faults.len())
+                .sum();
+            assert_eq!(
+                faults_after,
+                faults_before + 1,
+                "accepted evidence opened no fault"
+            );
+            assert!(engine.verify_audit_chain().is_ok(), "the audit chain broke");
         }
     }
 }

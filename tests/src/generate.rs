@@ -1,20 +1,18 @@
 //! Action generators for conformance: the model's own behaviours, plus
 //! invalid actions that each break one check of [R-BLK-1], [R-CKPT-7],
-//! [R-CKPT-8] or [R-EPOCH-1], so that both renderings are compared on
-//! rejections too.
+//! [R-CKPT-8], [R-FAULT-3] or [R-EPOCH-1], so that both renderings are
+//! compared on rejections too.
 
 use mend_model::{CheckpointModel, ModelConfig};
 use mend_spec::{
-    Action, BlockFault, Checkpoint, Epoch, Generation, Height, ParentLink, Proposal, ShardId,
-    Signature, StateRoot, ValidatorId, View, Vote,
+    Action, BlockClaim, BlockFault, Checkpoint, ClaimContent, Epoch, Evidence, Generation, Height,
+    ParentLink, Proposal, Receipt, ShardId, ShardView, Signature, StateRoot, ValidatorId, View,
+    Vote,
 };
-use stateright::Model;
 
 /// The model's behaviours in `view` (valid and Byzantine attempts alike).
 pub fn behaviour_actions(model: &CheckpointModel, view: &View) -> Vec<Action> {
-    let mut actions = Vec::new();
-    model.actions(view, &mut actions);
-    actions
+    mend_model::enabled_actions(&model.cfg, view)
 }
 
 /// The next honest checkpoint of `shard` in `view` (it may lie above the
@@ -69,6 +67,7 @@ pub fn invalid_actions(cfg: &ModelConfig, view: &View) -> Vec<Action> {
             BlockFault::WrongHeight,
             BlockFault::WrongParent,
             BlockFault::WrongRoot,
+            BlockFault::Unordered,
         ] {
             out.push(Action::ProduceBlock { shard, fault });
         }
@@ -231,6 +230,320 @@ pub fn invalid_actions(cfg: &ModelConfig, view: &View) -> Vec<Action> {
                 });
             }
             out.extend(votes.into_iter().map(Action::CastVote));
+        }
+        out.extend(
+            invalid_evidence(cfg, view, s)
+                .into_iter()
+                .map(Action::SubmitEvidence),
+        );
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// One way to break a piece of evidence, each aimed at one check of
+/// [R-FAULT-3].
+#[derive(Clone, Copy, Debug)]
+enum Breakage {
+    Shard(ShardId),
+    Accused(ValidatorId),
+    Epoch(Epoch),
+    Generation(Generation),
+    Height(Height),
+    Signature(Signature),
+    /// Make the parts disagree (check 2).
+    Mismatch,
+}
+
+fn break_vote(v: Vote, b: Breakage, second: bool) -> Vote {
+    match b {
+        Breakage::Shard(shard) => Vote {
+            shard,
+            checkpoint: Checkpoint {
+                shard,
+                ..v.checkpoint
+            },
+            ..v
+        },
+        Breakage::Accused(validator) => Vote { validator, ..v },
+        Breakage::Epoch(epoch) => Vote { epoch, ..v },
+        Breakage::Generation(generation) => Vote { generation, ..v },
+        Breakage::Height(height) => Vote {
+            checkpoint: Checkpoint {
+                height,
+                ..v.checkpoint
+            },
+            ..v
+        },
+        // Only the second vote of a pair is corrupted, so check 10 must
+        // look at both.
+        Breakage::Signature(signature) if second || signature == Signature::Valid => {
+            Vote { signature, ..v }
+        }
+        Breakage::Signature(_) => v,
+        Breakage::Mismatch => Vote {
+            checkpoint: Checkpoint {
+                height: Height(v.checkpoint.height.0 + 1),
+                ..v.checkpoint
+            },
+            ..v
+        },
+    }
+}
+
+fn break_claim(c: BlockClaim, b: Breakage) -> BlockClaim {
+    match b {
+        Breakage::Shard(shard) => BlockClaim { shard, ..c },
+        Breakage::Accused(producer) => BlockClaim { producer, ..c },
+        Breakage::Epoch(epoch) => BlockClaim { epoch, ..c },
+        Breakage::Generation(generation) => BlockClaim { generation, ..c },
+        Breakage::Height(height) => BlockClaim { height, ..c },
+        Breakage::Signature(signature) => BlockClaim { signature, ..c },
+        Breakage::Mismatch => c,
+    }
+}
+
+/// Applies one breakage to a piece of evidence.
+fn break_evidence(e: Evidence, b: Breakage) -> Evidence {
+    match e {
+        Evidence::StateRootMismatch { vote } => {
+            let vote = match b {
+                // A vote whose checkpoint is of another shard.
+                Breakage::Mismatch => Vote {
+                    checkpoint: Checkpoint {
+                        shard: ShardId(vote.shard.0 ^ 1),
+                        ..vote.checkpoint
+                    },
+                    ..vote
+                },
+                _ => break_vote(vote, b, true),
+            };
+            Evidence::StateRootMismatch { vote }
+        }
+        Evidence::Equivocation { first, second } => Evidence::Equivocation {
+            first: match b {
+                Breakage::Mismatch => first,
+                _ => break_vote(first, b, false),
+            },
+            second: break_vote(second, b, true),
+        },
+        Evidence::InvalidReceipt { receipt: r } => Evidence::InvalidReceipt {
+            receipt: match b {
+                Breakage::Shard(destination) => Receipt { destination, ..r },
+                Breakage::Accused(signer) => Receipt { signer, ..r },
+                Breakage::Epoch(epoch) => Receipt { epoch, ..r },
+                Breakage::Generation(generation) => Receipt { generation, ..r },
+                Breakage::Height(height) => Receipt { height, ..r },
+                Breakage::Signature(signature) => Receipt { signature, ..r },
+                Breakage::Mismatch => Receipt {
+                    destination: r.source,
+                    ..r
+                },
+            },
+        },
+        Evidence::ExecutionFailure { claim } => Evidence::ExecutionFailure {
+            claim: break_claim(claim, b),
+        },
+        Evidence::OrderingViolation { claim } => Evidence::OrderingViolation {
+            claim: break_claim(claim, b),
+        },
+        Evidence::Liveness { shard } => match b {
+            Breakage::Shard(shard) => Evidence::Liveness { shard },
+            _ => Evidence::Liveness { shard },
+        },
+        Evidence::CheckpointStateMismatch { proposal: p } => Evidence::CheckpointStateMismatch {
+            proposal: match b {
+                Breakage::Shard(shard) => Proposal {
+                    checkpoint: Checkpoint {
+                        shard,
+                        ..p.checkpoint
+                    },
+                    ..p
+                },
+                Breakage::Accused(proposer) => Proposal { proposer, ..p },
+                Breakage::Epoch(epoch) => Proposal {
+                    checkpoint: Checkpoint {
+                        epoch,
+                        ..p.checkpoint
+                    },
+                    ..p
+                },
+                Breakage::Generation(generation) => Proposal { generation, ..p },
+                Breakage::Height(height) => Proposal {
+                    checkpoint: Checkpoint {
+                        height,
+                        ..p.checkpoint
+                    },
+                    ..p
+                },
+                Breakage::Signature(signature) => Proposal { signature, ..p },
+                Breakage::Mismatch => p,
+            },
+        },
+    }
+}
+
+/// Evidence of each of the seven kinds against `s`, by its Byzantine member
+/// and by an honest one, then broken one check of [R-FAULT-3] at a time:
+/// each must be rejected alike by both renderings (or accepted alike, when
+/// the base itself is valid).
+pub fn invalid_evidence(cfg: &ModelConfig, view: &View, s: &ShardView) -> Vec<Evidence> {
+    let p = &cfg.params;
+    let shard = s.shard;
+    let g = s.generation;
+    let e = view.epoch;
+    let head = s.height;
+    let honest = s
+        .committee
+        .iter()
+        .copied()
+        .find(|v| !cfg.byzantine.contains(v));
+    let byzantine = s
+        .committee
+        .iter()
+        .copied()
+        .find(|v| cfg.byzantine.contains(v));
+    let link = s
+        .latest_finalized()
+        .map_or(ParentLink::Genesis, |f| f.checkpoint.parent);
+    let vote_height = s
+        .latest_finalized()
+        .map_or(Height(head.0.max(1)), |f| f.checkpoint.height);
+    let forged = |height: Height| StateRoot::Forged { height, nonce: 3 };
+    let honest_root = |height: Height| StateRoot::Block {
+        height,
+        generation: g,
+    };
+    let vote = |validator, root| Vote {
+        validator,
+        shard,
+        epoch: e,
+        generation: g,
+        checkpoint: Checkpoint {
+            shard,
+            epoch: e,
+            height: vote_height,
+            root,
+            parent: link,
+        },
+        signature: Signature::Valid,
+    };
+    let claim = |producer, content| BlockClaim {
+        producer,
+        shard,
+        epoch: e,
+        generation: g,
+        height: Height(head.0 + 1),
+        content,
+        signature: Signature::Valid,
+    };
+    let bases = |accused: ValidatorId, faulty: bool| {
+        let root = |h| if faulty { forged(h) } else { honest_root(h) };
+        vec![
+            Evidence::StateRootMismatch {
+                vote: vote(accused, root(vote_height)),
+            },
+            Evidence::Equivocation {
+                first: vote(accused, honest_root(vote_height)),
+                second: vote(
+                    accused,
+                    if faulty {
+                        forged(vote_height)
+                    } else {
+                        honest_root(vote_height)
+                    },
+                ),
+            },
+            Evidence::InvalidReceipt {
+                receipt: Receipt {
+                    signer: accused,
+                    source: shard,
+                    destination: ShardId((shard.0 + 1) % p.shards.max(1)),
+                    epoch: e,
+                    generation: g,
+                    height: Height(head.0.max(1)),
+                    root: root(Height(head.0.max(1))),
+                    signature: Signature::Valid,
+                },
+            },
+            Evidence::ExecutionFailure {
+                claim: claim(
+                    accused,
+                    if faulty {
+                        ClaimContent::WrongRoot
+                    } else {
+                        ClaimContent::Honest
+                    },
+                ),
+            },
+            Evidence::CheckpointStateMismatch {
+                proposal: Proposal {
+                    proposer: accused,
+                    generation: g,
+                    checkpoint: Checkpoint {
+                        shard,
+                        epoch: e,
+                        height: Height(head.0.max(1)),
+                        root: root(Height(head.0.max(1))),
+                        parent: link,
+                    },
+                    signature: Signature::Valid,
+                },
+            },
+            Evidence::OrderingViolation {
+                claim: claim(
+                    accused,
+                    if faulty {
+                        ClaimContent::Unordered
+                    } else {
+                        ClaimContent::Honest
+                    },
+                ),
+            },
+        ]
+    };
+    let mut out = vec![
+        Evidence::Liveness { shard },
+        Evidence::Liveness {
+            shard: ShardId(p.shards),
+        },
+    ];
+    let non_member = ValidatorId((s.committee[0].0 + p.committee_size) % p.validators().max(1));
+    let mut breakages = vec![
+        Breakage::Shard(ShardId(p.shards)),
+        Breakage::Mismatch,
+        Breakage::Accused(ValidatorId(p.validators())),
+        Breakage::Accused(non_member),
+        Breakage::Epoch(Epoch(e.0 + 1)),
+        Breakage::Generation(Generation(g.0 + 1)),
+        Breakage::Height(Height(0)),
+        Breakage::Height(Height(head.0 + 2)),
+        Breakage::Signature(Signature::Corrupt),
+        Breakage::Signature(Signature::OtherKey),
+    ];
+    if let Some(stale) = e.0.checked_sub(p.evidence_age_epochs + 1) {
+        breakages.push(Breakage::Epoch(Epoch(stale)));
+    }
+    if let Some(stale) = head.0.checked_sub(p.evidence_age_blocks) {
+        if stale >= 1 {
+            breakages.push(Breakage::Height(Height(stale)));
+        }
+    }
+    for (accused, faulty) in [(byzantine, true), (honest, false)] {
+        let Some(accused) = accused else { continue };
+        for base in bases(accused, faulty) {
+            out.push(base);
+            out.extend(breakages.iter().map(|b| break_evidence(base, *b)));
+        }
+    }
+    // Faulty content under an honest validator's name exists only as a
+    // forgery: never with a valid signature ([R-FAULT-MODEL-1]).
+    if let Some(accused) = honest {
+        for base in bases(accused, true) {
+            for signature in [Signature::Corrupt, Signature::OtherKey] {
+                out.push(break_evidence(base, Breakage::Signature(signature)));
+            }
         }
     }
     out.sort();

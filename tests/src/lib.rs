@@ -7,6 +7,7 @@
 
 pub mod adapter;
 pub mod corpus;
+pub mod examples;
 pub mod fuzz_bodies;
 pub mod generate;
 pub mod keys;

@@ -9,7 +9,7 @@ use crate::adapter::{Adapter, MappingError};
 use crate::keys::test_verifying_keys;
 use mend_impl::{Engine, EngineEvent};
 use mend_spec::trace::{StateMeta, Trace, TraceAction, TraceMeta, TraceState};
-use mend_spec::{check_view, Action, Outcome, Params, SeededBug, ValidatorId, View, Violation};
+use mend_spec::{check_step, Action, Outcome, Params, SeededBug, ValidatorId, View, Violation};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -55,6 +55,9 @@ pub enum Divergence {
     RejectionChangedState { index: usize },
     /// A view broke an invariant (both renderings agreed on it).
     Invariant { index: usize, violation: Violation },
+    /// The engine's audit chain does not verify from `record` on
+    /// ([R-AUDIT-2]).
+    AuditChain { index: usize, record: u64 },
 }
 
 /// A failed lockstep run, with everything needed to show and replay it.
@@ -198,8 +201,21 @@ impl Lockstep {
         if rejected_but_changed {
             return Err(self.failure(Divergence::RejectionChangedState { index }));
         }
+        // [R-AUDIT-2] The engine's concrete chain, re-derived by its own
+        // verifier: the view's abstract chain cannot see a wrong concrete
+        // hash.
+        if let Err(error) = self.engine.verify_audit_chain() {
+            return Err(self.failure(Divergence::AuditChain {
+                index,
+                record: error.index,
+            }));
+        }
         if self.check_invariants {
-            if let Err(violation) = check_view(&self.model_view) {
+            let before = match self.model_steps.len() {
+                0 | 1 => &self.initial,
+                n => &self.model_steps[n - 2].view,
+            };
+            if let Err(violation) = check_step(before, &self.model_view, &self.config.byzantine) {
                 return Err(self.failure(Divergence::Invariant { index, violation }));
             }
         }
@@ -241,7 +257,8 @@ impl Failure {
             Divergence::Differ { index }
             | Divergence::Unmappable { index, .. }
             | Divergence::RejectionChangedState { index }
-            | Divergence::Invariant { index, .. } => *index,
+            | Divergence::Invariant { index, .. }
+            | Divergence::AuditChain { index, .. } => *index,
         }
     }
 
@@ -262,6 +279,9 @@ impl Failure {
             }
             Divergence::Invariant { index, violation } => {
                 format!("invariant violated at step {index}: {violation}")
+            }
+            Divergence::AuditChain { index, record } => {
+                format!("after step {index} the engine's audit chain breaks at record #{record}")
             }
         }
     }

@@ -1,13 +1,37 @@
 //! [INV-6 ByzantineTolerance], the quorum part: no checkpoint is finalized
 //! without a quorum of distinct members of its shard's committee.
 //!
-//! The other parts (no honest validator slashed; committees keep their quorum
-//! size after slashing) come with slashing ([R-SLASH-*]).
+//! Part (d): no open fault names an honest validator
+//! ([R-FAULT-MODEL-2]: valid evidence never can). The other parts (no honest
+//! validator slashed; committees keep their quorum size after slashing) come
+//! with slashing ([R-SLASH-*]).
 
 use super::Violation;
+use crate::ids::ValidatorId;
 use crate::params::compute_quorum;
 use crate::view::View;
 use std::collections::BTreeSet;
+
+/// Checks INV-6 (d): every open fault's accused, if any, is in `byzantine`,
+/// the validators the configuration lets misbehave.
+pub fn check_inv6_no_honest_accused(
+    view: &View,
+    byzantine: &[ValidatorId],
+) -> Result<(), Violation> {
+    for shard in &view.shards {
+        for fault in &shard.faults {
+            if let Some(accused) = fault.accused {
+                if !byzantine.contains(&accused) {
+                    return Err(Violation::HonestValidatorAccused {
+                        shard: shard.shard,
+                        fault: *fault,
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Checks that every retained finalized checkpoint's certificate holds at
 /// least `compute_quorum(|committee|)` distinct committee members.
@@ -48,6 +72,31 @@ pub fn check_inv6_quorum(view: &View) -> Result<(), Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fault_naming_an_honest_validator_is_a_violation() {
+        use crate::protocol::{Fault, FaultKind};
+        use crate::{Epoch, Generation, Height};
+        let mut view = crate::testing::one_shard_view();
+        let fault = Fault {
+            kind: FaultKind::ExecutionFailure,
+            accused: Some(ValidatorId(1)),
+            generation: Generation(0),
+            epoch: Epoch(0),
+            height: Height(1),
+        };
+        view.shards[0].faults.push(fault);
+        assert_eq!(
+            check_inv6_no_honest_accused(&view, &[ValidatorId(1)]),
+            Ok(())
+        );
+        assert!(matches!(
+            check_inv6_no_honest_accused(&view, &[ValidatorId(3)]),
+            Err(Violation::HonestValidatorAccused { .. })
+        ));
+        view.shards[0].faults[0].accused = None;
+        assert_eq!(check_inv6_no_honest_accused(&view, &[]), Ok(()));
+    }
     use crate::testing::{checkpoint, one_shard_view};
     use crate::view::FinalizedCheckpoint;
     use crate::ValidatorId;

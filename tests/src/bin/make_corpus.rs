@@ -3,18 +3,31 @@
 //! they go, and deterministic walks of every differential configuration.
 
 use mend_conformance::corpus::{model_walk, seeds_for};
+use mend_conformance::fuzz_bodies::evidence_target_run;
+use mend_conformance::generate::invalid_evidence;
 use mend_conformance::trace_io::{read_trace, trace_files};
+use mend_impl::{decode_message, encode_evidence, Message};
 use std::path::Path;
 
 fn main() -> anyhow::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let diff_dir = root.join("fuzz/corpus/differential");
     let decode_dir = root.join("fuzz/corpus/decode");
-    for dir in [&diff_dir, &decode_dir] {
+    let evidence_dir = root.join("fuzz/corpus/evidence");
+    for dir in [&diff_dir, &decode_dir, &evidence_dir] {
         std::fs::create_dir_all(dir)?;
         for entry in std::fs::read_dir(dir)? {
             std::fs::remove_file(entry?.path())?;
         }
+    }
+    // One example trace per fault kind, written first: the corpus below is
+    // also made from the committed traces.
+    for kind in mend_spec::FaultKind::ALL {
+        let trace = mend_conformance::examples::example_trace(kind).map_err(anyhow::Error::msg)?;
+        let path = root
+            .join("tests/traces")
+            .join(mend_conformance::examples::example_file_name(kind));
+        std::fs::write(&path, serde_json::to_string_pretty(&trace)? + "\n")?;
     }
     let mut walks = Vec::new();
     for path in trace_files(&root.join("tests/traces"))? {
@@ -24,9 +37,22 @@ fn main() -> anyhow::Result<()> {
             .unwrap()
             .to_string_lossy()
             .replace(".itf.json", "");
-        walks.push((format!("trace-{name}"), 0u8, trace.actions()));
+        // A trace replays in the differential configuration it came from:
+        // the seeded-bug traces of detection come from `faults`.
+        let from_faults = trace
+            .meta
+            .parse_seeded_bug()
+            .ok()
+            .flatten()
+            .is_some_and(|bug| mend_model::ModelConfig::for_bug(bug).name == "faults");
+        let selector = if from_faults || name.starts_with("detect-") {
+            4u8
+        } else {
+            0u8
+        };
+        walks.push((format!("trace-{name}"), selector, trace.actions()));
     }
-    for selector in 0..4u8 {
+    for selector in 0..5u8 {
         for seed in 0..6u64 {
             walks.push((
                 format!("walk-c{selector}-s{seed}"),
@@ -35,11 +61,20 @@ fn main() -> anyhow::Result<()> {
             ));
         }
     }
-    let (mut n_diff, mut n_decode) = (0, 0);
+    let (mut n_diff, mut n_decode, mut n_evidence) = (0, 0, 0);
     for (name, selector, actions) in walks {
         let (input, messages) = seeds_for(selector, &actions);
         std::fs::write(diff_dir.join(&name), input)?;
         n_diff += 1;
+        for (i, m) in messages.iter().enumerate() {
+            if let Ok(Message::Evidence(e)) = decode_message(m) {
+                std::fs::write(
+                    evidence_dir.join(format!("{name}-e{i}")),
+                    encode_evidence(&e),
+                )?;
+                n_evidence += 1;
+            }
+        }
         for (i, m) in messages.iter().enumerate().step_by(3) {
             std::fs::write(decode_dir.join(format!("{name}-m{i}")), m)?;
             n_decode += 1;
@@ -52,6 +87,24 @@ fn main() -> anyhow::Result<()> {
             }
         }
     }
-    println!("wrote {n_diff} differential and {n_decode} decode seeds");
+    // Every piece of evidence the generator breaks one check at a time, made
+    // concrete against the evidence target's own state: each seed reaches a
+    // different check of [R-FAULT-3].
+    let target = evidence_target_run();
+    let cfg = mend_model::ModelConfig::default_config();
+    for s in &target.model_view.shards {
+        for (i, e) in invalid_evidence(&cfg, &target.model_view, s)
+            .iter()
+            .enumerate()
+        {
+            let concrete = target.adapter.clone().concrete_evidence(e);
+            std::fs::write(
+                evidence_dir.join(format!("probe-s{}-{i}", s.shard.0)),
+                encode_evidence(&concrete),
+            )?;
+            n_evidence += 1;
+        }
+    }
+    println!("wrote {n_diff} differential, {n_decode} decode and {n_evidence} evidence seeds");
     Ok(())
 }

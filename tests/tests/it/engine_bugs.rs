@@ -10,7 +10,9 @@ use mend_spec::{Action, SeededBug};
 /// Breadth-first over model behaviours until the engine diverges; returns
 /// the divergence's step index.
 fn first_divergence(bug: SeededBug, max_depth: usize) -> Option<(usize, Divergence)> {
-    let cfg = ModelConfig::default_config();
+    // The configuration the model checker catches the bug in: the same
+    // behaviours reach it in the engine.
+    let cfg = ModelConfig::for_bug(bug);
     let model = CheckpointModel { cfg: cfg.clone() };
     let config = RunConfig {
         engine_bug: Some(bug),
@@ -20,8 +22,8 @@ fn first_divergence(bug: SeededBug, max_depth: usize) -> Option<(usize, Divergen
     for _ in 0..max_depth {
         let mut next = Vec::new();
         for node in &frontier {
-            // Shard 0 and the epoch clock suffice to reach every bug; leaving
-            // shard 1 idle keeps the search small.
+            // Shard 0, evidence and the epoch clock suffice to reach every
+            // bug; leaving shard 1's chain idle keeps the search small.
             for action in behaviour_actions(&model, &node.model_view)
                 .into_iter()
                 .filter(touches_shard_0)
@@ -48,7 +50,7 @@ fn touches_shard_0(action: &Action) -> bool {
         Action::ProduceBlock { shard, .. } => shard.0 == 0,
         Action::ProposeCheckpoint(p) => p.checkpoint.shard.0 == 0,
         Action::CastVote(v) => v.shard.0 == 0,
-        Action::AdvanceEpoch { .. } => true,
+        Action::SubmitEvidence(_) | Action::AdvanceEpoch { .. } => true,
     }
 }
 

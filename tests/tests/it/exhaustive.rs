@@ -1,22 +1,32 @@
-//! Exhaustive path replay: every path of the model's default configuration
-//! up to a stated depth is replayed on the engine, outcome and view compared
-//! at every step; at every node one invalid action (in rotation) is probed
-//! too, and at shallow nodes all of them.
+//! Exhaustive path replay: every path of each configuration of the model's
+//! default suite up to a stated depth is replayed on the engine, outcome and
+//! view compared at every step; at every node one invalid action (in
+//! rotation) is probed too, and at shallow nodes all of them.
 //!
-//! Depth: `MEND_REPLAY_DEPTH`, default [`DEFAULT_DEPTH`]. The number of paths
-//! is printed and must not be zero.
+//! Depths: [`DEPTHS`], or `MEND_REPLAY_DEPTH` for every configuration. The
+//! number of paths of each is printed and must not be zero; together they
+//! must compare every rejection code of the spec.
 
 use mend_conformance::generate::{behaviour_actions, invalid_actions};
 use mend_conformance::lockstep::report_failure;
 use mend_conformance::{Lockstep, RunConfig};
 use mend_model::{CheckpointModel, ModelConfig};
 use mend_spec::{
-    BlockRejection, EpochRejection, Outcome, ProposalRejection, Rejection, VoteRejection,
+    BlockRejection, EpochRejection, EvidenceRejection, Outcome, ProposalRejection, Rejection,
+    VoteRejection,
 };
 use std::collections::BTreeSet;
 
-/// The default replay depth for the default configuration.
-pub const DEFAULT_DEPTH: usize = 8;
+/// The replay depth of each configuration of the default suite: deep enough
+/// that each reaches what it is for (a finalization and an expiry; a
+/// pruning and stale heights; a status change and its record; stale epochs
+/// and liveness), shallow enough for 2 cores.
+pub const DEPTHS: [(&str, usize); 4] = [
+    ("finality", 8),
+    ("retention", 8),
+    ("faults", 6),
+    ("liveness", 6),
+];
 /// Nodes up to this depth are probed with every invalid action.
 const PROBE_ALL_DEPTH: usize = 3;
 
@@ -38,7 +48,9 @@ fn every_rejection() -> Vec<Rejection> {
     use VoteRejection as V;
     let mut all: Vec<Rejection> = [
         B::UnknownShard,
+        B::ShardFrozen,
         B::TooManyTransactions,
+        B::UnorderedTransactions,
         B::WrongHeight,
         B::WrongParent,
         B::StateRootMismatch,
@@ -79,6 +91,27 @@ fn every_rejection() -> Vec<Rejection> {
         .into_iter()
         .map(Rejection::Vote),
     );
+    {
+        use EvidenceRejection as E;
+        all.extend(
+            [
+                E::UnknownShard,
+                E::Mismatched,
+                E::UnknownValidator,
+                E::NotMember,
+                E::FutureEpoch,
+                E::StaleEpoch,
+                E::WrongGeneration,
+                E::HeightOutOfRange,
+                E::StaleHeight,
+                E::BadSignature,
+                E::NotAFault,
+                E::Duplicate,
+            ]
+            .into_iter()
+            .map(Rejection::Evidence),
+        );
+    }
     all.push(Rejection::Epoch(EpochRejection::NotNextEpoch));
     all
 }
@@ -139,29 +172,37 @@ fn explore(
 }
 
 #[test]
-fn every_model_path_of_the_default_configuration_replays_identically_on_the_engine() {
-    let depth = std::env::var("MEND_REPLAY_DEPTH")
+fn every_model_path_of_the_default_suite_replays_identically_on_the_engine() {
+    let override_depth: Option<usize> = std::env::var("MEND_REPLAY_DEPTH")
         .ok()
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(DEFAULT_DEPTH);
-    let cfg = ModelConfig::default_config();
-    let model = CheckpointModel { cfg: cfg.clone() };
-    let root = match Lockstep::new(RunConfig::correct(cfg.params, cfg.byzantine.clone())) {
-        Ok(root) => root,
-        Err(failure) => panic!("{}", report_failure(&failure, "exhaustive")),
-    };
-    let mut counts = Counts::default();
-    explore(&model, &root, 0, depth, &mut counts);
-    mend_conformance::announce(&format!(
-        "exhaustive replay, default configuration, depth {depth}: {} paths, {} steps, \
-         {} invalid probes, {} nodes",
-        counts.paths, counts.steps, counts.probes, counts.nodes
-    ));
-    assert!(counts.paths > 0, "no path was replayed");
-    assert!(counts.probes > 0, "no invalid action was probed");
+        .and_then(|d| d.parse().ok());
+    let mut compared = BTreeSet::new();
+    for (name, default_depth) in DEPTHS {
+        let depth = override_depth.unwrap_or(default_depth);
+        let cfg = ModelConfig::by_name(name).expect("a configuration of the default suite");
+        let model = CheckpointModel { cfg: cfg.clone() };
+        let root = match Lockstep::new(RunConfig::correct(cfg.params, cfg.byzantine.clone())) {
+            Ok(root) => root,
+            Err(failure) => panic!("{}", report_failure(&failure, "exhaustive")),
+        };
+        let mut counts = Counts::default();
+        explore(&model, &root, 0, depth, &mut counts);
+        mend_conformance::announce(&format!(
+            "exhaustive replay, configuration {name}, depth {depth}: {} paths, {} steps, \
+             {} invalid probes, {} nodes, {} rejection codes",
+            counts.paths,
+            counts.steps,
+            counts.probes,
+            counts.nodes,
+            counts.rejections.len()
+        ));
+        assert!(counts.paths > 0, "{name}: no path was replayed");
+        assert!(counts.probes > 0, "{name}: no invalid action was probed");
+        compared.extend(counts.rejections);
+    }
     let missed: Vec<_> = every_rejection()
         .into_iter()
-        .filter(|r| !counts.rejections.contains(r))
+        .filter(|r| !compared.contains(r))
         .collect();
     assert!(
         missed.is_empty(),

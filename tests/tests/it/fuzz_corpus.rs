@@ -1,7 +1,7 @@
 //! The fuzz targets' bodies over their committed corpora, so stable CI runs
 //! every seed input without a nightly toolchain.
 
-use mend_conformance::fuzz_bodies::{fuzz_decode, fuzz_differential};
+use mend_conformance::fuzz_bodies::{fuzz_decode, fuzz_differential, fuzz_evidence};
 use std::path::{Path, PathBuf};
 
 fn corpus(target: &str) -> Vec<PathBuf> {
@@ -44,4 +44,9 @@ fn the_differential_corpus_replays_without_a_finding() {
 #[test]
 fn the_decode_corpus_replays_without_a_finding() {
     run_all("decode", fuzz_decode);
+}
+
+#[test]
+fn the_evidence_corpus_replays_without_a_finding() {
+    run_all("evidence", fuzz_evidence);
 }

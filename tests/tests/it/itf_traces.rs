@@ -3,7 +3,7 @@
 //! model and engine in lockstep, each recorded outcome and view matching.
 
 use mend_conformance::trace_io::{read_trace, replay_trace, trace_files};
-use mend_spec::check_view;
+use mend_spec::check_step;
 use std::path::{Path, PathBuf};
 
 /// The committed traces, and `$MEND_TRACE_DIR` if set. A relative
@@ -48,10 +48,23 @@ fn every_trace_file_parses_as_itf_and_replays_on_model_and_engine() {
             );
             let trace = read_trace(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let run = replay_trace(&trace).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            // A trace that records a violation must still end in one.
+            // A trace that records a violation must still end in one: the
+            // first step that breaks an invariant, state or transition, is
+            // the last step of the trace.
             if trace.meta.violation != "none" {
-                let violation = check_view(&run.model_view)
-                    .expect_err("a counterexample trace must end in a violation");
+                let byzantine = trace.meta.parse_byzantine().unwrap();
+                let mut before = &run.initial;
+                let mut first = None;
+                for (i, step) in run.model_steps.iter().enumerate() {
+                    if let Err(v) = check_step(before, &step.view, &byzantine) {
+                        first = Some((i + 1, v));
+                        break;
+                    }
+                    before = &step.view;
+                }
+                let (index, violation) =
+                    first.expect("a counterexample trace must end in a violation");
+                assert_eq!(index, run.model_steps.len(), "{}", path.display());
                 assert_eq!(
                     violation.to_string(),
                     trace.meta.violation,
@@ -67,4 +80,35 @@ fn every_trace_file_parses_as_itf_and_replays_on_model_and_engine() {
         replayed >= 4,
         "only {replayed} trace files found: the seeded-bug traces are missing"
     );
+}
+
+/// [R-FAULT-2] Every fault kind has a committed conformance trace in which
+/// both renderings detect it from its evidence and respond at the next epoch
+/// boundary; the trace still matches what model and engine do today.
+#[test]
+fn every_fault_kind_has_a_conformance_trace_that_detects_it() {
+    use mend_conformance::examples::{example_file_name, example_trace};
+    use mend_spec::{Event, FaultKind, Outcome};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
+    for kind in FaultKind::ALL {
+        let path = dir.join(example_file_name(kind));
+        let committed = read_trace(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (rewrite with `cargo run -p mend-conformance --bin make-corpus`)",
+                path.display()
+            )
+        });
+        let detected = committed.states.iter().any(|s| {
+            matches!(&s.outcome, Outcome::Accepted { events }
+                if events.iter().any(|e| matches!(e, Event::FaultDetected { fault, .. } if fault.kind == kind)))
+        });
+        assert!(detected, "{} does not detect {kind:?}", path.display());
+        let fresh = example_trace(kind).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            fresh.states,
+            committed.states,
+            "{} is stale (rewrite with `cargo run -p mend-conformance --bin make-corpus`)",
+            path.display()
+        );
+    }
 }

@@ -23,7 +23,7 @@ proptest! {
 
     #[test]
     fn random_action_sequences_agree_on_larger_configurations(
-        selector in 0u8..4,
+        selector in 0u8..5,
         choices in proptest::collection::vec(any::<u32>(), 1..80),
     ) {
         run_differential(&DifferentialInput { config: selector, choices });

@@ -1,0 +1,297 @@
+//! The audit log: one global, append-only, SHA3 hash-chained list of records
+//! ([R-AUDIT-1], [R-AUDIT-2]).
+//!
+//! Every status change appends exactly one record ([R-ISO-3]); rollbacks,
+//! slashes and reassignments will add their own entries. A record names its
+//! cause by fault id ([R-FAULT-4]), never by the bytes of whichever evidence
+//! arrived first, so no record depends on arrival order ([R-DET-0]). Each
+//! record's hash chains to the one before it, so changing, dropping or
+//! reordering any record breaks every hash after it, and
+//! [`verify_audit_chain`] finds the first record that does not verify.
+//!
+//! The engine also keeps each record's cause as a `mend_spec::Fault` beside
+//! the log. It is not hashed (the fault id is); it is there so that the
+//! snapshot can show the cause in the vocabulary the model uses, and a
+//! reader can check `compute_fault_id(shard, cause)` against the record.
+
+use crate::crypto::compute_audit_record_hash;
+use crate::wire::Hash32;
+use mend_spec::{Epoch, Fault, ShardId, ShardStatus};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// [R-AUDIT-2] The hash before the first record: 32 zero bytes.
+pub const AUDIT_GENESIS_HASH: Hash32 = [0; 32];
+
+/// [R-AUDIT-1] What one record describes. Serialized by bincode exactly as
+/// [`compute_audit_record_hash`] encodes it (a test pins the two together).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum AuditEntry {
+    /// [R-ISO-3] A shard's status rose at an epoch boundary.
+    StatusChange {
+        shard: ShardId,
+        from: ShardStatus,
+        to: ShardStatus,
+        /// The fault id ([R-FAULT-4]) of the open fault whose response is
+        /// `to`.
+        cause: Hash32,
+        /// The shard's head root before the step.
+        root_before: Hash32,
+        /// The shard's head root after the step (equal for a status change).
+        root_after: Hash32,
+    },
+}
+
+/// [R-AUDIT-1] One record of the log with its chain hash ([R-AUDIT-2]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// Position in the log, from 0 without gaps.
+    pub index: u64,
+    /// The epoch the record was written in (the new epoch, at a boundary).
+    pub epoch: Epoch,
+    pub entry: AuditEntry,
+    /// `compute_audit_record_hash(previous record's hash, index, epoch,
+    /// entry)`.
+    pub hash: Hash32,
+}
+
+/// [R-AUDIT-2] Why a log does not verify, at the first record that breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AuditChainError {
+    /// The position of the first record that does not verify.
+    pub index: u64,
+    pub reason: AuditChainBreak,
+}
+
+/// [R-AUDIT-1], [R-AUDIT-2] What was wrong with the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AuditChainBreak {
+    /// The record's index is not its position: a record was dropped,
+    /// inserted or moved ([R-AUDIT-1] counts from 0 without gaps).
+    WrongIndex { found: u64 },
+    /// The recorded hash is not the one re-derived from the previous hash
+    /// and the record's content.
+    WrongHash { computed: Hash32, recorded: Hash32 },
+}
+
+/// [R-AUDIT-2] Re-derives every record's hash from the first record on, and
+/// returns the position of the first record that does not verify: its index
+/// is not its position, or its hash is not
+/// `compute_audit_record_hash(previous hash, index, epoch, entry)`.
+pub fn verify_audit_chain(records: &[AuditRecord]) -> Result<(), AuditChainError> {
+    let mut previous = AUDIT_GENESIS_HASH;
+    for (position, record) in (0u64..).zip(records) {
+        if record.index != position {
+            return Err(AuditChainError {
+                index: position,
+                reason: AuditChainBreak::WrongIndex {
+                    found: record.index,
+                },
+            });
+        }
+        let computed =
+            compute_audit_record_hash(&previous, record.index, record.epoch, &record.entry);
+        if computed != record.hash {
+            return Err(AuditChainError {
+                index: position,
+                reason: AuditChainBreak::WrongHash {
+                    computed,
+                    recorded: record.hash,
+                },
+            });
+        }
+        previous = record.hash;
+    }
+    Ok(())
+}
+
+/// [R-AUDIT-1] The engine's log: the records, and beside each the cause as
+/// a fault (not hashed; see the module header).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct AuditLog {
+    records: Vec<AuditRecord>,
+    /// `causes[i]` is the cause of `records[i]`.
+    causes: Vec<Fault>,
+}
+
+impl AuditLog {
+    /// [R-AUDIT-1], [R-AUDIT-2] Appends the record of `entry`, written in
+    /// `epoch`, chained to the last record; returns it.
+    pub(crate) fn append(&mut self, epoch: Epoch, entry: AuditEntry, cause: Fault) -> AuditRecord {
+        let previous = self.records.last().map_or(AUDIT_GENESIS_HASH, |r| r.hash);
+        // A Vec never holds more than u64::MAX elements.
+        let index = self.records.len() as u64;
+        let record = AuditRecord {
+            index,
+            epoch,
+            entry,
+            hash: compute_audit_record_hash(&previous, index, epoch, &entry),
+        };
+        self.records.push(record);
+        self.causes.push(cause);
+        assert_eq!(
+            self.records.len(),
+            self.causes.len(),
+            "every record has its cause"
+        );
+        record
+    }
+
+    /// The records, oldest first.
+    pub(crate) fn records(&self) -> &[AuditRecord] {
+        &self.records
+    }
+
+    /// Each record with its cause, oldest first.
+    pub(crate) fn with_causes(&self) -> impl Iterator<Item = (&AuditRecord, &Fault)> {
+        self.records.iter().zip(&self.causes)
+    }
+}
+
+impl fmt::Display for AuditChainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.reason {
+            AuditChainBreak::WrongIndex { found } => write!(
+                f,
+                "audit record at position {} carries index {found}",
+                self.index
+            ),
+            AuditChainBreak::WrongHash { .. } => {
+                write!(f, "audit record {} does not verify", self.index)
+            }
+        }
+    }
+}
+
+impl std::error::Error for AuditChainError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::compute_fault_id;
+    use mend_spec::{FaultKind, Generation, Height, ValidatorId};
+    use sha3::{Digest, Sha3_256};
+
+    fn fault(height: u64) -> Fault {
+        Fault {
+            kind: FaultKind::CheckpointStateMismatch,
+            accused: Some(ValidatorId(3)),
+            generation: Generation(0),
+            epoch: Epoch(1),
+            height: Height(height),
+        }
+    }
+
+    fn entry(shard: u16, height: u64) -> AuditEntry {
+        AuditEntry::StatusChange {
+            shard: ShardId(shard),
+            from: ShardStatus::Normal,
+            to: ShardStatus::Isolated,
+            cause: compute_fault_id(ShardId(shard), &fault(height)),
+            root_before: [7; 32],
+            root_after: [7; 32],
+        }
+    }
+
+    fn log_of(count: u64) -> AuditLog {
+        let mut log = AuditLog::default();
+        for i in 0..count {
+            log.append(Epoch(i + 1), entry((i % 3) as u16, i), fault(i));
+        }
+        log
+    }
+
+    #[test]
+    fn the_record_hash_is_sha3_of_the_tag_the_previous_hash_and_the_bincode_record() {
+        let e = entry(1, 2);
+        let previous = [0x5a; 32];
+        let mut expected = Sha3_256::new();
+        expected.update(b"mend/audit/v1");
+        expected.update(previous);
+        expected.update(bincode::serialize(&(4u64, Epoch(9), e)).unwrap());
+        let expected: Hash32 = expected.finalize().into();
+        assert_eq!(
+            compute_audit_record_hash(&previous, 4, Epoch(9), &e),
+            expected
+        );
+    }
+
+    #[test]
+    fn the_first_record_chains_to_zeros_and_each_next_to_the_one_before() {
+        let log = log_of(3);
+        let records = log.records();
+        assert_eq!(
+            records[0].hash,
+            compute_audit_record_hash(&[0; 32], 0, Epoch(1), &records[0].entry)
+        );
+        for pair in records.windows(2) {
+            assert_eq!(pair[1].index, pair[0].index + 1);
+            assert_eq!(
+                pair[1].hash,
+                compute_audit_record_hash(
+                    &pair[0].hash,
+                    pair[1].index,
+                    pair[1].epoch,
+                    &pair[1].entry
+                )
+            );
+        }
+        assert_eq!(verify_audit_chain(records), Ok(()));
+        assert_eq!(verify_audit_chain(&[]), Ok(()));
+        let causes: Vec<_> = log.with_causes().map(|(_, c)| *c).collect();
+        assert_eq!(causes, vec![fault(0), fault(1), fault(2)]);
+    }
+
+    #[test]
+    fn a_tampered_record_is_found_at_its_own_index() {
+        let log = log_of(5);
+        for at in 0..5usize {
+            // Every field of the record, one at a time.
+            let mut tampered: Vec<Vec<AuditRecord>> = Vec::new();
+            let mut r = log.records().to_vec();
+            r[at].epoch = Epoch(r[at].epoch.0 + 100);
+            tampered.push(r);
+            let mut r = log.records().to_vec();
+            let AuditEntry::StatusChange { to, .. } = &mut r[at].entry;
+            *to = ShardStatus::Frozen;
+            tampered.push(r);
+            let mut r = log.records().to_vec();
+            let AuditEntry::StatusChange { cause, .. } = &mut r[at].entry;
+            cause[0] ^= 1;
+            tampered.push(r);
+            let mut r = log.records().to_vec();
+            r[at].hash[31] ^= 1;
+            tampered.push(r);
+            for records in tampered {
+                let error = verify_audit_chain(&records).unwrap_err();
+                assert_eq!(error.index, at as u64, "{error}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_dropped_or_reordered_record_is_found_where_the_chain_breaks() {
+        let log = log_of(4);
+        let mut dropped = log.records().to_vec();
+        dropped.remove(1);
+        assert_eq!(
+            verify_audit_chain(&dropped),
+            Err(AuditChainError {
+                index: 1,
+                reason: AuditChainBreak::WrongIndex { found: 2 }
+            })
+        );
+        // A record re-indexed and re-hashed in place still breaks its
+        // successor's chain.
+        let mut rewritten = log.records().to_vec();
+        let AuditEntry::StatusChange { shard, .. } = &mut rewritten[2].entry;
+        *shard = ShardId(9);
+        rewritten[2].hash = compute_audit_record_hash(
+            &rewritten[1].hash,
+            2,
+            rewritten[2].epoch,
+            &rewritten[2].entry,
+        );
+        assert_eq!(verify_audit_chain(&rewritten).unwrap_err().index, 3);
+    }
+}

@@ -1,0 +1,421 @@
+//! What one model run explores: the protocol parameters, the Byzantine
+//! validators, the bounds of exploration, the evidence that is submitted,
+//! the examples the run must find, and an optional seeded bug.
+//!
+//! The exhaustive check is split into small named configurations, each
+//! focused on one part of the protocol, so that the whole default suite
+//! stays within the CI budget ([`ModelConfig::default_suite`]):
+//!
+//! - `finality`: checkpoint finality ([R-CKPT-*]) on two shards across an
+//!   epoch boundary; no evidence is submitted.
+//! - `retention`: one shard finalizing `K + 1` checkpoints, so that
+//!   retention prunes ([R-CKPT-9]).
+//! - `faults`: fault detection ([R-FAULT-*]), the epoch boundary's status
+//!   changes ([R-ISO-3]) and the audit log ([R-AUDIT-*]) on small chains.
+//! - `liveness`: shards that stall, over enough epochs for liveness
+//!   evidence to become valid ([R-FAULT-2] kind 5), for statuses to rise
+//!   level by level along every detection edge of [R-ISO-2], and for
+//!   faults to expire ([R-FAULT-6]).
+//!
+//! Before fault detection the one default configuration was heads up to
+//! heights 6 and 2 over epochs 0 and 1 (1,573,900 views). The last block
+//! epoch ([R-BLK-1]) made those bounds 4,025,125 views, about a minute on
+//! two threads alone. Without evidence the rules of one shard read and
+//! write only that shard and the epoch, so that product of the two shards'
+//! behaviours adds interleavings, not behaviours: `finality` (heights 4
+//! and 2) and `retention` (height 6 alone) together reach, for each shard,
+//! every state of that shard and the epoch that it reached, in a tenth of
+//! the views. It stays available as `finality-wide`, outside the default
+//! suite.
+
+use crate::behaviour::Example;
+use mend_spec::params::ParamsError;
+use mend_spec::{
+    compute_genesis_committee, FaultKind, Params, SeededBug, ShardId, ShardStatus, ValidatorId,
+};
+
+/// What one model run explores.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelConfig {
+    /// The configuration's name, as `check --config NAME` takes it.
+    pub name: &'static str,
+    /// The protocol parameters ([R-PARAM-1]).
+    pub params: Params,
+    /// The validators that behave Byzantine, ascending ([R-FAULT-MODEL-3]).
+    pub byzantine: Vec<ValidatorId>,
+    /// How high each shard's head may grow, by shard id (a shard without
+    /// an entry produces no block).
+    pub max_heights: Vec<u64>,
+    /// The epoch clock stops at this epoch.
+    pub max_epoch: u64,
+    /// The fault kinds whose evidence is submitted ([R-FAULT-2]), in table
+    /// order; empty: no `SubmitEvidence` action at all.
+    pub evidence: Vec<FaultKind>,
+    /// An exploration bound, by shard id like `max_heights`: evidence
+    /// against a shard is submitted only while it holds fewer open faults
+    /// than its entry (a shard without an entry is never accused). Open
+    /// faults of one shard at different heights and epochs are different
+    /// faults, and every subset of them is a different view; this keeps
+    /// their number small.
+    pub max_open_faults: Vec<usize>,
+    /// The `sometimes` properties that must have an example in an
+    /// exhaustive check of this configuration, in [`Example::ALL`] order.
+    pub examples: Vec<Example>,
+    /// The deliberately wrong rule to run with, if any.
+    pub bug: Option<SeededBug>,
+}
+
+/// The names of the configurations `mend-model check` runs by default, in
+/// order.
+pub const DEFAULT_SUITE: [&str; 4] = ["finality", "retention", "faults", "liveness"];
+
+/// The names of every named configuration: the default suite, then the
+/// ones run only on request.
+pub const NAMED_CONFIGS: [&str; 5] = [
+    "finality",
+    "retention",
+    "faults",
+    "liveness",
+    "finality-wide",
+];
+
+impl ModelConfig {
+    /// The `finality` configuration; see [`ModelConfig::finality`].
+    pub fn default_config() -> ModelConfig {
+        ModelConfig::finality()
+    }
+
+    /// The `finality` configuration: the default parameters (2 shards,
+    /// committees of 4, `N = 2`, `K = 2`, `P = 2`), the highest-numbered
+    /// member of each committee Byzantine ([R-FAULT-MODEL-3]), epochs 0 and
+    /// 1, no evidence, no bug; shard 0's head grows to height 4 and shard
+    /// 1's to height 2.
+    ///
+    /// Two checkpoints on shard 0 give a chain of two retained finalized
+    /// checkpoints ([INV-7 NoForks]'s parent links) and re-finalizing a
+    /// lower height on top of a higher one (the seeded bug
+    /// `RefinalizeHeight`); one on shard 1 lets both shards finalize, one
+    /// finalize without the other, and each Byzantine validator vote on
+    /// the other committee's checkpoints. Epoch 1 expires pending
+    /// checkpoints and lets honest validators vote again at a height.
+    pub fn finality() -> ModelConfig {
+        let params = Params::default_config();
+        ModelConfig {
+            name: "finality",
+            byzantine: compute_highest_members(&params),
+            params,
+            max_heights: vec![4, 2],
+            max_epoch: 1,
+            evidence: vec![],
+            max_open_faults: vec![],
+            examples: vec![
+                Example::Finalizes,
+                Example::ByzantineVoteCounted,
+                Example::EveryShardFinalizes,
+                Example::EquivocationRecorded,
+                Example::OneShardAhead,
+            ],
+            bug: None,
+        }
+    }
+
+    /// The `retention` configuration: as `finality`, but shard 0's head
+    /// grows to height 6 and shard 1 produces no block. Height 6 is the
+    /// lowest at which a shard can finalize `K + 1 = 3` checkpoints, so
+    /// that retention prunes the oldest ([R-CKPT-9]); shard 1's committee
+    /// still votes (its Byzantine member on shard 0's checkpoints).
+    pub fn retention() -> ModelConfig {
+        ModelConfig {
+            name: "retention",
+            max_heights: vec![6, 0],
+            examples: vec![
+                Example::Finalizes,
+                Example::ByzantineVoteCounted,
+                Example::EquivocationRecorded,
+                Example::Pruned,
+                Example::OneShardAhead,
+            ],
+            ..ModelConfig::finality()
+        }
+    }
+
+    /// The `finality-wide` configuration, outside the default suite: both
+    /// `finality` and `retention` at once, heads up to heights 6 and 2 over
+    /// epochs 0 and 1, the one default configuration before fault
+    /// detection. About 4.0 million views, a minute on two threads.
+    pub fn finality_wide() -> ModelConfig {
+        let mut examples = ModelConfig::finality().examples;
+        examples.push(Example::Pruned);
+        examples.sort();
+        ModelConfig {
+            name: "finality-wide",
+            max_heights: vec![6, 2],
+            examples,
+            ..ModelConfig::finality()
+        }
+    }
+
+    /// The `faults` configuration: the default parameters and Byzantine
+    /// members, both heads up to height 2 (one checkpoint each), epochs 0
+    /// and 1, every kind of evidence against shard 0 while it holds no
+    /// open fault.
+    ///
+    /// Height 2 is the least at which every form of evidence can be valid:
+    /// a state-root mismatch needs a finalized checkpoint, an equivocation
+    /// and a checkpoint state mismatch a checkpoint height at or below the
+    /// head. Epoch 1 is the least at which a detected fault raises a
+    /// status ([R-ISO-3]), and at which the other shard can finalize
+    /// after the boundary. Shard 1 is the one that keeps running: no
+    /// evidence names it, so a status change of shard 1 is exactly what
+    /// [INV-1] forbids (the seeded bug `IsolateWrongShard`). Faults of one
+    /// shard at different heights and epochs are different faults: one
+    /// open fault on one shard is about 23 possible faults and 312 thousand
+    /// views; one on each shard, or two on shard 0, are millions. Raising a
+    /// status twice, the choice of the cause among several faults and
+    /// expiry are checked by the `liveness` configuration and the unit
+    /// tests. Liveness evidence is submitted too, and always refused here:
+    /// a shard needs `L + 1 = 2` epochs without a block.
+    pub fn faults() -> ModelConfig {
+        let params = Params::default_config();
+        ModelConfig {
+            name: "faults",
+            byzantine: compute_highest_members(&params),
+            params,
+            max_heights: vec![2, 2],
+            max_epoch: 1,
+            evidence: FaultKind::ALL.to_vec(),
+            max_open_faults: vec![1, 0],
+            examples: vec![
+                Example::Finalizes,
+                Example::ByzantineVoteCounted,
+                Example::EveryShardFinalizes,
+                Example::EquivocationRecorded,
+                Example::OneShardAhead,
+                Example::Detects(FaultKind::StateRootMismatch),
+                Example::Detects(FaultKind::ValidatorEquivocation),
+                Example::Detects(FaultKind::InvalidCrossShardReceipt),
+                Example::Detects(FaultKind::ExecutionFailure),
+                Example::Detects(FaultKind::CheckpointStateMismatch),
+                Example::Detects(FaultKind::TransactionOrderingViolation),
+                Example::Frozen,
+                Example::IsolatedWhileOtherFinalizes,
+                Example::Raised {
+                    from: ShardStatus::Normal,
+                    to: ShardStatus::Frozen,
+                },
+                Example::Raised {
+                    from: ShardStatus::Normal,
+                    to: ShardStatus::Isolated,
+                },
+            ],
+            bug: None,
+        }
+    }
+
+    /// The `liveness` configuration: the default parameters with the
+    /// evidence age `A_e = 1` epoch ([R-PARAM-3]), heads up to height 1 (no
+    /// checkpoint), epochs 0 to 4, evidence of one fault kind per severity
+    /// that a checkpoint-free chain allows (receipts: Critical; execution
+    /// failures: High; liveness: Medium), up to two open faults per shard.
+    ///
+    /// With `L = 1` liveness evidence is valid from epoch 2 on a shard that
+    /// appended no block since epoch 0, and its status change takes effect
+    /// at epoch 3; with `A_e = 1` a fault of epoch `e` expires at the
+    /// boundary to `e + 2`, so a status outlives the fault that caused it.
+    /// Faults of different severities in different epochs take every edge
+    /// that detection can take in the status graph ([R-ISO-2]), level by
+    /// level, and make the boundary choose the cause among faults of
+    /// different responses.
+    pub fn liveness() -> ModelConfig {
+        let params = Params::default_config()
+            .with_detection(1, 1, 4)
+            .expect("L = 1, A_e = 1, A_b = 4 are within bounds");
+        ModelConfig {
+            name: "liveness",
+            byzantine: compute_highest_members(&params),
+            params,
+            max_heights: vec![1, 1],
+            max_epoch: 4,
+            evidence: vec![
+                FaultKind::InvalidCrossShardReceipt,
+                FaultKind::ExecutionFailure,
+                FaultKind::LivenessFailure,
+            ],
+            max_open_faults: vec![2, 2],
+            examples: vec![
+                Example::Detects(FaultKind::InvalidCrossShardReceipt),
+                Example::Detects(FaultKind::ExecutionFailure),
+                Example::Detects(FaultKind::LivenessFailure),
+                Example::Investigating,
+                Example::Frozen,
+                Example::Raised {
+                    from: ShardStatus::Normal,
+                    to: ShardStatus::Investigating,
+                },
+                Example::Raised {
+                    from: ShardStatus::Normal,
+                    to: ShardStatus::Frozen,
+                },
+                Example::Raised {
+                    from: ShardStatus::Normal,
+                    to: ShardStatus::Isolated,
+                },
+                Example::Raised {
+                    from: ShardStatus::Investigating,
+                    to: ShardStatus::Frozen,
+                },
+                Example::Raised {
+                    from: ShardStatus::Investigating,
+                    to: ShardStatus::Isolated,
+                },
+                Example::Raised {
+                    from: ShardStatus::Frozen,
+                    to: ShardStatus::Isolated,
+                },
+                Example::FaultExpired,
+            ],
+            bug: None,
+        }
+    }
+
+    /// The named configuration called `name`, if any ([`NAMED_CONFIGS`]).
+    pub fn by_name(name: &str) -> Option<ModelConfig> {
+        match name {
+            "finality" => Some(ModelConfig::finality()),
+            "retention" => Some(ModelConfig::retention()),
+            "finality-wide" => Some(ModelConfig::finality_wide()),
+            "faults" => Some(ModelConfig::faults()),
+            "liveness" => Some(ModelConfig::liveness()),
+            _ => None,
+        }
+    }
+
+    /// One line on what a configuration of the default suite checks.
+    pub fn describe(&self) -> &'static str {
+        match self.name {
+            "finality" => "checkpoint finality: heights 4 and 2, epochs 0-1, no evidence",
+            "retention" => "retention and pruning: heights 6 and 0, epochs 0-1, no evidence",
+            "finality-wide" => {
+                "finality and retention at once: heights 6 and 2, epochs 0-1, no evidence \
+                 (about a minute; not in the default suite)"
+            }
+            "faults" => {
+                "fault detection, isolation, audit: heights 2 and 2, epochs 0-1, every kind of \
+                 evidence against shard 0, one open fault"
+            }
+            "liveness" => {
+                "stalling shards and statuses raised level by level: heights 1 and 1, epochs \
+                 0-4, A_e = 1, receipt, execution-failure and liveness evidence, two open \
+                 faults per shard"
+            }
+            "large" => "simulation: larger committees and chains, every kind of evidence",
+            _ => "a custom configuration",
+        }
+    }
+
+    /// Every configuration of the default suite, in order.
+    pub fn default_suite() -> Vec<ModelConfig> {
+        DEFAULT_SUITE
+            .iter()
+            .filter_map(|name| ModelConfig::by_name(name))
+            .collect()
+    }
+
+    /// The configuration in which `bug` is caught, running with it: the
+    /// finality bugs in `finality`, the detection and isolation bugs in
+    /// `faults`.
+    pub fn for_bug(bug: SeededBug) -> ModelConfig {
+        let cfg = match bug {
+            SeededBug::QuorumOfTwoF
+            | SeededBug::CountNonMemberVote
+            | SeededBug::CountDuplicateVote
+            | SeededBug::RefinalizeHeight => ModelConfig::finality(),
+            SeededBug::SilentStatusChange
+            | SeededBug::AcceptUnsignedEvidence
+            | SeededBug::IsolateWrongShard => ModelConfig::faults(),
+        };
+        cfg.with_bug(Some(bug))
+    }
+
+    /// A larger configuration for simulation: `shards` shards of
+    /// `committee_size` validators, the default `N`, `K`, `P`, `L`, `A_e`
+    /// and `A_b`, one Byzantine (the highest-numbered) member per
+    /// committee, heads up to height 8, epochs up to 3, every kind of
+    /// evidence while a shard holds fewer than 3 open faults.
+    ///
+    /// # Panics
+    ///
+    /// If `shards` or `committee_size` is outside its bounds
+    /// ([R-PARAM-1]); [`ModelConfig::try_large`] returns the error instead.
+    pub fn large(shards: u16, committee_size: u16) -> ModelConfig {
+        match ModelConfig::try_large(shards, committee_size) {
+            Ok(cfg) => cfg,
+            Err(error) => panic!("ModelConfig::large({shards}, {committee_size}): {error}"),
+        }
+    }
+
+    /// [`ModelConfig::large`], refusing out-of-bounds sizes with the
+    /// parameter error ([R-PARAM-1]).
+    pub fn try_large(shards: u16, committee_size: u16) -> Result<ModelConfig, ParamsError> {
+        let defaults = Params::default_config();
+        let params = Params::new(
+            shards,
+            committee_size,
+            defaults.checkpoint_interval_blocks,
+            defaults.retention_checkpoints,
+            defaults.pending_checkpoints_max,
+        )?;
+        Ok(ModelConfig {
+            name: "large",
+            byzantine: compute_highest_members(&params),
+            params,
+            max_heights: vec![8; usize::from(shards)],
+            max_epoch: 3,
+            evidence: FaultKind::ALL.to_vec(),
+            max_open_faults: vec![3; usize::from(shards)],
+            examples: Example::ALL.to_vec(),
+            bug: None,
+        })
+    }
+
+    /// The same configuration running with `bug`.
+    pub fn with_bug(self, bug: Option<SeededBug>) -> ModelConfig {
+        ModelConfig { bug, ..self }
+    }
+
+    /// The height bound of `shard`.
+    pub fn max_height(&self, shard: ShardId) -> u64 {
+        self.max_heights
+            .get(usize::from(shard.0))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Whether `validator` behaves Byzantine in this configuration.
+    pub fn is_byzantine(&self, validator: ValidatorId) -> bool {
+        self.byzantine.contains(&validator)
+    }
+
+    /// The open-fault bound of `shard`: evidence against it is submitted
+    /// while it holds fewer open faults.
+    pub fn max_open_faults(&self, shard: ShardId) -> usize {
+        self.max_open_faults
+            .get(usize::from(shard.0))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Whether evidence of `kind` is submitted in this configuration.
+    pub fn submits_evidence(&self, kind: FaultKind) -> bool {
+        self.evidence.contains(&kind)
+    }
+}
+
+/// The highest-numbered member of every genesis committee, ascending: the
+/// default choice of Byzantine validators ([R-FAULT-MODEL-3]).
+pub(crate) fn compute_highest_members(params: &Params) -> Vec<ValidatorId> {
+    params
+        .shard_ids()
+        .filter_map(|shard| compute_genesis_committee(params, shard).last().copied())
+        .collect()
+}

@@ -1,0 +1,238 @@
+//! The abstract audit log ([R-AUDIT-1] .. [R-AUDIT-3]).
+//!
+//! The engine keeps concrete records hash-chained over their canonical
+//! encodings ([R-AUDIT-2]); the view carries the abstract records, chained
+//! the same way over an abstract encoding defined here, so that [INV-3
+//! NoSilentRecovery] can check the chain on any view, the model's included.
+
+use crate::action::StateRoot;
+use crate::ids::{Epoch, ShardId};
+use crate::protocol::{Fault, ShardStatus};
+use serde::{Deserialize, Serialize};
+use sha3::{Digest, Sha3_256};
+use std::fmt;
+
+/// The hash before the first record: 32 zero bytes ([R-AUDIT-2]).
+pub const AUDIT_GENESIS_HASH: [u8; 32] = [0; 32];
+
+/// What one audit record describes ([R-AUDIT-1]). Rollbacks, slashes and
+/// reassignments add their variants when they are built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "tag", content = "value")]
+pub enum AuditEntry {
+    /// A shard's status changed at an epoch boundary ([R-ISO-3]).
+    StatusChange {
+        shard: ShardId,
+        from: ShardStatus,
+        to: ShardStatus,
+        /// The fault whose response fixed `to`.
+        cause: Fault,
+        root_before: StateRoot,
+        root_after: StateRoot,
+    },
+}
+
+/// One record of the abstract log, with its chain hash ([R-AUDIT-3]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// Position in the log, from 0 without gaps.
+    pub index: u64,
+    /// The epoch the record was written in (the new epoch, for a boundary).
+    pub epoch: Epoch,
+    pub entry: AuditEntry,
+    /// `compute_audit_hash(previous record's hash, index, epoch, entry)`;
+    /// written as 64 hex digits in traces.
+    #[serde(with = "hex32")]
+    pub hash: [u8; 32],
+}
+
+/// Serializes a 32-byte hash as a lower-case hex string, so trace files
+/// stay readable.
+mod hex32 {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        s.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        let text = String::deserialize(d)?;
+        let digits = text.as_bytes();
+        if digits.len() != 64 {
+            return Err(D::Error::custom(format!(
+                "a hash is 64 hex digits, found {} characters",
+                digits.len()
+            )));
+        }
+        let mut out = [0u8; 32];
+        for (i, pair) in digits.chunks(2).enumerate() {
+            let pair = std::str::from_utf8(pair).map_err(D::Error::custom)?;
+            out[i] = u8::from_str_radix(pair, 16)
+                .map_err(|_| D::Error::custom(format!("not hex: {pair:?}")))?;
+        }
+        Ok(out)
+    }
+}
+
+fn put_root(bytes: &mut Vec<u8>, root: StateRoot) {
+    match root {
+        StateRoot::Genesis => bytes.push(0),
+        StateRoot::Block { height, generation } => {
+            bytes.push(1);
+            bytes.extend_from_slice(&height.0.to_le_bytes());
+            bytes.extend_from_slice(&generation.0.to_le_bytes());
+        }
+        StateRoot::Forged { height, nonce } => {
+            bytes.push(2);
+            bytes.extend_from_slice(&height.0.to_le_bytes());
+            bytes.push(nonce);
+        }
+    }
+}
+
+fn put_fault(bytes: &mut Vec<u8>, fault: &Fault) {
+    bytes.push(fault.kind as u8);
+    match fault.accused {
+        None => bytes.push(0),
+        Some(v) => {
+            bytes.push(1);
+            bytes.extend_from_slice(&v.0.to_le_bytes());
+        }
+    }
+    bytes.extend_from_slice(&fault.generation.0.to_le_bytes());
+    bytes.extend_from_slice(&fault.epoch.0.to_le_bytes());
+    bytes.extend_from_slice(&fault.height.0.to_le_bytes());
+}
+
+/// The abstract chain hash of a record ([R-AUDIT-3]):
+/// `SHA3-256("mend/audit-abstract/v1" || previous || index || epoch || entry)`,
+/// integers little-endian, enums as one tag byte.
+pub fn compute_audit_hash(
+    previous: &[u8; 32],
+    index: u64,
+    epoch: Epoch,
+    entry: &AuditEntry,
+) -> [u8; 32] {
+    let mut bytes = Vec::with_capacity(128);
+    bytes.extend_from_slice(b"mend/audit-abstract/v1");
+    bytes.extend_from_slice(previous);
+    bytes.extend_from_slice(&index.to_le_bytes());
+    bytes.extend_from_slice(&epoch.0.to_le_bytes());
+    match entry {
+        AuditEntry::StatusChange {
+            shard,
+            from,
+            to,
+            cause,
+            root_before,
+            root_after,
+        } => {
+            bytes.push(0);
+            bytes.extend_from_slice(&shard.0.to_le_bytes());
+            bytes.push(*from as u8);
+            bytes.push(*to as u8);
+            put_fault(&mut bytes, cause);
+            put_root(&mut bytes, *root_before);
+            put_root(&mut bytes, *root_after);
+        }
+    }
+    Sha3_256::digest(&bytes).into()
+}
+
+/// The record that follows `log` with `entry`, written in `epoch`: its index
+/// is the log's length and its hash chains to the last record's.
+pub fn compute_next_record(log: &[AuditRecord], epoch: Epoch, entry: AuditEntry) -> AuditRecord {
+    let previous = log.last().map_or(AUDIT_GENESIS_HASH, |r| r.hash);
+    let index = log.len() as u64;
+    AuditRecord {
+        index,
+        epoch,
+        entry,
+        hash: compute_audit_hash(&previous, index, epoch, &entry),
+    }
+}
+
+impl fmt::Display for AuditRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{} {} ", self.index, self.epoch)?;
+        match &self.entry {
+            AuditEntry::StatusChange {
+                shard,
+                from,
+                to,
+                cause,
+                root_before,
+                root_after,
+            } => write!(
+                f,
+                "{shard} {from:?} -> {to:?} because {cause} (root {root_before} -> {root_after})"
+            ),
+        }?;
+        let h = &self.hash;
+        write!(
+            f,
+            " hash {:02x}{:02x}{:02x}{:02x}..",
+            h[0], h[1], h[2], h[3]
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{Generation, Height, ValidatorId};
+    use crate::protocol::FaultKind;
+
+    fn entry(shard: u16) -> AuditEntry {
+        AuditEntry::StatusChange {
+            shard: ShardId(shard),
+            from: ShardStatus::Normal,
+            to: ShardStatus::Isolated,
+            cause: Fault {
+                kind: FaultKind::StateRootMismatch,
+                accused: Some(ValidatorId(3)),
+                generation: Generation(0),
+                epoch: Epoch(0),
+                height: Height(2),
+            },
+            root_before: StateRoot::Genesis,
+            root_after: StateRoot::Genesis,
+        }
+    }
+
+    #[test]
+    fn each_record_chains_to_the_one_before() {
+        let first = compute_next_record(&[], Epoch(1), entry(0));
+        assert_eq!(first.index, 0);
+        assert_eq!(
+            first.hash,
+            compute_audit_hash(&AUDIT_GENESIS_HASH, 0, Epoch(1), &entry(0))
+        );
+        let second = compute_next_record(&[first], Epoch(1), entry(1));
+        assert_eq!(second.index, 1);
+        assert_eq!(
+            second.hash,
+            compute_audit_hash(&first.hash, 1, Epoch(1), &entry(1))
+        );
+        assert_ne!(first.hash, second.hash);
+    }
+
+    #[test]
+    fn every_field_changes_the_hash() {
+        let base = compute_audit_hash(&AUDIT_GENESIS_HASH, 0, Epoch(1), &entry(0));
+        assert_ne!(base, compute_audit_hash(&[1; 32], 0, Epoch(1), &entry(0)));
+        assert_ne!(
+            base,
+            compute_audit_hash(&AUDIT_GENESIS_HASH, 1, Epoch(1), &entry(0))
+        );
+        assert_ne!(
+            base,
+            compute_audit_hash(&AUDIT_GENESIS_HASH, 0, Epoch(2), &entry(0))
+        );
+        assert_ne!(
+            base,
+            compute_audit_hash(&AUDIT_GENESIS_HASH, 0, Epoch(1), &entry(1))
+        );
+    }
+}

@@ -1,0 +1,264 @@
+//! [INV-3 NoSilentRecovery], over one step `(V, V')`, and the status graph
+//! of [R-ISO-2].
+//!
+//! The log of `V` must be a prefix of the log of `V'`; every record of `V'`
+//! must chain to the one before it ([R-AUDIT-3]); and the new records must
+//! be exactly one per shard whose status changed, in ascending shard order,
+//! each describing that change: shard, old and new status, the head roots
+//! before and after, the epoch of `V'`, and a cause that was open on that
+//! shard before the step and whose severity's response is the new status
+//! ([R-FAULT-2], [R-ISO-3]). Rollbacks, slashes and reassignments
+//! will add their records here when they are built.
+
+use super::Violation;
+use crate::audit::{compute_audit_hash, AuditEntry, AUDIT_GENESIS_HASH};
+use crate::protocol::{FaultKind, ShardStatus};
+use crate::view::View;
+
+/// [R-FAULT-2] The status a fault kind's severity forces, as the spec's
+/// table states it (`None` for Low). The invariant states what a recorded
+/// cause must justify; it does not decide anything.
+fn response_of(kind: FaultKind) -> Option<ShardStatus> {
+    match kind {
+        FaultKind::StateRootMismatch
+        | FaultKind::InvalidCrossShardReceipt
+        | FaultKind::CheckpointStateMismatch => Some(ShardStatus::Isolated),
+        FaultKind::ValidatorEquivocation | FaultKind::ExecutionFailure => Some(ShardStatus::Frozen),
+        FaultKind::LivenessFailure => Some(ShardStatus::Investigating),
+        FaultKind::TransactionOrderingViolation => None,
+    }
+}
+
+/// Checks one step against INV-3.
+pub fn check_inv3_no_silent_recovery(before: &View, after: &View) -> Result<(), Violation> {
+    if after.audit.len() < before.audit.len()
+        || after.audit[..before.audit.len()] != before.audit[..]
+    {
+        let index = before
+            .audit
+            .iter()
+            .zip(&after.audit)
+            .position(|(a, b)| a != b)
+            .unwrap_or(after.audit.len().min(before.audit.len()));
+        return Err(Violation::AuditLogRewritten {
+            index: index as u64,
+        });
+    }
+    let mut previous = AUDIT_GENESIS_HASH;
+    for (i, record) in after.audit.iter().enumerate() {
+        if record.index != i as u64
+            || record.hash
+                != compute_audit_hash(&previous, record.index, record.epoch, &record.entry)
+        {
+            return Err(Violation::AuditChainBroken { index: i as u64 });
+        }
+        previous = record.hash;
+    }
+    let mut new_records = after.audit[before.audit.len()..].iter();
+    for (old, new) in before.shards.iter().zip(&after.shards) {
+        if old.status == new.status {
+            continue;
+        }
+        let described = new_records.next().is_some_and(|r| {
+            r.epoch == after.epoch
+                && matches!(r.entry, AuditEntry::StatusChange {
+                    shard, from, to, cause, root_before, root_after,
+                } if shard == old.shard
+                    && from == old.status
+                    && to == new.status
+                    && old.faults.contains(&cause)
+                    && response_of(cause.kind) == Some(to)
+                    && root_before == old.head_root
+                    && root_after == new.head_root)
+        });
+        if !described {
+            return Err(Violation::StatusChangeUnrecorded {
+                shard: old.shard,
+                from: old.status,
+                to: new.status,
+            });
+        }
+    }
+    if let Some(extra) = new_records.next() {
+        return Err(Violation::AuditRecordUnmatched { index: extra.index });
+    }
+    Ok(())
+}
+
+/// [R-ISO-2] Whether `from -> to` is an edge of the status graph.
+pub fn is_allowed_transition(from: ShardStatus, to: ShardStatus) -> bool {
+    use ShardStatus::*;
+    matches!(
+        (from, to),
+        (Normal, Investigating | Frozen | Isolated)
+            | (Investigating, Frozen | Isolated)
+            | (Frozen, Isolated)
+            | (Isolated, Recovering)
+            | (Recovering, Healing | Frozen)
+            | (Healing, Normal | Frozen)
+    )
+}
+
+/// [R-ISO-2] Checks that every status change in one step is an edge of the
+/// status graph.
+pub fn check_status_graph(before: &View, after: &View) -> Result<(), Violation> {
+    for (old, new) in before.shards.iter().zip(&after.shards) {
+        if old.status != new.status && !is_allowed_transition(old.status, new.status) {
+            return Err(Violation::ForbiddenStatusChange {
+                shard: old.shard,
+                from: old.status,
+                to: new.status,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::compute_next_record;
+    use crate::protocol::{Fault, FaultKind};
+    use crate::testing::two_shard_view;
+    use crate::{Epoch, Generation, Height, ValidatorId};
+
+    #[test]
+    fn a_record_whose_cause_was_not_open_on_that_shard_or_forces_another_status_fails() {
+        let mut before = two_shard_view();
+        let cause = Fault {
+            kind: FaultKind::StateRootMismatch,
+            accused: Some(ValidatorId(3)),
+            generation: Generation(0),
+            epoch: Epoch(0),
+            height: Height(2),
+        };
+        before.shards[0].faults.push(cause);
+        assert_eq!(
+            check_inv3_no_silent_recovery(&before, &isolate_shard_0(&before)),
+            Ok(())
+        );
+        // The cause open on shard 1 instead: shard 0's record cites a fault
+        // that was never open against it.
+        let mut elsewhere = two_shard_view();
+        elsewhere.shards[1].faults.push(cause);
+        assert!(matches!(
+            check_inv3_no_silent_recovery(&elsewhere, &isolate_shard_0(&elsewhere)),
+            Err(Violation::StatusChangeUnrecorded { .. })
+        ));
+        // A Medium fault cannot justify isolation.
+        let mut medium = two_shard_view();
+        let liveness = Fault {
+            kind: FaultKind::LivenessFailure,
+            accused: None,
+            ..cause
+        };
+        medium.shards[0].faults.push(liveness);
+        let mut after = isolate_shard_0(&medium);
+        after.audit.clear();
+        let entry = AuditEntry::StatusChange {
+            shard: after.shards[0].shard,
+            from: ShardStatus::Normal,
+            to: ShardStatus::Isolated,
+            cause: liveness,
+            root_before: medium.shards[0].head_root,
+            root_after: after.shards[0].head_root,
+        };
+        after
+            .audit
+            .push(compute_next_record(&[], after.epoch, entry));
+        assert!(matches!(
+            check_inv3_no_silent_recovery(&medium, &after),
+            Err(Violation::StatusChangeUnrecorded { .. })
+        ));
+    }
+
+    fn with_cause_open(mut view: View) -> View {
+        view.shards[0].faults.push(Fault {
+            kind: FaultKind::StateRootMismatch,
+            accused: Some(ValidatorId(3)),
+            generation: Generation(0),
+            epoch: Epoch(0),
+            height: Height(2),
+        });
+        view
+    }
+
+    fn isolate_shard_0(before: &View) -> View {
+        let mut after = before.clone();
+        after.epoch = Epoch(1);
+        after.shards[0].status = ShardStatus::Isolated;
+        let entry = AuditEntry::StatusChange {
+            shard: after.shards[0].shard,
+            from: ShardStatus::Normal,
+            to: ShardStatus::Isolated,
+            cause: Fault {
+                kind: FaultKind::StateRootMismatch,
+                accused: Some(ValidatorId(3)),
+                generation: Generation(0),
+                epoch: Epoch(0),
+                height: Height(2),
+            },
+            root_before: before.shards[0].head_root,
+            root_after: after.shards[0].head_root,
+        };
+        let record = compute_next_record(&after.audit, after.epoch, entry);
+        after.audit.push(record);
+        after
+    }
+
+    #[test]
+    fn a_recorded_status_change_passes_and_an_unrecorded_one_fails() {
+        let before = with_cause_open(two_shard_view());
+        let after = isolate_shard_0(&before);
+        assert_eq!(check_inv3_no_silent_recovery(&before, &after), Ok(()));
+        let mut silent = after.clone();
+        silent.audit.clear();
+        assert!(matches!(
+            check_inv3_no_silent_recovery(&before, &silent),
+            Err(Violation::StatusChangeUnrecorded { .. })
+        ));
+    }
+
+    #[test]
+    fn a_broken_chain_a_rewritten_log_and_an_extra_record_fail() {
+        let before = with_cause_open(two_shard_view());
+        let after = isolate_shard_0(&before);
+        let mut broken = after.clone();
+        broken.audit[0].hash[0] ^= 1;
+        assert!(matches!(
+            check_inv3_no_silent_recovery(&before, &broken),
+            Err(Violation::AuditChainBroken { index: 0 })
+        ));
+        assert!(matches!(
+            check_inv3_no_silent_recovery(&after, &before),
+            Err(Violation::AuditLogRewritten { index: 0 })
+        ));
+        let mut extra = after.clone();
+        extra.shards[0].status = ShardStatus::Normal;
+        assert!(matches!(
+            check_inv3_no_silent_recovery(&before, &extra),
+            Err(Violation::AuditRecordUnmatched { index: 0 })
+        ));
+    }
+
+    #[test]
+    fn the_status_graph_allows_exactly_its_edges() {
+        use ShardStatus::*;
+        let all = [Normal, Investigating, Frozen, Isolated, Recovering, Healing];
+        let edges: usize = all
+            .iter()
+            .flat_map(|a| all.iter().map(move |b| (*a, *b)))
+            .filter(|(a, b)| is_allowed_transition(*a, *b))
+            .count();
+        assert_eq!(edges, 11);
+        assert!(!is_allowed_transition(Isolated, Normal));
+        assert!(!is_allowed_transition(Frozen, Investigating));
+        let before = two_shard_view();
+        let mut after = before.clone();
+        after.shards[1].status = Healing;
+        assert!(matches!(
+            check_status_graph(&before, &after),
+            Err(Violation::ForbiddenStatusChange { .. })
+        ));
+    }
+}

@@ -1,0 +1,83 @@
+//! One conformance trace per fault kind ([R-FAULT-2]): the shortest model
+//! path of the detection configurations that detects the kind and then
+//! crosses an epoch boundary, so the trace shows the evidence, the open
+//! fault, the status its severity forces and the audit record.
+//!
+//! `cargo run -p mend-conformance --bin make-corpus` writes them to
+//! `tests/traces/detect-<kind>.itf.json`; the trace-replay test replays them
+//! on model and engine like every other trace, and a test checks that every
+//! kind has one.
+
+use crate::lockstep::{to_trace, Lockstep, RunConfig};
+use mend_model::{enabled_actions, ModelConfig};
+use mend_spec::trace::Trace;
+use mend_spec::{Action, Event, FaultKind, Outcome, View};
+use std::collections::{BTreeSet, VecDeque};
+
+/// The file name (without folder) of the example trace of `kind`.
+pub fn example_file_name(kind: FaultKind) -> String {
+    format!("detect-{kind:?}.itf.json")
+}
+
+/// The configuration that detects `kind`: `liveness` for liveness (a shard
+/// must see `L` whole epochs without a block), `faults` for the others.
+pub fn example_config(kind: FaultKind) -> ModelConfig {
+    match kind {
+        FaultKind::LivenessFailure => ModelConfig::liveness(),
+        _ => ModelConfig::faults(),
+    }
+}
+
+fn detects(outcome: &Outcome, kind: FaultKind) -> bool {
+    matches!(outcome, Outcome::Accepted { events }
+        if events.iter().any(|e| matches!(e, Event::FaultDetected { fault, .. } if fault.kind == kind)))
+}
+
+/// The shortest accepted path (breadth-first over the model's behaviours,
+/// views deduplicated) that detects `kind` and then advances the epoch.
+pub fn shortest_detection(kind: FaultKind, depth_max: usize) -> Option<Vec<Action>> {
+    let cfg = example_config(kind);
+    let init = mend_model::init_view(&cfg.params);
+    let mut seen: BTreeSet<(View, bool)> = BTreeSet::new();
+    let mut queue = VecDeque::from([(init, false, Vec::<Action>::new())]);
+    while let Some((view, detected, path)) = queue.pop_front() {
+        if path.len() >= depth_max {
+            continue;
+        }
+        for action in enabled_actions(&cfg, &view) {
+            let (outcome, next) = mend_model::apply(&cfg.params, None, &view, &action);
+            if !outcome.is_accepted() {
+                continue;
+            }
+            let now_detected = detected || detects(&outcome, kind);
+            let mut longer = path.clone();
+            longer.push(action);
+            if detected && matches!(action, Action::AdvanceEpoch { .. }) {
+                return Some(longer);
+            }
+            if seen.insert((next.clone(), now_detected)) {
+                queue.push_back((next, now_detected, longer));
+            }
+        }
+    }
+    None
+}
+
+/// The example trace of `kind`, replayed on model and engine in lockstep
+/// with every invariant checked at every step.
+pub fn example_trace(kind: FaultKind) -> Result<Trace, String> {
+    let cfg = example_config(kind);
+    let actions =
+        shortest_detection(kind, 12).ok_or_else(|| format!("{kind:?}: no detection path"))?;
+    let config = RunConfig::correct(cfg.params, cfg.byzantine.clone());
+    let run = Lockstep::run(config.clone(), &actions)
+        .map_err(|f| format!("{kind:?}: {}", f.headline()))?;
+    Ok(to_trace(
+        &config,
+        &run.initial,
+        &run.model_steps,
+        &format!("mend-conformance example, configuration {}", cfg.name),
+        &format!("{kind:?} detected from evidence, then the epoch boundary responds"),
+        None,
+    ))
+}
