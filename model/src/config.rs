@@ -230,50 +230,33 @@ impl ModelConfig {
         let params = Params::default_config()
             .with_detection(1, 1, 4)
             .expect("L = 1, A_e = 1, A_b = 4 are within bounds");
+        let evidence = vec![
+            FaultKind::InvalidCrossShardReceipt,
+            FaultKind::ExecutionFailure,
+            FaultKind::LivenessFailure,
+        ];
         ModelConfig {
             name: "liveness",
             byzantine: compute_highest_members(&params),
             params,
             max_heights: vec![1, 1],
             max_epoch: 4,
-            evidence: vec![
-                FaultKind::InvalidCrossShardReceipt,
-                FaultKind::ExecutionFailure,
-                FaultKind::LivenessFailure,
-            ],
+            evidence: evidence.clone(),
             max_open_faults: vec![2, 2],
-            examples: vec![
-                Example::Detects(FaultKind::InvalidCrossShardReceipt),
-                Example::Detects(FaultKind::ExecutionFailure),
-                Example::Detects(FaultKind::LivenessFailure),
-                Example::Investigating,
-                Example::Frozen,
-                Example::Raised {
-                    from: ShardStatus::Normal,
-                    to: ShardStatus::Investigating,
-                },
-                Example::Raised {
-                    from: ShardStatus::Normal,
-                    to: ShardStatus::Frozen,
-                },
-                Example::Raised {
-                    from: ShardStatus::Normal,
-                    to: ShardStatus::Isolated,
-                },
-                Example::Raised {
-                    from: ShardStatus::Investigating,
-                    to: ShardStatus::Frozen,
-                },
-                Example::Raised {
-                    from: ShardStatus::Investigating,
-                    to: ShardStatus::Isolated,
-                },
-                Example::Raised {
-                    from: ShardStatus::Frozen,
-                    to: ShardStatus::Isolated,
-                },
-                Example::FaultExpired,
-            ],
+            // The detections of its evidence kinds and every status-graph
+            // example, in report order: taken from `Example::ALL` so the
+            // list of detection edges is written once.
+            examples: Example::ALL
+                .into_iter()
+                .filter(|e| match e {
+                    Example::Detects(kind) => evidence.contains(kind),
+                    Example::Investigating
+                    | Example::Frozen
+                    | Example::Raised { .. }
+                    | Example::FaultExpired => true,
+                    _ => false,
+                })
+                .collect(),
             bug: None,
         }
     }
