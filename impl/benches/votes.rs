@@ -1,5 +1,5 @@
 //! What one checkpoint vote costs in the engine, next to the cost of the
-//! ed25519 `verify_strict` it cannot avoid ([R-CKPT-8] check 7).
+//! ed25519 `verify_strict` it cannot avoid ([R-CKPT-8] check 8).
 //!
 //! For a committee of 4 and of 64: build an engine, produce blocks up to the
 //! first checkpoint height, propose the checkpoint, pre-sign the quorum of

@@ -1,8 +1,10 @@
 //! The audit log: one global, append-only, SHA3 hash-chained list of records
 //! ([R-AUDIT-1], [R-AUDIT-2]).
 //!
-//! Every status change appends exactly one record ([R-ISO-3]); rollbacks,
-//! slashes and reassignments will add their own entries. A record names its
+//! Every status change appends exactly one record ([R-ISO-3], [R-RB-1],
+//! [R-RB-2], [R-RB-6]), and every rollback's restoration one more
+//! ([R-RB-4]); slashes and reassignments will add their own entries. A
+//! record names its
 //! cause by fault id ([R-FAULT-4]), never by the bytes of whichever evidence
 //! arrived first, so no record depends on arrival order ([R-DET-0]). Each
 //! record's hash chains to the one before it, so changing, dropping or
@@ -10,13 +12,15 @@
 //! [`verify_audit_chain`] finds the first record that does not verify.
 //!
 //! The engine also keeps each record's cause as a `mend_spec::Fault` beside
-//! the log. It is not hashed (the fault id is); it is there so that the
-//! snapshot can show the cause in the vocabulary the model uses, and a
-//! reader can check `compute_fault_id(shard, cause)` against the record.
+//! the log, and for a rollback record the target checkpoint's body. Neither
+//! is hashed (the fault id and the checkpoint id are); they are there so
+//! that the snapshot can show the record in the vocabulary the model uses,
+//! and a reader can check `compute_fault_id(shard, cause)` and
+//! `compute_checkpoint_id(target)` against the record.
 
 use crate::crypto::compute_audit_record_hash;
-use crate::wire::Hash32;
-use mend_spec::{Epoch, Fault, ShardId, ShardStatus};
+use crate::wire::{CheckpointBody, Hash32};
+use mend_spec::{Epoch, Fault, Generation, Height, ShardId, ShardStatus};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -27,7 +31,9 @@ pub const AUDIT_GENESIS_HASH: Hash32 = [0; 32];
 /// [`compute_audit_record_hash`] encodes it (a test pins the two together).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum AuditEntry {
-    /// [R-ISO-3] A shard's status rose at an epoch boundary.
+    /// [R-ISO-3] A shard's status rose at an epoch boundary; or
+    /// [R-RB-1], [R-RB-2], [R-RB-6] its rollback started, completed or
+    /// failed.
     StatusChange {
         shard: ShardId,
         from: ShardStatus,
@@ -39,6 +45,22 @@ pub enum AuditEntry {
         root_before: Hash32,
         /// The shard's head root after the step (equal for a status change).
         root_after: Hash32,
+    },
+    /// [R-RB-4] A shard was restored to its rollback target.
+    Rollback {
+        shard: ShardId,
+        /// The fault id ([R-FAULT-4]) of the fault that isolated the shard.
+        cause: Hash32,
+        /// The id ([R-CKPT-3]) of the finalized checkpoint it returned to.
+        target: Hash32,
+        /// The head height before the step.
+        height_before: Height,
+        /// The head root before the step.
+        root_before: Hash32,
+        /// The head root after the step: the chain's root at the target.
+        root_after: Hash32,
+        /// The rollback generation after the step.
+        generation: Generation,
     },
 }
 
@@ -105,19 +127,33 @@ pub fn verify_audit_chain(records: &[AuditRecord]) -> Result<(), AuditChainError
     Ok(())
 }
 
-/// [R-AUDIT-1] The engine's log: the records, and beside each the cause as
-/// a fault (not hashed; see the module header).
+/// What the log keeps beside a record, unhashed (see the module header).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RecordNote {
+    /// The fault whose id is the record's cause.
+    pub(crate) cause: Fault,
+    /// The body of a rollback record's target; `None` for a status change.
+    pub(crate) target: Option<CheckpointBody>,
+}
+
+/// [R-AUDIT-1] The engine's log: the records, and beside each its note
+/// (not hashed; see the module header).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct AuditLog {
     records: Vec<AuditRecord>,
-    /// `causes[i]` is the cause of `records[i]`.
-    causes: Vec<Fault>,
+    /// `notes[i]` belongs to `records[i]`.
+    notes: Vec<RecordNote>,
 }
 
 impl AuditLog {
     /// [R-AUDIT-1], [R-AUDIT-2] Appends the record of `entry`, written in
     /// `epoch`, chained to the last record; returns it.
-    pub(crate) fn append(&mut self, epoch: Epoch, entry: AuditEntry, cause: Fault) -> AuditRecord {
+    pub(crate) fn append(
+        &mut self,
+        epoch: Epoch,
+        entry: AuditEntry,
+        note: RecordNote,
+    ) -> AuditRecord {
         let previous = self.records.last().map_or(AUDIT_GENESIS_HASH, |r| r.hash);
         // A Vec never holds more than u64::MAX elements.
         let index = self.records.len() as u64;
@@ -127,12 +163,17 @@ impl AuditLog {
             entry,
             hash: compute_audit_record_hash(&previous, index, epoch, &entry),
         };
+        assert_eq!(
+            matches!(entry, AuditEntry::Rollback { .. }),
+            note.target.is_some(),
+            "a rollback record, and only one, has a target body beside it"
+        );
         self.records.push(record);
-        self.causes.push(cause);
+        self.notes.push(note);
         assert_eq!(
             self.records.len(),
-            self.causes.len(),
-            "every record has its cause"
+            self.notes.len(),
+            "every record has its note"
         );
         record
     }
@@ -142,9 +183,9 @@ impl AuditLog {
         &self.records
     }
 
-    /// Each record with its cause, oldest first.
-    pub(crate) fn with_causes(&self) -> impl Iterator<Item = (&AuditRecord, &Fault)> {
-        self.records.iter().zip(&self.causes)
+    /// Each record with its note, oldest first.
+    pub(crate) fn with_notes(&self) -> impl Iterator<Item = (&AuditRecord, &RecordNote)> {
+        self.records.iter().zip(&self.notes)
     }
 }
 
@@ -193,12 +234,31 @@ mod tests {
         }
     }
 
+    fn note(height: u64) -> RecordNote {
+        RecordNote {
+            cause: fault(height),
+            target: None,
+        }
+    }
+
     fn log_of(count: u64) -> AuditLog {
         let mut log = AuditLog::default();
         for i in 0..count {
-            log.append(Epoch(i + 1), entry((i % 3) as u16, i), fault(i));
+            log.append(Epoch(i + 1), entry((i % 3) as u16, i), note(i));
         }
         log
+    }
+
+    fn rollback_entry() -> AuditEntry {
+        AuditEntry::Rollback {
+            shard: ShardId(1),
+            cause: compute_fault_id(ShardId(1), &fault(4)),
+            target: [8; 32],
+            height_before: Height(5),
+            root_before: [7; 32],
+            root_after: [6; 32],
+            generation: Generation(1),
+        }
     }
 
     #[test]
@@ -238,7 +298,7 @@ mod tests {
         }
         assert_eq!(verify_audit_chain(records), Ok(()));
         assert_eq!(verify_audit_chain(&[]), Ok(()));
-        let causes: Vec<_> = log.with_causes().map(|(_, c)| *c).collect();
+        let causes: Vec<_> = log.with_notes().map(|(_, n)| n.cause).collect();
         assert_eq!(causes, vec![fault(0), fault(1), fault(2)]);
     }
 
@@ -252,12 +312,14 @@ mod tests {
             r[at].epoch = Epoch(r[at].epoch.0 + 100);
             tampered.push(r);
             let mut r = log.records().to_vec();
-            let AuditEntry::StatusChange { to, .. } = &mut r[at].entry;
-            *to = ShardStatus::Frozen;
+            if let AuditEntry::StatusChange { to, .. } = &mut r[at].entry {
+                *to = ShardStatus::Frozen;
+            }
             tampered.push(r);
             let mut r = log.records().to_vec();
-            let AuditEntry::StatusChange { cause, .. } = &mut r[at].entry;
-            cause[0] ^= 1;
+            if let AuditEntry::StatusChange { cause, .. } = &mut r[at].entry {
+                cause[0] ^= 1;
+            }
             tampered.push(r);
             let mut r = log.records().to_vec();
             r[at].hash[31] ^= 1;
@@ -284,8 +346,9 @@ mod tests {
         // A record re-indexed and re-hashed in place still breaks its
         // successor's chain.
         let mut rewritten = log.records().to_vec();
-        let AuditEntry::StatusChange { shard, .. } = &mut rewritten[2].entry;
-        *shard = ShardId(9);
+        if let AuditEntry::StatusChange { shard, .. } = &mut rewritten[2].entry {
+            *shard = ShardId(9);
+        }
         rewritten[2].hash = compute_audit_record_hash(
             &rewritten[1].hash,
             2,
@@ -293,5 +356,73 @@ mod tests {
             &rewritten[2].entry,
         );
         assert_eq!(verify_audit_chain(&rewritten).unwrap_err().index, 3);
+    }
+
+    #[test]
+    fn a_rollback_record_chains_like_the_others_and_every_field_is_covered() {
+        let mut log = log_of(2);
+        let target = CheckpointBody {
+            shard: ShardId(1),
+            epoch: Epoch(1),
+            height: Height(2),
+            state_root: [6; 32],
+            parent: None,
+        };
+        log.append(
+            Epoch(3),
+            rollback_entry(),
+            RecordNote {
+                cause: fault(4),
+                target: Some(target),
+            },
+        );
+        log.append(Epoch(3), entry(1, 4), note(4));
+        assert_eq!(verify_audit_chain(log.records()), Ok(()));
+        let targets: Vec<_> = log.with_notes().map(|(_, n)| n.target).collect();
+        assert_eq!(targets, vec![None, None, Some(target), None]);
+        let tampers: [fn(&mut AuditEntry); 7] = [
+            |e| {
+                if let AuditEntry::Rollback { shard, .. } = e {
+                    *shard = ShardId(0);
+                }
+            },
+            |e| {
+                if let AuditEntry::Rollback { cause, .. } = e {
+                    cause[0] ^= 1;
+                }
+            },
+            |e| {
+                if let AuditEntry::Rollback { target, .. } = e {
+                    target[0] ^= 1;
+                }
+            },
+            |e| {
+                if let AuditEntry::Rollback { height_before, .. } = e {
+                    *height_before = Height(6);
+                }
+            },
+            |e| {
+                if let AuditEntry::Rollback { root_before, .. } = e {
+                    root_before[0] ^= 1;
+                }
+            },
+            |e| {
+                if let AuditEntry::Rollback { root_after, .. } = e {
+                    root_after[0] ^= 1;
+                }
+            },
+            |e| {
+                if let AuditEntry::Rollback { generation, .. } = e {
+                    *generation = Generation(2);
+                }
+            },
+        ];
+        for tamper in tampers {
+            let mut records = log.records().to_vec();
+            let before = records[2].entry;
+            tamper(&mut records[2].entry);
+            assert_ne!(records[2].entry, before);
+            assert_eq!(verify_audit_chain(&records).unwrap_err().index, 2);
+        }
     }
 }

@@ -1,21 +1,23 @@
 //! Chain heads and the block rule ([R-BLK-1], [R-BLK-2], [R-BLK-3],
-//! [R-FAULT-7]).
+//! [R-FAULT-7], [R-RB-4]).
 //!
-//! The engine keeps, per shard, what the next block, the next checkpoint and
-//! the check of evidence need: the head's height, its block id (the next
-//! block's parent), its post-state root (the state the next block executes
-//! on), the epoch it was appended in (for liveness, [R-FAULT-2] kind 5), and
-//! the roots of the last `A_b` heights (for evidence about recent heights,
-//! [R-FAULT-7]). The post-state root commits to the previous root and to
-//! every transaction in order ([R-BLK-2]), so no other history is stored and
-//! memory does not grow with the chain.
+//! The engine keeps, per shard, what the next block, the next checkpoint,
+//! the check of evidence and a rollback need: the head's height, its block
+//! id (the next block's parent), its post-state root (the state the next
+//! block executes on), the epoch it was appended in (for liveness,
+//! [R-FAULT-2] kind 5), and the height, block id and root of the last
+//! `A_b + W` blocks: the last `A_b` for evidence about recent heights
+//! ([R-FAULT-7]), `W` more so that a rollback can return the head to any
+//! block inside its window ([R-RB-4]). The post-state root commits to the
+//! previous root and to every transaction in order ([R-BLK-2]), so no other
+//! history is stored and memory does not grow with the chain.
 
 use crate::crypto::{compute_block_id, compute_genesis_root, compute_state_root};
 use crate::isolate::is_taking_transactions;
 use crate::outcome::{BlockError, EngineEvent};
 use crate::state::{KnownShard, State};
 use crate::wire::{Block, Hash32, Transaction, TRANSACTIONS_PER_BLOCK_MAX};
-use mend_spec::{Epoch, Height, ShardId};
+use mend_spec::{Epoch, Height, Params, ShardId};
 use std::collections::VecDeque;
 
 /// The head of one shard's chain.
@@ -31,42 +33,94 @@ pub(crate) struct ChainHead {
     /// [R-BLK-1] The epoch in which the head block was appended; 0 at
     /// genesis.
     pub(crate) last_block_epoch: Epoch,
-    /// [R-FAULT-7] The roots of the last `A_b` heights.
-    pub(crate) recent_roots: RecentRoots,
+    /// [R-FAULT-7], [R-RB-4] The last `A_b + W` blocks, the head's last.
+    pub(crate) history: BlockHistory,
 }
 
-/// [R-FAULT-7] The post-state roots of a shard's last `A_b` heights, oldest
-/// first, the head's last. Height 0 (genesis) is never kept: evidence is
-/// about heights from 1 ([R-FAULT-3] check 8).
+/// One block the chain still remembers: enough to make it the head again
+/// ([R-RB-4]) and to check evidence about its height ([R-FAULT-7]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RetainedBlock {
+    pub(crate) height: Height,
+    pub(crate) block_id: Hash32,
+    pub(crate) root: Hash32,
+}
+
+/// [R-FAULT-7], [R-RB-4] The last `A_b + W` blocks of a shard, oldest
+/// first, the head's last, at consecutive heights. Height 0 (genesis) is
+/// never kept: it has no block, and its root is derived from the shard id.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct RecentRoots {
-    roots: VecDeque<Hash32>,
+pub(crate) struct BlockHistory {
+    blocks: VecDeque<RetainedBlock>,
 }
 
-impl RecentRoots {
-    /// Records the root of a new head, keeping at most `keep` roots.
-    fn push(&mut self, root: Hash32, keep: usize) {
-        self.roots.push_back(root);
-        while self.roots.len() > keep {
-            self.roots.pop_front();
+impl BlockHistory {
+    /// Records a new head, keeping at most `keep` blocks.
+    fn push(&mut self, block: RetainedBlock, keep: usize) {
+        assert!(
+            self.blocks
+                .back()
+                .is_none_or(|last| last.height.next() == Some(block.height)),
+            "the history holds consecutive heights"
+        );
+        self.blocks.push_back(block);
+        while self.blocks.len() > keep {
+            self.blocks.pop_front();
         }
     }
 
-    /// The root at `height` on a chain whose head is at `head`, if it is one
-    /// of the kept heights.
-    pub(crate) fn root_at(&self, head: Height, height: Height) -> Option<&Hash32> {
-        if height.0 == 0 {
-            return None;
-        }
-        let back = usize::try_from(head.0.checked_sub(height.0)?).ok()?;
-        let last = self.roots.len().checked_sub(1)?;
-        self.roots.get(last.checked_sub(back)?)
+    /// The block at `height`, if it is one of the kept ones. Heights are
+    /// consecutive, so this is one subtraction, not a search.
+    pub(crate) fn at(&self, height: Height) -> Option<&RetainedBlock> {
+        let oldest = self.blocks.front()?.height;
+        let offset = usize::try_from(height.0.checked_sub(oldest.0)?).ok()?;
+        self.blocks.get(offset)
     }
 
-    /// How many roots are kept.
+    /// [R-RB-4] Forgets every block above `height`, newest first, and
+    /// returns how many there were: one step per block undone.
+    fn pop_above(&mut self, height: Height) -> u64 {
+        let mut undone = 0;
+        while self.blocks.back().is_some_and(|b| b.height > height) {
+            self.blocks.pop_back();
+            undone += 1;
+        }
+        undone
+    }
+
+    /// The newest kept block.
+    pub(crate) fn newest(&self) -> Option<&RetainedBlock> {
+        self.blocks.back()
+    }
+
+    /// How many blocks are kept.
     pub(crate) fn len(&self) -> usize {
-        self.roots.len()
+        self.blocks.len()
     }
+}
+
+/// [R-FAULT-7], [R-RB-4] How many blocks a shard keeps: `A_b + W`. Both are
+/// at most 1024 ([R-PARAM-1]), so the sum fits any `usize`.
+pub(crate) fn compute_history_blocks(params: &Params) -> usize {
+    let sum = params
+        .evidence_age_blocks
+        .saturating_add(params.rollback_window_blocks);
+    usize::try_from(sum).unwrap_or(usize::MAX)
+}
+
+/// Where a restored head came from ([R-RB-4]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RestoredFrom {
+    /// The chain's own block at the target height, as the spec requires.
+    History,
+    /// The genesis state (height 0).
+    Genesis,
+    /// The history no longer held the height: only reachable under the
+    /// `RollbackBeyondWindow` and `RollbackHealthyShard` seeded bugs, which
+    /// restore past the window. The head then takes the root the caller
+    /// gave (the checkpoint's) and an all-zero block id, so that a wrong
+    /// rule shows in the view instead of a panic.
+    Fallback,
 }
 
 impl ChainHead {
@@ -77,18 +131,55 @@ impl ChainHead {
             block_id: [0; 32],
             root: compute_genesis_root(shard),
             last_block_epoch: Epoch(0),
-            recent_roots: RecentRoots::default(),
+            history: BlockHistory::default(),
         }
     }
 
     /// "The root of `s` at `h`" ([R-FAULT-2]) for a height the engine still
-    /// keeps: the genesis root at 0, the head's root at the head, and the
-    /// roots of the last `A_b` heights ([R-FAULT-7]).
+    /// keeps: the genesis root at 0 while the head is genesis, the head's
+    /// root at the head, and the roots of the retained blocks ([R-FAULT-7]).
     pub(crate) fn root_at(&self, height: Height) -> Option<&Hash32> {
         if height == self.height {
             Some(&self.root)
         } else {
-            self.recent_roots.root_at(self.height, height)
+            self.history.at(height).map(|b| &b.root)
+        }
+    }
+
+    /// [R-RB-4] Makes the chain's own block at `height` the head again:
+    /// height, block id and root are those stored for that height, and every
+    /// block above it is forgotten, newest first. Costs one step per block
+    /// undone, whatever the number of shards. `fallback_root` is used only
+    /// when the history does not reach `height` ([`RestoredFrom::Fallback`]).
+    /// The last block epoch is left as it is: restoring appends no block.
+    pub(crate) fn restore_to(
+        &mut self,
+        shard: ShardId,
+        height: Height,
+        fallback_root: Hash32,
+    ) -> RestoredFrom {
+        self.history.pop_above(height);
+        if height.0 == 0 {
+            self.history = BlockHistory::default();
+            self.height = height;
+            self.block_id = [0; 32];
+            self.root = compute_genesis_root(shard);
+            return RestoredFrom::Genesis;
+        }
+        match self.history.newest() {
+            Some(block) if block.height == height => {
+                self.height = block.height;
+                self.block_id = block.block_id;
+                self.root = block.root;
+                RestoredFrom::History
+            }
+            _ => {
+                self.history = BlockHistory::default();
+                self.height = height;
+                self.block_id = [0; 32];
+                self.root = fallback_root;
+                RestoredFrom::Fallback
+            }
         }
     }
 }
@@ -183,12 +274,11 @@ pub(crate) fn validate_block(state: &State, block: &Block) -> Result<ValidatedBl
 }
 
 /// [R-BLK-1] Makes a validated block the head, records the current epoch as
-/// the shard's last block epoch and the root among the recent roots
-/// ([R-FAULT-7]), and emits `BlockAppended`.
+/// the shard's last block epoch and the block in the history ([R-FAULT-7],
+/// [R-RB-4]), and emits `BlockAppended`.
 pub(crate) fn apply_block(state: &mut State, block: ValidatedBlock) -> Vec<EngineEvent> {
     let epoch = state.epoch;
-    // `A_b <= 1024` ([R-PARAM-1]), so it fits a usize.
-    let keep = usize::try_from(state.params.evidence_age_blocks).unwrap_or(usize::MAX);
+    let keep = compute_history_blocks(&state.params);
     let shard = state.shard_mut(block.shard);
     assert_eq!(
         shard.chain.height.next(),
@@ -200,10 +290,17 @@ pub(crate) fn apply_block(state: &mut State, block: ValidatedBlock) -> Vec<Engin
     chain.block_id = block.block_id;
     chain.root = block.root;
     chain.last_block_epoch = epoch;
-    chain.recent_roots.push(block.root, keep);
+    chain.history.push(
+        RetainedBlock {
+            height: block.height,
+            block_id: block.block_id,
+            root: block.root,
+        },
+        keep,
+    );
     assert!(
-        chain.recent_roots.len() <= keep,
-        "at most A_b roots are kept"
+        chain.history.len() <= keep,
+        "at most A_b + W blocks are kept"
     );
     vec![EngineEvent::BlockAppended {
         shard: shard.id,
@@ -214,6 +311,7 @@ pub(crate) fn apply_block(state: &mut State, block: ValidatedBlock) -> Vec<Engin
 
 #[cfg(test)]
 mod tests {
+    use super::{ChainHead, RestoredFrom};
     use crate::crypto::{compute_block_id, compute_genesis_root, compute_state_root};
     use crate::outcome::EngineEvent;
     use crate::outcome::{BlockError, EngineRejection};
@@ -489,14 +587,15 @@ mod tests {
     }
 
     #[test]
-    fn the_chain_keeps_the_roots_of_the_last_a_b_heights_only() {
+    fn the_chain_keeps_the_blocks_of_the_last_a_b_plus_w_heights_only() {
+        // A_b = 4 and W = 4 by default: 8 blocks of 11.
         let mut h = Harness::default_config();
-        h.produce_blocks(ShardId(0), 7);
+        h.produce_blocks(ShardId(0), 11);
         let chain = h.engine.state_mut().shards[0].chain.clone();
-        assert_eq!(chain.recent_roots.len(), 4);
-        for height in 0..=9u64 {
+        assert_eq!(chain.history.len(), 8);
+        for height in 0..=13u64 {
             let kept = chain.root_at(Height(height)).copied();
-            if (4..=7).contains(&height) {
+            if (4..=11).contains(&height) {
                 assert_eq!(
                     kept,
                     Some(h.root_at(ShardId(0), Height(height))),
@@ -506,5 +605,52 @@ mod tests {
                 assert_eq!(kept, None, "h{height}");
             }
         }
+        let newest = chain.history.newest().copied().unwrap();
+        assert_eq!(
+            (newest.height, newest.block_id, newest.root),
+            (chain.height, chain.block_id, chain.root)
+        );
+    }
+
+    #[test]
+    fn restoring_pops_the_blocks_above_the_height_and_makes_the_stored_block_the_head() {
+        let mut h = Harness::default_config();
+        h.produce_blocks(ShardId(0), 6);
+        let at_three = h.engine.state_mut().shards[0]
+            .chain
+            .history
+            .at(Height(3))
+            .copied()
+            .unwrap();
+        let mut chain = h.engine.state_mut().shards[0].chain.clone();
+        let epoch = chain.last_block_epoch;
+        assert_eq!(
+            chain.restore_to(ShardId(0), Height(3), [0xaa; 32]),
+            RestoredFrom::History
+        );
+        assert_eq!(
+            (chain.height, chain.block_id, chain.root),
+            (at_three.height, at_three.block_id, at_three.root)
+        );
+        assert_eq!(chain.root, h.root_at(ShardId(0), Height(3)));
+        assert_eq!(chain.history.len(), 3);
+        assert_eq!(chain.root_at(Height(4)), None);
+        assert_eq!(chain.last_block_epoch, epoch);
+
+        // Genesis, and a height the history no longer holds.
+        let mut genesis = chain.clone();
+        assert_eq!(
+            genesis.restore_to(ShardId(0), Height(0), [0xaa; 32]),
+            RestoredFrom::Genesis
+        );
+        assert_eq!(genesis, ChainHead::genesis(ShardId(0)));
+        h.produce_blocks(ShardId(0), 10);
+        let mut far = h.engine.state_mut().shards[0].chain.clone();
+        assert_eq!(
+            far.restore_to(ShardId(0), Height(2), [0xaa; 32]),
+            RestoredFrom::Fallback
+        );
+        assert_eq!((far.height, far.root), (Height(2), [0xaa; 32]));
+        assert_eq!(far.history.len(), 0);
     }
 }

@@ -1,6 +1,7 @@
 //! The rules that a seeded bug can make wrong, in one place
-//! ([R-CKPT-6], [R-CKPT-7] check 7, [R-CKPT-8] checks 4 and 10, [R-FAULT-3]
-//! check 10, [R-ISO-3], [R-AUDIT-1]).
+//! ([R-CKPT-6], [R-CKPT-7] check 8, [R-CKPT-8] checks 5 and 11, [R-FAULT-3]
+//! check 10, [R-ISO-3], [R-AUDIT-1], [R-XTX-4], [R-RB-2], [R-RB-3],
+//! [R-RB-4]).
 //!
 //! A seeded bug (`mend_spec::SeededBug`) is a deliberately wrong rule that
 //! proves an invariant check can fail. The engine takes one only when built
@@ -20,7 +21,20 @@ pub(crate) struct Rules {
     bug: Option<SeededBug>,
 }
 
-/// Whether check 7 of [R-CKPT-7] passes for a proposed height.
+/// [R-RB-2] step 1, [R-RB-6]: which sides of an xtx in flight a rollback
+/// aborts, and whose locks it then releases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AbortScope {
+    /// Both sides, and both locks: the rule.
+    BothSides,
+    /// Only the rolled-back shard's side and lock (the `AbortOneSide`
+    /// seeded bug). Absent from normal builds, so no code path there can
+    /// reach it.
+    #[cfg(feature = "seeded-bugs")]
+    RolledBackSideOnly,
+}
+
+/// Whether check 8 of [R-CKPT-7] passes for a proposed height.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum HeightVerdict {
     Accepted,
@@ -59,7 +73,7 @@ impl Rules {
         compute_quorum(committee_size)
     }
 
-    /// [R-CKPT-7] check 7: the proposed height must be the next checkpoint
+    /// [R-CKPT-7] check 8: the proposed height must be the next checkpoint
     /// height ([R-CKPT-1]).
     pub(crate) fn check_checkpoint_height(
         self,
@@ -85,7 +99,7 @@ impl Rules {
         }
     }
 
-    /// [R-CKPT-8] check 4: whether a vote from outside the committee is
+    /// [R-CKPT-8] check 5: whether a vote from outside the committee is
     /// refused.
     pub(crate) fn is_non_member_vote_refused(self) -> bool {
         #[cfg(feature = "seeded-bugs")]
@@ -95,7 +109,7 @@ impl Rules {
         true
     }
 
-    /// [R-CKPT-8] check 10: whether a second vote of one validator for one
+    /// [R-CKPT-8] check 11: whether a second vote of one validator for one
     /// checkpoint is refused.
     pub(crate) fn is_duplicate_vote_refused(self) -> bool {
         #[cfg(feature = "seeded-bugs")]
@@ -119,6 +133,67 @@ impl Rules {
     pub(crate) fn is_status_change_audited(self) -> bool {
         #[cfg(feature = "seeded-bugs")]
         if self.is_seeded(SeededBug::SilentStatusChange) {
+            return false;
+        }
+        true
+    }
+
+    /// [R-XTX-3] check 11, [R-XTX-4]: whether a commit vote needs the
+    /// source side to be mature (receipt maturity).
+    pub(crate) fn is_source_maturity_checked(self) -> bool {
+        #[cfg(feature = "seeded-bugs")]
+        if self.is_seeded(SeededBug::ReceiptBeforeFinal) {
+            return false;
+        }
+        true
+    }
+
+    /// [R-RB-3]: whether step 1 refuses a target more than `W` blocks below
+    /// the height the rollback started from.
+    pub(crate) fn is_target_window_checked(self) -> bool {
+        #[cfg(feature = "seeded-bugs")]
+        if self.is_seeded(SeededBug::RollbackBeyondWindow) {
+            return false;
+        }
+        true
+    }
+
+    /// [R-RB-2] step 1, [R-RB-6]: which sides a rollback aborts.
+    pub(crate) fn rollback_abort_scope(self) -> AbortScope {
+        #[cfg(feature = "seeded-bugs")]
+        if self.is_seeded(SeededBug::AbortOneSide) {
+            return AbortScope::RolledBackSideOnly;
+        }
+        AbortScope::BothSides
+    }
+
+    /// [R-RB-4]: the index of a shard that restoring the shard at `index`
+    /// (of `shards`) also lowers. None: no other shard changes.
+    pub(crate) fn also_restored_shard(self, index: usize, shards: usize) -> Option<usize> {
+        #[cfg(feature = "seeded-bugs")]
+        if self.is_seeded(SeededBug::RollbackHealthyShard) {
+            // Seeded bug: the next shard, wrapping around; nothing for a
+            // single shard, which is the one rolled back.
+            let next = (index + 1) % shards.max(1);
+            return (next != index).then_some(next);
+        }
+        // The arguments only matter to the seeded rule above.
+        let _ = (index, shards);
+        None
+    }
+
+    /// [R-RB-3], [R-RB-4]: whether every restoration finds the target's
+    /// block among the `A_b + W` kept ones. True under the rules: a target
+    /// is at most `W` blocks below the head. The two seeded bugs that
+    /// restore past the window (`RollbackBeyondWindow`, and
+    /// `RollbackHealthyShard`, which lowers a shard to a checkpoint at any
+    /// depth) make it false, and the engine then restores from the
+    /// checkpoint's root instead of panicking.
+    pub(crate) fn is_every_target_within_history(self) -> bool {
+        #[cfg(feature = "seeded-bugs")]
+        if self.is_seeded(SeededBug::RollbackBeyondWindow)
+            || self.is_seeded(SeededBug::RollbackHealthyShard)
+        {
             return false;
         }
         true
@@ -171,6 +246,17 @@ mod tests {
     }
 
     #[test]
+    fn the_honest_rules_check_maturity_and_the_window_and_abort_both_sides_of_one_shard() {
+        assert!(Rules::HONEST.is_source_maturity_checked());
+        assert!(Rules::HONEST.is_target_window_checked());
+        assert!(Rules::HONEST.is_every_target_within_history());
+        assert_eq!(Rules::HONEST.rollback_abort_scope(), AbortScope::BothSides);
+        for index in 0..4 {
+            assert_eq!(Rules::HONEST.also_restored_shard(index, 4), None);
+        }
+    }
+
+    #[test]
     fn the_honest_rules_check_evidence_and_audit_the_shard_that_is_faulty() {
         assert!(Rules::HONEST.is_evidence_signature_checked());
         assert!(Rules::HONEST.is_status_change_audited());
@@ -213,7 +299,32 @@ mod tests {
                 rules.status_change_shard(1, 2) != 1,
                 bug == SeededBug::IsolateWrongShard
             );
+            assert_eq!(
+                !rules.is_source_maturity_checked(),
+                bug == SeededBug::ReceiptBeforeFinal
+            );
+            assert_eq!(
+                !rules.is_target_window_checked(),
+                bug == SeededBug::RollbackBeyondWindow
+            );
+            assert_eq!(
+                !rules.is_every_target_within_history(),
+                bug == SeededBug::RollbackBeyondWindow || bug == SeededBug::RollbackHealthyShard
+            );
+            assert_eq!(
+                rules.rollback_abort_scope() == AbortScope::RolledBackSideOnly,
+                bug == SeededBug::AbortOneSide
+            );
+            assert_eq!(
+                rules.also_restored_shard(1, 2) == Some(0),
+                bug == SeededBug::RollbackHealthyShard
+            );
         }
+        // With one shard, the next shard is the one rolled back.
+        assert_eq!(
+            Rules::seeded(Some(SeededBug::RollbackHealthyShard)).also_restored_shard(0, 1),
+            None
+        );
         assert_eq!(Rules::seeded(None), Rules::HONEST);
     }
 
@@ -313,7 +424,10 @@ mod seeded_engine_tests {
         // The record is consistent with the shard it names: the bug shows in
         // the view, not as a malformed record.
         let crate::audit::AuditEntry::StatusChange { shard, cause, .. } =
-            view.audit[0].record.entry;
+            view.audit[0].record.entry
+        else {
+            panic!("a status change record");
+        };
         assert_eq!(shard, ShardId(1));
         assert_eq!(
             cause,
@@ -398,5 +512,208 @@ mod seeded_engine_tests {
             .map(|(b, _)| b.height)
             .collect();
         assert_eq!(heights, vec![Height(4), Height(2)]);
+    }
+
+    #[test]
+    fn receipt_before_final_commits_an_xtx_whose_source_height_is_not_finalized() {
+        use mend_spec::{XtxDecision, XtxId, XtxState};
+        let run = |h: &mut Harness| {
+            h.produce_blocks(ShardId(0), 1);
+            h.prepare(1, ShardId(0), ShardId(1), 5);
+            let vote = h.xtx_vote(
+                ValidatorId(0),
+                XtxId(1),
+                ShardId(0),
+                mend_spec::Generation(0),
+                XtxDecision::Commit,
+            );
+            h.engine.apply(&vote).map(|_| ())
+        };
+        let mut honest = Harness::new(Params::default_config());
+        assert!(run(&mut honest).is_err());
+        let mut h = Harness::with_bug(Params::default_config(), SeededBug::ReceiptBeforeFinal);
+        assert!(run(&mut h).is_ok());
+        h.cast_xtx_vote(XtxId(1), ShardId(1), XtxDecision::Commit);
+        let x = h.engine.snapshot().transactions[0];
+        assert_eq!(x.source_side.state, XtxState::Committed);
+        assert_eq!(x.source_side.height, Height(1));
+        assert!(h.engine.snapshot().shards[0].finalized.is_empty());
+        // The destination side is still checked.
+        let mut h = Harness::with_bug(Params::default_config(), SeededBug::ReceiptBeforeFinal);
+        h.produce_blocks(ShardId(1), 1);
+        h.prepare(2, ShardId(0), ShardId(1), 5);
+        let vote = h.xtx_vote(
+            ValidatorId(0),
+            XtxId(2),
+            ShardId(0),
+            mend_spec::Generation(0),
+            XtxDecision::Commit,
+        );
+        assert!(h.engine.apply(&vote).is_err());
+    }
+
+    #[test]
+    fn rollback_beyond_window_restores_a_target_more_than_w_blocks_below() {
+        use mend_spec::RollbackPhase;
+        // Finalized at 2, head at 7: five blocks with W = 4.
+        let mut h = Harness::with_bug(Params::default_config(), SeededBug::RollbackBeyondWindow);
+        h.finalize_next(ShardId(0));
+        h.produce_blocks(ShardId(0), 5);
+        h.drive_to_recovering(ShardId(0));
+        let events = h.advance_rollback(ShardId(0));
+        assert_eq!(
+            events[0],
+            EngineEvent::RollbackAdvanced {
+                shard: ShardId(0),
+                phase: RollbackPhase::AbortingTransactions
+            }
+        );
+        for _ in 0..4 {
+            h.advance_rollback(ShardId(0));
+        }
+        let view = h.engine.snapshot();
+        assert_eq!(view.shards[0].status, ShardStatus::Healing);
+        assert_eq!(view.shards[0].height, Height(2));
+        let rollback = view.shards[0].rollback.clone().unwrap();
+        assert_eq!(rollback.from_height, Height(7));
+    }
+
+    #[test]
+    fn rollback_beyond_the_kept_history_takes_the_checkpoint_root_and_never_panics() {
+        // Finalized at 2, head at 12: the A_b + W = 8 kept blocks start at 5.
+        let mut h = Harness::with_bug(Params::default_config(), SeededBug::RollbackBeyondWindow);
+        h.finalize_next(ShardId(0));
+        h.produce_blocks(ShardId(0), 10);
+        h.drive_to_recovering(ShardId(0));
+        for _ in 0..5 {
+            h.advance_rollback(ShardId(0));
+        }
+        let view = h.engine.snapshot();
+        assert_eq!(view.shards[0].status, ShardStatus::Healing);
+        assert_eq!(view.shards[0].height, Height(2));
+        assert_eq!(view.shards[0].head_root, h.root_at(ShardId(0), Height(2)));
+        // Evidence about height 1, whose root is no longer known, proves
+        // nothing instead of stopping the engine.
+        let accused = ValidatorId(3);
+        let body = CheckpointBody {
+            shard: ShardId(0),
+            epoch: h.epoch(),
+            height: Height(1),
+            state_root: [0xf0; 32],
+            parent: None,
+        };
+        let evidence = Evidence::CheckpointStateMismatch(crate::testkit::sign_proposal(
+            accused,
+            mend_spec::Generation(1),
+            body,
+        ));
+        assert_eq!(
+            h.engine
+                .apply(&Message::Evidence(evidence))
+                .map_err(|e| e.code()),
+            Err(mend_spec::Rejection::Evidence(
+                mend_spec::EvidenceRejection::NotAFault
+            ))
+        );
+    }
+
+    #[test]
+    fn abort_one_side_leaves_the_other_side_prepared_and_locked() {
+        use mend_spec::{Lock, XtxId, XtxState};
+        let setup = |h: &mut Harness| {
+            h.finalize_next(ShardId(0));
+            h.prepare(1, ShardId(0), ShardId(1), 5);
+            h.drive_to_recovering(ShardId(0));
+            h.advance_rollback(ShardId(0));
+            h.advance_rollback(ShardId(0));
+        };
+        let mut honest = Harness::new(Params::default_config());
+        setup(&mut honest);
+        let view = honest.engine.snapshot();
+        assert_eq!(
+            view.transactions[0].destination_side.state,
+            XtxState::Aborted
+        );
+        assert!(view.shards[1].locks.is_empty());
+
+        let mut h = Harness::with_bug(Params::default_config(), SeededBug::AbortOneSide);
+        setup(&mut h);
+        let view = h.engine.snapshot();
+        let x = view.transactions[0];
+        assert_eq!(x.source_side.state, XtxState::Aborted);
+        assert_eq!(x.destination_side.state, XtxState::Prepared);
+        assert!(view.shards[0].locks.is_empty());
+        assert_eq!(
+            view.shards[1].locks,
+            vec![Lock {
+                key: 5,
+                xtx: XtxId(1)
+            }]
+        );
+        // The key stays taken on the healthy shard.
+        let prepare = Message::PrepareXtx(crate::wire::XtxPrepare {
+            id: XtxId(2),
+            source: ShardId(1),
+            destination: ShardId(0),
+            key: 5,
+        });
+        assert!(h.engine.clone().apply(&prepare).is_err());
+    }
+
+    #[test]
+    fn rollback_healthy_shard_lowers_the_next_shard_to_its_latest_finalized_checkpoint() {
+        let setup = |h: &mut Harness| {
+            h.finalize_next(ShardId(1));
+            h.produce_blocks(ShardId(1), 2);
+            h.finalize_next(ShardId(0));
+            h.produce_blocks(ShardId(0), 1);
+            h.drive_to_recovering(ShardId(0));
+            for _ in 0..2 {
+                h.advance_rollback(ShardId(0));
+            }
+            h.advance_rollback(ShardId(0))
+        };
+        let mut honest = Harness::new(Params::default_config());
+        let honest_events = setup(&mut honest);
+        assert_eq!(honest.engine.snapshot().shards[1].height, Height(4));
+
+        let mut h = Harness::with_bug(Params::default_config(), SeededBug::RollbackHealthyShard);
+        let events = setup(&mut h);
+        // The same events: the healthy shard is lowered silently.
+        assert_eq!(events, honest_events);
+        let view = h.engine.snapshot();
+        assert_eq!(view.shards[0].height, Height(2));
+        assert_eq!(view.shards[1].height, Height(2));
+        assert_eq!(view.shards[1].status, ShardStatus::Normal);
+        assert_eq!(view.shards[1].head_root, h.root_at(ShardId(1), Height(2)));
+        assert_eq!(view.shards[1].generation, mend_spec::Generation(0));
+    }
+
+    #[test]
+    fn a_shard_lowered_past_its_history_by_rollback_healthy_shard_can_still_roll_back() {
+        // Shard 1: finalized at 2, head at 12, so its kept blocks start at
+        // 5. Shard 0's restoration lowers it to 2 from the checkpoint alone;
+        // then shard 1's own rollback restores a height it keeps no block
+        // of.
+        let mut h = Harness::with_bug(Params::default_config(), SeededBug::RollbackHealthyShard);
+        h.finalize_next(ShardId(1));
+        h.produce_blocks(ShardId(1), 10);
+        h.finalize_next(ShardId(0));
+        h.drive_to_recovering(ShardId(0));
+        for _ in 0..5 {
+            h.advance_rollback(ShardId(0));
+        }
+        assert_eq!(h.engine.snapshot().shards[1].height, Height(2));
+        h.open_critical_fault(ShardId(1), Height(2));
+        h.advance_epoch();
+        h.advance_epoch();
+        assert_eq!(h.status(ShardId(1)), ShardStatus::Recovering);
+        for _ in 0..5 {
+            h.advance_rollback(ShardId(1));
+        }
+        let view = h.engine.snapshot();
+        assert_eq!(view.shards[1].status, ShardStatus::Healing);
+        assert_eq!(view.shards[1].head_root, h.root_at(ShardId(1), Height(2)));
+        assert_eq!(h.engine.verify_audit_chain(), Ok(()));
     }
 }

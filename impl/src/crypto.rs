@@ -1,6 +1,6 @@
 //! Roots, ids and signing domains: everything the engine hashes or verifies
 //! ([R-BLK-2], [R-CKPT-2], [R-CKPT-3], [R-CKPT-5], [R-FAULT-1], [R-FAULT-4],
-//! [R-AUDIT-2]).
+//! [R-XTX-3], [R-AUDIT-2]).
 //!
 //! Each hash is SHA3-256 over a distinct ASCII tag followed by the canonical
 //! encoding of the value ([R-CKPT-2]). The tags keep a value of one kind from
@@ -11,10 +11,10 @@
 
 use crate::audit::AuditEntry;
 use crate::wire::{
-    Block, BlockClaim, CheckpointBody, Hash32, Receipt, SignatureBytes, Transaction,
+    Block, BlockClaim, CheckpointBody, Hash32, Receipt, SignatureBytes, Transaction, XtxVoteBody,
 };
 use ed25519_dalek::{Signature, VerifyingKey};
-use mend_spec::{Epoch, Fault, FaultKind, Generation, ShardId, ShardStatus};
+use mend_spec::{Epoch, Fault, FaultKind, Generation, ShardId, ShardStatus, XtxDecision};
 use sha3::{Digest, Sha3_256};
 
 /// [R-BLK-2] Domain tag of the genesis root.
@@ -33,6 +33,8 @@ pub const VOTE_DOMAIN_TAG: &[u8] = b"mend/ckpt-vote/v1";
 pub const BLOCK_CLAIM_DOMAIN_TAG: &[u8] = b"mend/block-claim/v1";
 /// [R-FAULT-1] Domain tag a receipt signs under.
 pub const RECEIPT_DOMAIN_TAG: &[u8] = b"mend/receipt/v1";
+/// [R-XTX-3] Domain tag a cross-shard vote signs under.
+pub const XTX_VOTE_DOMAIN_TAG: &[u8] = b"mend/xtx-vote/v1";
 /// [R-FAULT-4] Domain tag of a fault id.
 pub const FAULT_ID_TAG: &[u8] = b"mend/fault/v1";
 /// [R-AUDIT-2] Domain tag of an audit record's chain hash.
@@ -131,6 +133,25 @@ impl Canonical for Receipt {
     }
 }
 
+impl Canonical for XtxVoteBody {
+    fn encode_canonical(&self, sink: &mut impl CanonicalSink) {
+        sink.put(&self.voter.0.to_le_bytes());
+        sink.put(&self.id.0.to_le_bytes());
+        sink.put(&self.shard.0.to_le_bytes());
+        sink.put(&self.generation.0.to_le_bytes());
+        put_variant(sink, decision_index(self.decision));
+    }
+}
+
+/// [R-XTX-3] A decision's variant index: `0` commit, `1` abort, as the spec
+/// states and as bincode encodes `XtxDecision`.
+fn decision_index(decision: XtxDecision) -> u32 {
+    match decision {
+        XtxDecision::Commit => 0,
+        XtxDecision::Abort => 1,
+    }
+}
+
 /// A unit enum as bincode encodes it: its `u32` variant index.
 fn put_variant(sink: &mut impl CanonicalSink, index: u32) {
     sink.put(&index.to_le_bytes());
@@ -180,6 +201,24 @@ impl Canonical for AuditEntry {
                 sink.put(cause);
                 sink.put(root_before);
                 sink.put(root_after);
+            }
+            AuditEntry::Rollback {
+                shard,
+                cause,
+                target,
+                height_before,
+                root_before,
+                root_after,
+                generation,
+            } => {
+                put_variant(sink, 1);
+                sink.put(&shard.0.to_le_bytes());
+                sink.put(cause);
+                sink.put(target);
+                sink.put(&height_before.0.to_le_bytes());
+                sink.put(root_before);
+                sink.put(root_after);
+                sink.put(&generation.0.to_le_bytes());
             }
         }
     }
@@ -299,6 +338,16 @@ pub fn receipt_signing_bytes(receipt: &Receipt) -> Vec<u8> {
     bytes
 }
 
+/// [R-XTX-3] What a cross-shard voter signs: `"mend/xtx-vote/v1" ||` the
+/// canonical encoding of `(voter: u16, id: u32, shard: u16, generation: u64,
+/// decision: u32)`, the decision `0` for commit and `1` for abort.
+pub fn xtx_vote_signing_bytes(vote: &XtxVoteBody) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(XTX_VOTE_DOMAIN_TAG.len() + 2 + 4 + 2 + 8 + 4);
+    bytes.put(XTX_VOTE_DOMAIN_TAG);
+    vote.encode_canonical(&mut bytes);
+    bytes
+}
+
 /// [R-FAULT-4] The id of `fault` on `shard`:
 /// `SHA3-256("mend/fault/v1" || s: u16 || kind: u32 || accused: Option<u16>
 /// || g: u64 || e: u64 || h: u64)`, with `kind` the table index of
@@ -326,7 +375,8 @@ pub fn compute_fault_id(shard: ShardId, fault: &Fault) -> Hash32 {
 /// that follows a record whose hash is `previous` (32 zero bytes before the
 /// first): `SHA3-256("mend/audit/v1" || previous || canonical record)`, the
 /// record encoded as `index: u64 || epoch: u64 || entry` with the entry a
-/// `u32` variant index then its fields ([R-AUDIT-1]).
+/// `u32` variant index (`0` status change, `1` rollback) then its fields
+/// ([R-AUDIT-1]).
 pub fn compute_audit_record_hash(
     previous: &Hash32,
     index: u64,
@@ -360,7 +410,7 @@ mod tests {
     use super::*;
     use crate::testkit::{sample_block, sample_body, sample_claim, test_signing_key};
     use ed25519_dalek::Signer;
-    use mend_spec::{Height, ValidatorId};
+    use mend_spec::{Height, ValidatorId, XtxId};
 
     fn sha3(parts: &[&[u8]]) -> Hash32 {
         let mut hasher = Sha3_256::new();
@@ -691,6 +741,85 @@ mod tests {
                 status_index(status).to_le_bytes().to_vec(),
                 bincode::serialize(&status).unwrap()
             );
+        }
+    }
+
+    #[test]
+    fn a_rollback_entry_hashes_as_its_bincode_encoding_after_index_one() {
+        let entry = AuditEntry::Rollback {
+            shard: ShardId(2),
+            cause: [1; 32],
+            target: [2; 32],
+            height_before: Height(9),
+            root_before: [3; 32],
+            root_after: [4; 32],
+            generation: Generation(5),
+        };
+        assert_eq!(canonical(&entry), bincode::serialize(&entry).unwrap());
+        let mut bytes = 1u32.to_le_bytes().to_vec();
+        bytes.extend_from_slice(&2u16.to_le_bytes());
+        bytes.extend_from_slice(&[1; 32]);
+        bytes.extend_from_slice(&[2; 32]);
+        bytes.extend_from_slice(&9u64.to_le_bytes());
+        bytes.extend_from_slice(&[3; 32]);
+        bytes.extend_from_slice(&[4; 32]);
+        bytes.extend_from_slice(&5u64.to_le_bytes());
+        assert_eq!(canonical(&entry), bytes);
+    }
+
+    #[test]
+    fn an_xtx_vote_signs_its_tag_and_the_fixint_encoding_of_voter_id_shard_generation_decision() {
+        for (decision, index) in [(XtxDecision::Commit, 0u32), (XtxDecision::Abort, 1)] {
+            let vote = XtxVoteBody {
+                voter: ValidatorId(0x0102),
+                id: XtxId(0x0304_0506),
+                shard: ShardId(7),
+                generation: Generation(8),
+                decision,
+            };
+            let mut expected = b"mend/xtx-vote/v1".to_vec();
+            expected.extend_from_slice(
+                &bincode::serialize(&(0x0102u16, 0x0304_0506u32, 7u16, 8u64, index)).unwrap(),
+            );
+            assert_eq!(xtx_vote_signing_bytes(&vote), expected);
+            assert_eq!(canonical(&vote), bincode::serialize(&vote).unwrap());
+        }
+    }
+
+    #[test]
+    fn an_xtx_vote_signature_does_not_verify_for_another_shard_generation_or_decision() {
+        let key = test_signing_key(ValidatorId(1));
+        let vote = XtxVoteBody {
+            voter: ValidatorId(1),
+            id: XtxId(3),
+            shard: ShardId(0),
+            generation: Generation(0),
+            decision: XtxDecision::Commit,
+        };
+        let signature = SignatureBytes(key.sign(&xtx_vote_signing_bytes(&vote)).to_bytes());
+        let verifies = |v: &XtxVoteBody| {
+            is_valid_signature(&key.verifying_key(), &xtx_vote_signing_bytes(v), &signature)
+        };
+        assert!(verifies(&vote));
+        for other in [
+            XtxVoteBody {
+                shard: ShardId(1),
+                ..vote
+            },
+            XtxVoteBody {
+                generation: Generation(1),
+                ..vote
+            },
+            XtxVoteBody {
+                decision: XtxDecision::Abort,
+                ..vote
+            },
+            XtxVoteBody {
+                id: XtxId(4),
+                ..vote
+            },
+        ] {
+            assert!(!verifies(&other), "{other:?}");
         }
     }
 }

@@ -6,14 +6,16 @@
 //! votes are signed in the old epoch's domain ([R-CKPT-5]) and no new vote
 //! for it could pass [R-CKPT-8] check 5; keeping it would only hold a slot of
 //! `P`. At the same boundary each shard's status change ([R-ISO-3]) and fault
-//! expiry ([R-FAULT-6]) take effect, in `isolate`. This is the one message
-//! that visits every shard.
+//! expiry ([R-FAULT-6]) take effect, in `isolate`, and an `Isolated` shard
+//! starts its rollback instead of a status change ([R-RB-1], in
+//! `rollback`). This is the one message that visits every shard.
 
 use crate::checkpoint::count_u32;
 use crate::isolate::{apply_status_change, expire_faults};
 use crate::outcome::{EngineEvent, EpochError};
+use crate::rollback::start_rollback;
 use crate::state::State;
-use mend_spec::Epoch;
+use mend_spec::{Epoch, ShardStatus};
 
 /// An epoch tick that passed [R-EPOCH-1].
 #[derive(Debug)]
@@ -35,9 +37,10 @@ pub(crate) fn validate_advance(state: &State, epoch: Epoch) -> Result<ValidatedT
 
 /// [R-EPOCH-1], [R-EPOCH-2] Advances the epoch and emits `EpochAdvanced`;
 /// then, for each shard in ascending order ([R-DET-0]): expires its pending
-/// checkpoints (`PendingExpired` if it had any), applies its status change
-/// (`StatusChanged`, [R-ISO-3]), and expires its old faults
-/// (`FaultsExpired`, [R-FAULT-6]).
+/// checkpoints (`PendingExpired` if it had any); if it is `Isolated` at its
+/// turn, starts its rollback ([R-RB-1]), and otherwise applies its status
+/// change ([R-ISO-3]), `StatusChanged` either way; then expires its old
+/// faults (`FaultsExpired`, [R-FAULT-6]).
 pub(crate) fn apply_advance(state: &mut State, tick: ValidatedTick) -> Vec<EngineEvent> {
     assert!(tick.epoch > state.epoch, "the epoch never decreases");
     state.epoch = tick.epoch;
@@ -52,7 +55,11 @@ pub(crate) fn apply_advance(state: &mut State, tick: ValidatedTick) -> Vec<Engin
                 count: count_u32(expired),
             });
         }
-        events.extend(apply_status_change(state, index));
+        if state.shards[index].status == ShardStatus::Isolated {
+            events.extend(start_rollback(state, index));
+        } else {
+            events.extend(apply_status_change(state, index));
+        }
         events.extend(expire_faults(state, index));
     }
     events

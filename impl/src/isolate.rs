@@ -19,11 +19,11 @@
 //! removing it cannot let a fault count twice, and it keeps the open faults
 //! bounded. The status they caused stays.
 
-use crate::audit::AuditEntry;
+use crate::audit::{AuditEntry, RecordNote};
 use crate::checkpoint::count_u32;
 use crate::crypto::compute_fault_id;
 use crate::outcome::EngineEvent;
-use crate::state::State;
+use crate::state::{State, StatusCause};
 use crate::wire::Hash32;
 use mend_spec::{Fault, FaultKind, Severity, ShardStatus};
 
@@ -68,6 +68,24 @@ pub(crate) fn is_taking_transactions(status: ShardStatus) -> bool {
     matches!(status, ShardStatus::Normal | ShardStatus::Investigating)
 }
 
+/// [R-CKPT-7], [R-CKPT-8] check 2: whether a shard in `status` is being
+/// rolled back or healed (`Recovering` or `Healing`), so that nothing
+/// finalizes on it ([R-RB-3]).
+pub(crate) fn is_recovering(status: ShardStatus) -> bool {
+    matches!(status, ShardStatus::Recovering | ShardStatus::Healing)
+}
+
+/// [R-XTX-6] Whether a shard in `status` takes part in cross-shard
+/// transactions at all: not `Isolated`, `Recovering` or `Healing`. A
+/// `Frozen` shard takes part (it finishes its xtxs in flight) but takes no
+/// new one ([`is_taking_transactions`]).
+pub(crate) fn is_taking_part_in_xtx(status: ShardStatus) -> bool {
+    !matches!(
+        status,
+        ShardStatus::Isolated | ShardStatus::Recovering | ShardStatus::Healing
+    )
+}
+
 /// A status change decided for one shard: its target and cause.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Decision {
@@ -81,6 +99,11 @@ struct Decision {
 /// with that response, if it is above the shard's level.
 fn decide(state: &State, index: usize) -> Option<Decision> {
     let shard = state.shards.get(index)?;
+    // A shard frozen for an operator after a failed rollback keeps its
+    // status ([R-RB-6]).
+    if shard.rollback.as_ref().is_some_and(|r| r.failure.is_some()) {
+        return None;
+    }
     let current = level(shard.status)?;
     let mut strongest: Option<(u8, Decision)> = None;
     // Ascending by fault: a later fault replaces the choice only with a
@@ -129,6 +152,12 @@ pub(crate) fn apply_status_change(state: &mut State, index: usize) -> Option<Eng
     };
     let from = shard.status;
     shard.status = decision.to;
+    // [R-RB-1] The cause of the latest status change is the cause of the
+    // rollback that an `Isolated` status starts.
+    shard.status_cause = Some(StatusCause {
+        fault: decision.cause,
+        id: cause_id,
+    });
     let entry = AuditEntry::StatusChange {
         shard: shard.id,
         from,
@@ -139,7 +168,14 @@ pub(crate) fn apply_status_change(state: &mut State, index: usize) -> Option<Eng
     };
     let shard_id = shard.id;
     if audited {
-        state.audit.append(epoch, entry, decision.cause);
+        state.audit.append(
+            epoch,
+            entry,
+            RecordNote {
+                cause: decision.cause,
+                target: None,
+            },
+        );
     }
     Some(EngineEvent::StatusChanged {
         shard: shard_id,
@@ -271,13 +307,15 @@ mod tests {
 
     #[test]
     fn a_weaker_fault_does_not_lower_or_repeat_a_status() {
+        // Frozen, then a Medium fault. (An Isolated shard is not a good
+        // example: at the next boundary its rollback starts, [R-RB-1].)
         let mut h = Harness::default_config();
-        open(&mut h, &[fault(FaultKind::CheckpointStateMismatch, 1, 2)]);
+        open(&mut h, &[fault(FaultKind::ExecutionFailure, 1, 2)]);
         h.engine
             .apply(&Message::AdvanceEpoch { epoch: Epoch(1) })
             .unwrap();
-        assert_eq!(h.engine.snapshot().shards[0].status, ShardStatus::Isolated);
-        open(&mut h, &[fault(FaultKind::ExecutionFailure, 1, 2)]);
+        assert_eq!(h.engine.snapshot().shards[0].status, ShardStatus::Frozen);
+        open(&mut h, &[fault(FaultKind::LivenessFailure, 1, 2)]);
         let events = h
             .engine
             .apply(&Message::AdvanceEpoch { epoch: Epoch(2) })
@@ -288,7 +326,7 @@ mod tests {
                 .any(|e| matches!(e, EngineEvent::StatusChanged { .. })),
             "{events:?}"
         );
-        assert_eq!(h.engine.snapshot().shards[0].status, ShardStatus::Isolated);
+        assert_eq!(h.engine.snapshot().shards[0].status, ShardStatus::Frozen);
         assert_eq!(h.engine.audit_log().len(), 1);
     }
 
@@ -321,8 +359,9 @@ mod tests {
         let log = h.engine.audit_log();
         let tos: Vec<_> = log
             .iter()
-            .map(|r| match r.entry {
-                AuditEntry::StatusChange { to, .. } => to,
+            .filter_map(|r| match r.entry {
+                AuditEntry::StatusChange { to, .. } => Some(to),
+                AuditEntry::Rollback { .. } => None,
             })
             .collect();
         assert_eq!(tos, expected);

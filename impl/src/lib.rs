@@ -1,6 +1,7 @@
 //! mend's production engine: checkpoints and their finality (`spec/SPEC.md`
-//! §4), fault detection, isolation and the audit log (§5), and the wire
-//! format that carries them ([R-WIRE-1]).
+//! §4), fault detection, isolation and the audit log (§5), cross-shard
+//! transactions and rollback (§6), and the wire format that carries them
+//! ([R-WIRE-1]).
 //!
 //! The engine is a sans-io state machine. It takes one message at a time, as
 //! a typed [`Message`] or as bytes, and returns either the events the message
@@ -25,6 +26,10 @@
 //!   [R-FAULT-5]).
 //! - `isolate`: status levels, the status change at an epoch boundary, fault
 //!   expiry ([R-ISO-1] .. [R-ISO-3], [R-FAULT-6]).
+//! - `xtx`: cross-shard transactions, lock tables, prepare, vote, commit and
+//!   abort ([R-XTX-1] .. [R-XTX-6]).
+//! - `rollback`: the rollback state machine, from its start at an epoch
+//!   boundary to `Healing` or `Frozen` ([R-RB-1] .. [R-RB-6]).
 //! - [`audit`]: the hash-chained audit log ([R-AUDIT-1], [R-AUDIT-2]).
 //! - `epoch`: the epoch clock and the boundary ([R-EPOCH-1], [R-EPOCH-2]).
 //! - [`engine`]: genesis and dispatch: validate, then apply.
@@ -41,9 +46,11 @@ pub mod engine;
 mod epoch;
 mod isolate;
 pub mod outcome;
+mod rollback;
 mod state;
 pub mod view;
 pub mod wire;
+mod xtx;
 
 #[cfg(test)]
 mod testkit;
@@ -56,17 +63,18 @@ pub use checkpoint::EquivocationEvidence;
 pub use crypto::{
     block_claim_signing_bytes, compute_audit_record_hash, compute_block_id, compute_checkpoint_id,
     compute_fault_id, compute_fault_kind_index, compute_genesis_root, compute_state_root,
-    proposal_signing_bytes, receipt_signing_bytes, vote_signing_bytes,
+    proposal_signing_bytes, receipt_signing_bytes, vote_signing_bytes, xtx_vote_signing_bytes,
 };
 pub use engine::Engine;
 pub use outcome::{
     BlockError, EngineEvent, EngineRejection, EpochError, EvidenceError, GenesisError, InputError,
-    Mismatch, ProposalError, VoteError,
+    Mismatch, PrepareError, ProposalError, RollbackError, VoteError, XtxVoteError,
 };
-pub use view::{AuditRecordSnapshot, EngineView, ShardSnapshot};
+pub use view::{AuditRecordSnapshot, EngineView, RollbackSnapshot, ShardSnapshot};
 pub use wire::{
     decode_evidence, decode_message, encode_evidence, encode_message, Block, BlockClaim,
     CheckpointBody, DecodeError, Evidence, Hash32, MalformedReason, Message, Receipt,
-    SignatureBytes, SignedBlockClaim, SignedProposal, SignedReceipt, SignedVote, Transaction,
-    MESSAGE_BYTES_MAX, TRANSACTIONS_PER_BLOCK_MAX, TRANSACTIONS_PER_CLAIM_MAX,
+    SignatureBytes, SignedBlockClaim, SignedProposal, SignedReceipt, SignedVote, SignedXtxVote,
+    Transaction, XtxPrepare, XtxVoteBody, MESSAGE_BYTES_MAX, TRANSACTIONS_PER_BLOCK_MAX,
+    TRANSACTIONS_PER_CLAIM_MAX,
 };

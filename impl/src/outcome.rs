@@ -13,7 +13,9 @@ use crate::wire::{CheckpointBody, DecodeError, Hash32};
 use mend_spec::params::ParamsError;
 use mend_spec::{
     BlockRejection, Epoch, EpochRejection, EvidenceRejection, Fault, FaultKind, Generation, Height,
-    ProposalRejection, Rejection, ShardId, ShardStatus, ValidatorId, VoteRejection,
+    PrepareRejection, ProposalRejection, Rejection, RollbackFailure, RollbackPhase,
+    RollbackRejection, ShardId, ShardStatus, ValidatorId, VoteRejection, XtxBallot, XtxDecision,
+    XtxId, XtxState, XtxVoteRejection,
 };
 use std::fmt;
 
@@ -53,7 +55,10 @@ pub enum EngineEvent {
     },
     /// [R-ISO-3] At the epoch boundary `shard`'s status rose from `from` to
     /// `to` because of `cause` (whose fault id is `cause_id`), and one audit
-    /// record was appended ([R-AUDIT-1]).
+    /// record was appended ([R-AUDIT-1]). Also a rollback's status changes,
+    /// with the rollback's cause: `Isolated -> Recovering` when it starts
+    /// ([R-RB-1]), `Recovering -> Healing` when it completes ([R-RB-2]),
+    /// `Recovering -> Frozen` when it fails ([R-RB-6]).
     StatusChanged {
         shard: ShardId,
         from: ShardStatus,
@@ -63,6 +68,47 @@ pub enum EngineEvent {
     },
     /// [R-FAULT-6] `count` open faults of `shard` expired at the boundary.
     FaultsExpired { shard: ShardId, count: u32 },
+    /// [R-XTX-2] A cross-shard transaction was prepared and holds its key's
+    /// lock on both shards.
+    XtxPrepared { id: XtxId },
+    /// [R-XTX-3] A participant's vote was counted.
+    XtxVoteCounted {
+        id: XtxId,
+        shard: ShardId,
+        decision: XtxDecision,
+    },
+    /// [R-XTX-5] Both sides committed.
+    XtxCommitted { id: XtxId },
+    /// [R-XTX-5] Both sides aborted, by a vote; or by a rollback ([R-RB-2]
+    /// step 1, [R-RB-6]).
+    XtxAborted { id: XtxId },
+    /// [R-XTX-5], [R-RB-2] step 2, [R-RB-6] A lock was released; several
+    /// are released in ascending `(shard, key)` order.
+    LockReleased {
+        shard: ShardId,
+        key: u32,
+        xtx: XtxId,
+    },
+    /// [R-RB-2] `shard`'s rollback entered `phase`.
+    RollbackAdvanced {
+        shard: ShardId,
+        phase: RollbackPhase,
+    },
+    /// [R-RB-4] `shard`'s head was restored to its own block at `height`,
+    /// whose root is `root`, in the new rollback generation `generation`;
+    /// one audit record was appended.
+    StateRestored {
+        shard: ShardId,
+        height: Height,
+        root: Hash32,
+        generation: Generation,
+    },
+    /// [R-RB-6] `shard`'s rollback failed; the shard is frozen for an
+    /// operator.
+    RollbackFailed {
+        shard: ShardId,
+        reason: RollbackFailure,
+    },
 }
 
 /// Why a block was rejected ([R-BLK-1]), in check order.
@@ -109,24 +155,26 @@ pub enum BlockError {
 pub enum ProposalError {
     /// [R-CKPT-7] check 1.
     UnknownShard { shard: ShardId },
-    /// [R-CKPT-7] check 2.
-    UnknownValidator { validator: ValidatorId },
+    /// [R-CKPT-7] check 2: nothing finalizes during a rollback ([R-RB-3]).
+    ShardRecovering { shard: ShardId, status: ShardStatus },
     /// [R-CKPT-7] check 3.
+    UnknownValidator { validator: ValidatorId },
+    /// [R-CKPT-7] check 4.
     NotMember {
         validator: ValidatorId,
         shard: ShardId,
     },
-    /// [R-CKPT-7] check 4: `got` is the checkpoint's epoch.
+    /// [R-CKPT-7] check 5: `got` is the checkpoint's epoch.
     WrongEpoch { expected: Epoch, got: Epoch },
-    /// [R-CKPT-7] check 5.
+    /// [R-CKPT-7] check 6.
     WrongGeneration {
         shard: ShardId,
         expected: Generation,
         got: Generation,
     },
-    /// [R-CKPT-7] check 6.
+    /// [R-CKPT-7] check 7.
     BadSignature { validator: ValidatorId },
-    /// [R-CKPT-7] check 7: `expected` is the next checkpoint height
+    /// [R-CKPT-7] check 8: `expected` is the next checkpoint height
     /// ([R-CKPT-1]).
     WrongHeight {
         shard: ShardId,
@@ -134,21 +182,21 @@ pub enum ProposalError {
         expected: Option<Height>,
         got: Height,
     },
-    /// [R-CKPT-7] check 8.
+    /// [R-CKPT-7] check 9.
     BeyondHead {
         shard: ShardId,
         height: Height,
         head: Height,
     },
-    /// [R-CKPT-7] check 9: `None` stands for genesis.
+    /// [R-CKPT-7] check 10: `None` stands for genesis.
     WrongParent {
         shard: ShardId,
         expected: Option<Hash32>,
         got: Option<Hash32>,
     },
-    /// [R-CKPT-7] check 10.
-    Duplicate { shard: ShardId, id: Hash32 },
     /// [R-CKPT-7] check 11.
+    Duplicate { shard: ShardId, id: Hash32 },
+    /// [R-CKPT-7] check 12.
     TooManyPending { shard: ShardId, max: u32 },
 }
 
@@ -157,33 +205,35 @@ pub enum ProposalError {
 pub enum VoteError {
     /// [R-CKPT-8] check 1.
     UnknownShard { shard: ShardId },
-    /// [R-CKPT-8] check 2.
+    /// [R-CKPT-8] check 2: nothing finalizes during a rollback ([R-RB-3]).
+    ShardRecovering { shard: ShardId, status: ShardStatus },
+    /// [R-CKPT-8] check 3.
     UnknownValidator { validator: ValidatorId },
-    /// [R-CKPT-8] check 3: the vote's shard and its checkpoint's differ.
+    /// [R-CKPT-8] check 4: the vote's shard and its checkpoint's differ.
     WrongShard {
         shard: ShardId,
         checkpoint_shard: ShardId,
     },
-    /// [R-CKPT-8] check 4.
+    /// [R-CKPT-8] check 5.
     NotMember {
         validator: ValidatorId,
         shard: ShardId,
     },
-    /// [R-CKPT-8] check 5: `got` is the epoch of the vote's signing domain.
+    /// [R-CKPT-8] check 6: `got` is the epoch of the vote's signing domain.
     WrongEpoch { expected: Epoch, got: Epoch },
-    /// [R-CKPT-8] check 6.
+    /// [R-CKPT-8] check 7.
     WrongGeneration {
         shard: ShardId,
         expected: Generation,
         got: Generation,
     },
-    /// [R-CKPT-8] check 7.
-    BadSignature { validator: ValidatorId },
     /// [R-CKPT-8] check 8.
+    BadSignature { validator: ValidatorId },
+    /// [R-CKPT-8] check 9.
     AlreadyFinalized { shard: ShardId, id: Hash32 },
-    /// [R-CKPT-8] check 9, and [R-CKPT-9] for a pruned checkpoint.
+    /// [R-CKPT-8] check 10, and [R-CKPT-9] for a pruned checkpoint.
     UnknownCheckpoint { shard: ShardId, id: Hash32 },
-    /// [R-CKPT-8] check 10.
+    /// [R-CKPT-8] check 11.
     Duplicate { validator: ValidatorId, id: Hash32 },
 }
 
@@ -296,6 +346,94 @@ pub enum EpochError {
     NotNextEpoch { current: Epoch, got: Epoch },
 }
 
+/// Why a cross-shard prepare was rejected ([R-XTX-2]), in check order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PrepareError {
+    /// [R-XTX-2] check 1: the source, or else the destination, is not a
+    /// shard.
+    UnknownShard { shard: ShardId },
+    /// [R-XTX-2] check 2: the source is the destination.
+    SameShard { shard: ShardId },
+    /// [R-XTX-2] check 3: an xtx with this id was already prepared; ids are
+    /// never reused ([R-XTX-1]).
+    Duplicate { id: XtxId },
+    /// [R-XTX-2] check 4, [R-XTX-6]: the source, or else the destination,
+    /// takes no new cross-shard transaction (it is not `Normal` or
+    /// `Investigating`).
+    ShardUnavailable { shard: ShardId, status: ShardStatus },
+    /// [R-XTX-2] check 5: `key` is locked on `shard` (the source first) by
+    /// `holder`.
+    KeyLocked {
+        shard: ShardId,
+        key: u32,
+        holder: XtxId,
+    },
+}
+
+/// Why a cross-shard vote was rejected ([R-XTX-3]), in check order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum XtxVoteError {
+    /// [R-XTX-3] check 1.
+    UnknownShard { shard: ShardId },
+    /// [R-XTX-3] check 2.
+    UnknownXtx { id: XtxId },
+    /// [R-XTX-3] check 3: `shard` is neither the source nor the destination.
+    NotParticipant { id: XtxId, shard: ShardId },
+    /// [R-XTX-3] check 4.
+    UnknownValidator { validator: ValidatorId },
+    /// [R-XTX-3] check 5.
+    NotMember {
+        validator: ValidatorId,
+        shard: ShardId,
+    },
+    /// [R-XTX-3] check 6: a vote signed in another generation, such as one
+    /// replayed from before a rollback.
+    WrongGeneration {
+        shard: ShardId,
+        expected: Generation,
+        got: Generation,
+    },
+    /// [R-XTX-3] check 7.
+    BadSignature { validator: ValidatorId },
+    /// [R-XTX-3] check 8: `shard`'s side is no longer `Prepared`.
+    Finished {
+        id: XtxId,
+        shard: ShardId,
+        state: XtxState,
+    },
+    /// [R-XTX-3] check 9: `shard`'s side already voted `ballot`; votes are
+    /// one-shot.
+    Duplicate {
+        id: XtxId,
+        shard: ShardId,
+        ballot: XtxBallot,
+    },
+    /// [R-XTX-3] check 10, [R-XTX-6]: a participant (the source first) is
+    /// `Isolated`, `Recovering` or `Healing`.
+    ShardUnavailable { shard: ShardId, status: ShardStatus },
+    /// [R-XTX-3] check 11, [R-XTX-4]: a commit vote while the side on
+    /// `shard` (the source first), prepared at `height`, is above every
+    /// retained finalized checkpoint of `shard`; `finalized` is the highest
+    /// of those, if any.
+    Immature {
+        id: XtxId,
+        shard: ShardId,
+        height: Height,
+        finalized: Option<Height>,
+    },
+}
+
+/// Why a rollback tick was rejected ([R-RB-2]), in check order. A tick
+/// whose phase check fails is not rejected: the rollback fails, with its
+/// events ([R-RB-6]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RollbackError {
+    /// [R-RB-2] check 1.
+    UnknownShard { shard: ShardId },
+    /// [R-RB-2] check 2: the shard is not `Recovering`.
+    NotRecovering { shard: ShardId, status: ShardStatus },
+}
+
 /// A rejected message: one typed error per operation ([R-OUT-2]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EngineRejection {
@@ -304,6 +442,9 @@ pub enum EngineRejection {
     Vote(VoteError),
     Evidence(EvidenceError),
     Epoch(EpochError),
+    Prepare(PrepareError),
+    XtxVote(XtxVoteError),
+    Rollback(RollbackError),
 }
 
 /// Why bytes given to [`crate::Engine::apply_bytes`] were refused.
@@ -349,6 +490,7 @@ impl ProposalError {
     pub fn code(&self) -> ProposalRejection {
         match self {
             ProposalError::UnknownShard { .. } => ProposalRejection::UnknownShard,
+            ProposalError::ShardRecovering { .. } => ProposalRejection::ShardRecovering,
             ProposalError::UnknownValidator { .. } => ProposalRejection::UnknownValidator,
             ProposalError::NotMember { .. } => ProposalRejection::NotMember,
             ProposalError::WrongEpoch { .. } => ProposalRejection::WrongEpoch,
@@ -368,6 +510,7 @@ impl VoteError {
     pub fn code(&self) -> VoteRejection {
         match self {
             VoteError::UnknownShard { .. } => VoteRejection::UnknownShard,
+            VoteError::ShardRecovering { .. } => VoteRejection::ShardRecovering,
             VoteError::UnknownValidator { .. } => VoteRejection::UnknownValidator,
             VoteError::WrongShard { .. } => VoteRejection::WrongShard,
             VoteError::NotMember { .. } => VoteRejection::NotMember,
@@ -410,6 +553,48 @@ impl EpochError {
     }
 }
 
+impl PrepareError {
+    /// The spec's code for this rejection.
+    pub fn code(&self) -> PrepareRejection {
+        match self {
+            PrepareError::UnknownShard { .. } => PrepareRejection::UnknownShard,
+            PrepareError::SameShard { .. } => PrepareRejection::SameShard,
+            PrepareError::Duplicate { .. } => PrepareRejection::Duplicate,
+            PrepareError::ShardUnavailable { .. } => PrepareRejection::ShardUnavailable,
+            PrepareError::KeyLocked { .. } => PrepareRejection::KeyLocked,
+        }
+    }
+}
+
+impl XtxVoteError {
+    /// The spec's code for this rejection.
+    pub fn code(&self) -> XtxVoteRejection {
+        match self {
+            XtxVoteError::UnknownShard { .. } => XtxVoteRejection::UnknownShard,
+            XtxVoteError::UnknownXtx { .. } => XtxVoteRejection::UnknownXtx,
+            XtxVoteError::NotParticipant { .. } => XtxVoteRejection::NotParticipant,
+            XtxVoteError::UnknownValidator { .. } => XtxVoteRejection::UnknownValidator,
+            XtxVoteError::NotMember { .. } => XtxVoteRejection::NotMember,
+            XtxVoteError::WrongGeneration { .. } => XtxVoteRejection::WrongGeneration,
+            XtxVoteError::BadSignature { .. } => XtxVoteRejection::BadSignature,
+            XtxVoteError::Finished { .. } => XtxVoteRejection::Finished,
+            XtxVoteError::Duplicate { .. } => XtxVoteRejection::Duplicate,
+            XtxVoteError::ShardUnavailable { .. } => XtxVoteRejection::ShardUnavailable,
+            XtxVoteError::Immature { .. } => XtxVoteRejection::Immature,
+        }
+    }
+}
+
+impl RollbackError {
+    /// The spec's code for this rejection.
+    pub fn code(&self) -> RollbackRejection {
+        match self {
+            RollbackError::UnknownShard { .. } => RollbackRejection::UnknownShard,
+            RollbackError::NotRecovering { .. } => RollbackRejection::NotRecovering,
+        }
+    }
+}
+
 impl EngineRejection {
     /// [R-OUT-2] The spec's typed code, without the evidence.
     pub fn code(&self) -> Rejection {
@@ -419,6 +604,9 @@ impl EngineRejection {
             EngineRejection::Vote(e) => Rejection::Vote(e.code()),
             EngineRejection::Evidence(e) => Rejection::Evidence(e.code()),
             EngineRejection::Epoch(e) => Rejection::Epoch(e.code()),
+            EngineRejection::Prepare(e) => Rejection::Prepare(e.code()),
+            EngineRejection::XtxVote(e) => Rejection::XtxVote(e.code()),
+            EngineRejection::Rollback(e) => Rejection::Rollback(e.code()),
         }
     }
 }
@@ -450,6 +638,24 @@ impl From<EvidenceError> for EngineRejection {
 impl From<EpochError> for EngineRejection {
     fn from(e: EpochError) -> Self {
         EngineRejection::Epoch(e)
+    }
+}
+
+impl From<PrepareError> for EngineRejection {
+    fn from(e: PrepareError) -> Self {
+        EngineRejection::Prepare(e)
+    }
+}
+
+impl From<XtxVoteError> for EngineRejection {
+    fn from(e: XtxVoteError) -> Self {
+        EngineRejection::XtxVote(e)
+    }
+}
+
+impl From<RollbackError> for EngineRejection {
+    fn from(e: RollbackError) -> Self {
+        EngineRejection::Rollback(e)
     }
 }
 
@@ -525,6 +731,12 @@ impl fmt::Display for ProposalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ProposalError::UnknownShard { shard } => write!(f, "no shard {shard}"),
+            ProposalError::ShardRecovering { shard, status } => {
+                write!(
+                    f,
+                    "{shard} is {status:?}: nothing finalizes during a rollback"
+                )
+            }
             ProposalError::UnknownValidator { validator } => {
                 write!(f, "no validator {validator}")
             }
@@ -582,6 +794,12 @@ impl fmt::Display for VoteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             VoteError::UnknownShard { shard } => write!(f, "no shard {shard}"),
+            VoteError::ShardRecovering { shard, status } => {
+                write!(
+                    f,
+                    "{shard} is {status:?}: nothing finalizes during a rollback"
+                )
+            }
             VoteError::UnknownValidator { validator } => write!(f, "no validator {validator}"),
             VoteError::WrongShard {
                 shard,
@@ -709,6 +927,92 @@ impl fmt::Display for EpochError {
     }
 }
 
+impl fmt::Display for PrepareError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PrepareError::UnknownShard { shard } => write!(f, "no shard {shard}"),
+            PrepareError::SameShard { shard } => {
+                write!(f, "source and destination are both {shard}")
+            }
+            PrepareError::Duplicate { id } => write!(f, "{id} was already prepared"),
+            PrepareError::ShardUnavailable { shard, status } => {
+                write!(
+                    f,
+                    "{shard} is {status:?} and takes no new cross-shard transaction"
+                )
+            }
+            PrepareError::KeyLocked { shard, key, holder } => {
+                write!(f, "key {key} of {shard} is locked by {holder}")
+            }
+        }
+    }
+}
+
+impl fmt::Display for XtxVoteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            XtxVoteError::UnknownShard { shard } => write!(f, "no shard {shard}"),
+            XtxVoteError::UnknownXtx { id } => write!(f, "{id} was never prepared"),
+            XtxVoteError::NotParticipant { id, shard } => {
+                write!(f, "{shard} takes no part in {id}")
+            }
+            XtxVoteError::UnknownValidator { validator } => write!(f, "no validator {validator}"),
+            XtxVoteError::NotMember { validator, shard } => {
+                write!(f, "{validator} is not in the committee of {shard}")
+            }
+            XtxVoteError::WrongGeneration {
+                shard,
+                expected,
+                got,
+            } => write!(f, "vote in {got} but {shard} is in {expected}"),
+            XtxVoteError::BadSignature { validator } => {
+                write!(
+                    f,
+                    "cross-shard vote signature of {validator} does not verify"
+                )
+            }
+            XtxVoteError::Finished { id, shard, state } => {
+                write!(f, "{id} is already {state:?} on {shard}")
+            }
+            XtxVoteError::Duplicate { id, shard, ballot } => {
+                write!(f, "{shard} already voted {ballot:?} on {id}")
+            }
+            XtxVoteError::ShardUnavailable { shard, status } => {
+                write!(
+                    f,
+                    "{shard} is {status:?} and takes part in no cross-shard transaction"
+                )
+            }
+            XtxVoteError::Immature {
+                id,
+                shard,
+                height,
+                finalized,
+            } => match finalized {
+                Some(finalized) => write!(
+                    f,
+                    "{id} was prepared on {shard} at {height}, above its finalized {finalized}"
+                ),
+                None => write!(
+                    f,
+                    "{id} was prepared on {shard} at {height}, and nothing is finalized there"
+                ),
+            },
+        }
+    }
+}
+
+impl fmt::Display for RollbackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RollbackError::UnknownShard { shard } => write!(f, "no shard {shard}"),
+            RollbackError::NotRecovering { shard, status } => {
+                write!(f, "{shard} is {status:?}, not Recovering")
+            }
+        }
+    }
+}
+
 impl fmt::Display for EngineRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -717,6 +1021,9 @@ impl fmt::Display for EngineRejection {
             EngineRejection::Vote(e) => write!(f, "vote rejected: {e}"),
             EngineRejection::Evidence(e) => write!(f, "evidence rejected: {e}"),
             EngineRejection::Epoch(e) => write!(f, "epoch tick rejected: {e}"),
+            EngineRejection::Prepare(e) => write!(f, "prepare rejected: {e}"),
+            EngineRejection::XtxVote(e) => write!(f, "cross-shard vote rejected: {e}"),
+            EngineRejection::Rollback(e) => write!(f, "rollback tick rejected: {e}"),
         }
     }
 }
@@ -747,6 +1054,9 @@ impl std::error::Error for ProposalError {}
 impl std::error::Error for VoteError {}
 impl std::error::Error for EvidenceError {}
 impl std::error::Error for EpochError {}
+impl std::error::Error for PrepareError {}
+impl std::error::Error for XtxVoteError {}
+impl std::error::Error for RollbackError {}
 impl std::error::Error for EngineRejection {}
 impl std::error::Error for InputError {}
 impl std::error::Error for GenesisError {}
@@ -762,6 +1072,10 @@ mod tests {
         let id = [0; 32];
         let proposal = [
             ProposalError::UnknownShard { shard: s },
+            ProposalError::ShardRecovering {
+                shard: s,
+                status: ShardStatus::Recovering,
+            },
             ProposalError::UnknownValidator { validator: v },
             ProposalError::NotMember {
                 validator: v,
@@ -802,10 +1116,14 @@ mod tests {
         // The spec enum is declared in check order, so the codes of the
         // variants in declaration order are strictly ascending.
         assert_eq!(codes, sorted);
-        assert_eq!(codes.len(), 11);
+        assert_eq!(codes.len(), 12);
 
         let vote = [
             VoteError::UnknownShard { shard: s },
+            VoteError::ShardRecovering {
+                shard: s,
+                status: ShardStatus::Healing,
+            },
             VoteError::UnknownValidator { validator: v },
             VoteError::WrongShard {
                 shard: s,
@@ -834,7 +1152,7 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(codes, sorted);
-        assert_eq!(codes.len(), 10);
+        assert_eq!(codes.len(), 11);
 
         let block = [
             BlockError::UnknownShard { shard: s },
@@ -959,8 +1277,109 @@ mod tests {
             Rejection::Epoch(EpochRejection::NotNextEpoch)
         );
         assert_eq!(
-            EngineRejection::from(vote[6]).code(),
+            EngineRejection::from(vote[7]).code(),
             Rejection::Vote(VoteRejection::BadSignature)
+        );
+    }
+
+    /// Asserts that `codes` is strictly ascending (the spec enums are
+    /// declared in check order) and has `count` entries.
+    fn assert_in_check_order<T: Ord + Clone + std::fmt::Debug>(codes: Vec<T>, count: usize) {
+        let mut sorted = codes.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(codes, sorted);
+        assert_eq!(codes.len(), count);
+    }
+
+    #[test]
+    fn every_cross_shard_and_rollback_error_maps_to_the_spec_code_in_check_order() {
+        let s = ShardId(0);
+        let v = ValidatorId(0);
+        let x = XtxId(1);
+        let prepare = [
+            PrepareError::UnknownShard { shard: s },
+            PrepareError::SameShard { shard: s },
+            PrepareError::Duplicate { id: x },
+            PrepareError::ShardUnavailable {
+                shard: s,
+                status: ShardStatus::Frozen,
+            },
+            PrepareError::KeyLocked {
+                shard: s,
+                key: 3,
+                holder: x,
+            },
+        ];
+        assert_in_check_order(prepare.iter().map(|e| e.code()).collect(), 5);
+        let xtx_vote = [
+            XtxVoteError::UnknownShard { shard: s },
+            XtxVoteError::UnknownXtx { id: x },
+            XtxVoteError::NotParticipant { id: x, shard: s },
+            XtxVoteError::UnknownValidator { validator: v },
+            XtxVoteError::NotMember {
+                validator: v,
+                shard: s,
+            },
+            XtxVoteError::WrongGeneration {
+                shard: s,
+                expected: Generation(1),
+                got: Generation(0),
+            },
+            XtxVoteError::BadSignature { validator: v },
+            XtxVoteError::Finished {
+                id: x,
+                shard: s,
+                state: XtxState::Aborted,
+            },
+            XtxVoteError::Duplicate {
+                id: x,
+                shard: s,
+                ballot: XtxBallot::Commit,
+            },
+            XtxVoteError::ShardUnavailable {
+                shard: s,
+                status: ShardStatus::Isolated,
+            },
+            XtxVoteError::Immature {
+                id: x,
+                shard: s,
+                height: Height(3),
+                finalized: None,
+            },
+        ];
+        assert_in_check_order(xtx_vote.iter().map(|e| e.code()).collect(), 11);
+        let rollback = [
+            RollbackError::UnknownShard { shard: s },
+            RollbackError::NotRecovering {
+                shard: s,
+                status: ShardStatus::Normal,
+            },
+        ];
+        assert_in_check_order(rollback.iter().map(|e| e.code()).collect(), 2);
+        for e in prepare {
+            assert_eq!(
+                EngineRejection::from(e).code(),
+                Rejection::Prepare(e.code())
+            );
+            assert!(!e.to_string().is_empty());
+        }
+        for e in xtx_vote {
+            assert_eq!(
+                EngineRejection::from(e).code(),
+                Rejection::XtxVote(e.code())
+            );
+            assert!(!e.to_string().is_empty());
+        }
+        for e in rollback {
+            assert_eq!(
+                EngineRejection::from(e).code(),
+                Rejection::Rollback(e.code())
+            );
+        }
+        assert_eq!(
+            EngineRejection::from(xtx_vote[10]).to_string(),
+            "cross-shard vote rejected: x1 was prepared on s0 at h3, and nothing is finalized there"
         );
     }
 

@@ -1,6 +1,7 @@
 //! The engine's state and its genesis: the epoch, the registered keys, the
-//! audit log, and per shard its status, committee, chain head, checkpoints
-//! and open faults ([R-DEF-1], [R-ISO-1], [R-FAULT-7]).
+//! audit log, the cross-shard transactions, and per shard its status,
+//! committee, chain head, checkpoints, open faults, lock table and rollback
+//! ([R-DEF-1], [R-ISO-1], [R-FAULT-7], [R-XTX-1], [R-RB-1]).
 //!
 //! Shards are held in a `Vec` indexed by shard id, so one message costs the
 //! same whatever the number of shards it does not name. A [`KnownShard`] is
@@ -8,10 +9,13 @@
 //! application consumes it, and the shard list never shrinks, so it stays
 //! valid for the life of the state.
 //!
-//! Memory per shard is `O(A_b + K + P·n + open faults)` ([R-FAULT-7]): the
-//! roots of the last `A_b` heights, the retained and pending checkpoints,
-//! and the open faults, which expiry bounds ([R-FAULT-6]). Only the audit
-//! log, append-only by design ([R-AUDIT-1]), grows with history.
+//! Memory per shard is `O(A_b + W + K + P·n + open faults + locks)`
+//! ([R-FAULT-7]): the last `A_b + W` blocks, the retained and pending
+//! checkpoints, the open faults, which expiry bounds ([R-FAULT-6]), the lock
+//! table and the index of the shard's xtxs in flight (one entry per lock).
+//! Only the audit log, append-only by design ([R-AUDIT-1]), and the table of
+//! every xtx ever prepared, whose ids are never reused ([R-XTX-1]), grow
+//! with history.
 
 use crate::audit::AuditLog;
 use crate::block::ChainHead;
@@ -19,9 +23,12 @@ use crate::bugs::Rules;
 use crate::checkpoint::ShardCheckpoints;
 use crate::detect::OpenFaults;
 use crate::outcome::GenesisError;
+use crate::rollback::Rollback;
+use crate::wire::Hash32;
+use crate::xtx::{ShardXtx, XtxTable};
 use ed25519_dalek::VerifyingKey;
 use mend_spec::{
-    compute_genesis_committee, Epoch, Generation, Params, ShardId, ShardStatus, ValidatorId,
+    compute_genesis_committee, Epoch, Fault, Generation, Params, ShardId, ShardStatus, ValidatorId,
 };
 use std::sync::Arc;
 
@@ -38,6 +45,8 @@ pub(crate) struct State {
     pub(crate) shards: Vec<ShardState>,
     /// [R-AUDIT-1] The global, append-only audit log.
     pub(crate) audit: AuditLog,
+    /// [R-XTX-1] Every cross-shard transaction ever prepared, by id.
+    pub(crate) transactions: XtxTable,
     pub(crate) rules: Rules,
 }
 
@@ -47,14 +56,30 @@ pub(crate) struct ShardState {
     pub(crate) id: ShardId,
     /// [R-ISO-1] Raised only at epoch boundaries ([R-ISO-3]).
     pub(crate) status: ShardStatus,
-    /// [R-CKPT-5] The rollback generation; 0 until rollback ([R-RB-*]) is
-    /// built.
+    /// [R-CKPT-5] The rollback generation: 0 at genesis, one more after
+    /// each restoration ([R-RB-4]).
     pub(crate) generation: Generation,
     pub(crate) committee: Committee,
     pub(crate) chain: ChainHead,
     pub(crate) checkpoints: ShardCheckpoints,
     /// [R-FAULT-5] The faults proven against this shard and not yet expired.
     pub(crate) faults: OpenFaults,
+    /// [R-RB-1] The cause of the latest status change; `None` while the
+    /// status never changed.
+    pub(crate) status_cause: Option<StatusCause>,
+    /// [R-XTX-1] The lock table and the shard's xtxs in flight.
+    pub(crate) xtx: ShardXtx,
+    /// [R-RB-1], [R-RB-2] The rollback in progress, or the completed one
+    /// until healing takes the shard over.
+    pub(crate) rollback: Option<Rollback>,
+}
+
+/// [R-ISO-3], [R-RB-1] The cause of a status change: the fault and its id
+/// ([R-FAULT-4]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct StatusCause {
+    pub(crate) fault: Fault,
+    pub(crate) id: Hash32,
 }
 
 /// A shard id that names an existing shard.
@@ -106,8 +131,8 @@ impl State {
         // `Params` has public fields: check its bounds here rather than trust
         // that it came from `Params::new`. This also keeps
         // `params.validators()` below from overflowing. The detection bounds
-        // `L`, `A_e`, `A_b` are carried over and checked, not reset to their
-        // defaults ([R-PARAM-3]).
+        // `L`, `A_e`, `A_b` and the rollback window `W` are carried over and
+        // checked, not reset to their defaults ([R-PARAM-3]).
         let params = Params::new(
             params.shards,
             params.committee_size,
@@ -122,6 +147,7 @@ impl State {
                 params.evidence_age_blocks,
             )
         })
+        .and_then(|checked| checked.with_rollback_window(params.rollback_window_blocks))
         .map_err(GenesisError::Params)?;
         let expected = params.validators();
         if keys.len() != usize::from(expected) {
@@ -147,6 +173,9 @@ impl State {
                 chain: ChainHead::genesis(shard),
                 checkpoints: ShardCheckpoints::default(),
                 faults: OpenFaults::default(),
+                status_cause: None,
+                xtx: ShardXtx::default(),
+                rollback: None,
             })
             .collect();
         Ok(State {
@@ -155,6 +184,7 @@ impl State {
             epoch: Epoch(0),
             shards,
             audit: AuditLog::default(),
+            transactions: XtxTable::default(),
             rules,
         })
     }
@@ -175,6 +205,17 @@ impl State {
     /// The shard a [`KnownShard`] names, for the apply step.
     pub(crate) fn shard_mut(&mut self, known: KnownShard) -> &mut ShardState {
         &mut self.shards[known.0]
+    }
+
+    /// The shard with id `shard`, for the apply step of a rule that names a
+    /// shard validation already found (an xtx's participants, [R-XTX-2]).
+    /// The shard list never shrinks, so the lookup cannot fail; a failure
+    /// would be a bug in this crate, not bad input.
+    pub(crate) fn known_shard(&self, shard: ShardId) -> KnownShard {
+        match self.find_shard(shard) {
+            Some(known) => known,
+            None => panic!("bug: {shard} was validated and the shard list never shrinks"),
+        }
     }
 
     /// The key registered for `validator` at genesis, if it is registered.
@@ -218,6 +259,21 @@ mod tests {
             State::genesis(bad, test_keys(&bad), Rules::HONEST),
             Err(GenesisError::Params(ParamsError::EvidenceAgeBlocks {
                 blocks: 0
+            }))
+        );
+    }
+
+    #[test]
+    fn genesis_keeps_the_rollback_window_and_refuses_it_out_of_range() {
+        let params = Params::default_config().with_rollback_window(9).unwrap();
+        let state = State::genesis(params, test_keys(&params), Rules::HONEST).unwrap();
+        assert_eq!(state.params.rollback_window_blocks, 9);
+        let mut bad = params;
+        bad.rollback_window_blocks = 1025;
+        assert_eq!(
+            State::genesis(bad, test_keys(&bad), Rules::HONEST),
+            Err(GenesisError::Params(ParamsError::RollbackWindow {
+                blocks: 1025
             }))
         );
     }

@@ -7,19 +7,20 @@
 
 use crate::crypto::{
     block_claim_signing_bytes, compute_checkpoint_id, compute_genesis_root, compute_state_root,
-    proposal_signing_bytes, receipt_signing_bytes, vote_signing_bytes,
+    proposal_signing_bytes, receipt_signing_bytes, vote_signing_bytes, xtx_vote_signing_bytes,
 };
 use crate::engine::Engine;
 use crate::outcome::{EngineEvent, EngineRejection};
 use crate::wire::{
     Block, BlockClaim, CheckpointBody, Evidence, Hash32, Message, Receipt, SignatureBytes,
-    SignedBlockClaim, SignedProposal, SignedReceipt, SignedVote, Transaction,
+    SignedBlockClaim, SignedProposal, SignedReceipt, SignedVote, SignedXtxVote, Transaction,
+    XtxPrepare, XtxVoteBody,
 };
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use mend_spec::test_keys::compute_test_key_seed;
 use mend_spec::{
     compute_genesis_committee, compute_quorum, Epoch, FaultKind, Generation, Height, Params,
-    Rejection, ShardId, ValidatorId,
+    Rejection, ShardId, ShardStatus, ValidatorId, XtxDecision, XtxId,
 };
 
 /// The deterministic test key of `validator`.
@@ -99,6 +100,32 @@ pub(crate) fn sign_receipt_as(signer: ValidatorId, receipt: Receipt) -> SignedRe
 /// A receipt validly signed by its signer.
 pub(crate) fn sign_receipt(receipt: Receipt) -> SignedReceipt {
     sign_receipt_as(receipt.signer, receipt)
+}
+
+/// A cross-shard vote by `voter`, validly signed over the xtx vote domain
+/// ([R-XTX-3]).
+pub(crate) fn sign_xtx_vote(
+    voter: ValidatorId,
+    id: XtxId,
+    shard: ShardId,
+    generation: Generation,
+    decision: XtxDecision,
+) -> SignedXtxVote {
+    let vote = XtxVoteBody {
+        voter,
+        id,
+        shard,
+        generation,
+        decision,
+    };
+    SignedXtxVote {
+        vote,
+        signature: SignatureBytes(
+            test_signing_key(voter)
+                .sign(&xtx_vote_signing_bytes(&vote))
+                .to_bytes(),
+        ),
+    }
 }
 
 /// A root no honest execution produces, told apart by `nonce`.
@@ -212,8 +239,9 @@ pub(crate) fn sample_evidence() -> Vec<Evidence> {
     ]
 }
 
-/// One message of each kind, in variant order, then one evidence message of
-/// each form.
+/// One message of each of the first four kinds, in variant order, then one
+/// evidence message of each form, then one message of each kind after
+/// `Evidence`.
 pub(crate) fn sample_messages() -> Vec<Message> {
     let body = sample_body();
     let mut messages = vec![
@@ -232,6 +260,22 @@ pub(crate) fn sample_messages() -> Vec<Message> {
         Message::AdvanceEpoch { epoch: Epoch(9) },
     ];
     messages.extend(sample_evidence().into_iter().map(Message::Evidence));
+    messages.extend([
+        Message::PrepareXtx(XtxPrepare {
+            id: XtxId(7),
+            source: ShardId(1),
+            destination: ShardId(0),
+            key: 42,
+        }),
+        Message::XtxVote(sign_xtx_vote(
+            ValidatorId(5),
+            XtxId(7),
+            ShardId(1),
+            Generation(2),
+            XtxDecision::Abort,
+        )),
+        Message::AdvanceRollback { shard: ShardId(1) },
+    ]);
     messages
 }
 
@@ -520,6 +564,111 @@ impl Harness {
                 Evidence::OrderingViolation(sign_block_claim(claim))
             }
         }
+    }
+
+    /// A cross-shard vote by `voter`, validly signed ([R-XTX-3]).
+    pub(crate) fn xtx_vote(
+        &self,
+        voter: ValidatorId,
+        id: XtxId,
+        shard: ShardId,
+        generation: Generation,
+        decision: XtxDecision,
+    ) -> Message {
+        Message::XtxVote(sign_xtx_vote(voter, id, shard, generation, decision))
+    }
+
+    /// Casts the vote of `shard`'s first committee member on `id` in the
+    /// shard's current generation; must succeed.
+    pub(crate) fn cast_xtx_vote(
+        &mut self,
+        id: XtxId,
+        shard: ShardId,
+        decision: XtxDecision,
+    ) -> Vec<EngineEvent> {
+        let voter = self.committee(shard)[0];
+        let generation = self.generation(shard);
+        let message = self.xtx_vote(voter, id, shard, generation, decision);
+        match self.engine.apply(&message) {
+            Ok(events) => events,
+            Err(e) => panic!("xtx vote of {voter} refused: {e}"),
+        }
+    }
+
+    /// The rollback generation of `shard`.
+    pub(crate) fn generation(&self, shard: ShardId) -> Generation {
+        self.engine.snapshot().shards[usize::from(shard.0)].generation
+    }
+
+    /// Prepares the xtx `id` from `source` to `destination` on `key`; must
+    /// succeed.
+    pub(crate) fn prepare(
+        &mut self,
+        id: u32,
+        source: ShardId,
+        destination: ShardId,
+        key: u32,
+    ) -> Vec<EngineEvent> {
+        let message = Message::PrepareXtx(XtxPrepare {
+            id: XtxId(id),
+            source,
+            destination,
+            key,
+        });
+        match self.engine.apply(&message) {
+            Ok(events) => events,
+            Err(e) => panic!("prepare of x{id} refused: {e}"),
+        }
+    }
+
+    /// One tick of `shard`'s rollback; must be accepted.
+    pub(crate) fn advance_rollback(&mut self, shard: ShardId) -> Vec<EngineEvent> {
+        match self.engine.apply(&Message::AdvanceRollback { shard }) {
+            Ok(events) => events,
+            Err(e) => panic!("rollback tick of {shard} refused: {e}"),
+        }
+    }
+
+    /// Drives `shard` to `Recovering`: real evidence of a checkpoint state
+    /// mismatch (Critical) by `shard`'s last committee member at the head
+    /// height (at least 1: a block is produced if the shard has none), then
+    /// two epoch boundaries: `Isolated`, then the rollback starts
+    /// ([R-RB-1]).
+    pub(crate) fn drive_to_recovering(&mut self, shard: ShardId) {
+        let (head, _, _) = self.engine.head(shard).unwrap();
+        let height = if head.0 == 0 {
+            self.produce_blocks(shard, 1);
+            Height(1)
+        } else {
+            head
+        };
+        self.open_critical_fault(shard, height);
+        self.advance_epoch();
+        assert_eq!(self.status(shard), ShardStatus::Isolated);
+        self.advance_epoch();
+        assert_eq!(self.status(shard), ShardStatus::Recovering);
+    }
+
+    /// Opens a Critical fault on `shard` at `height` (at most its head) with
+    /// real evidence: a checkpoint state mismatch by the shard's last
+    /// committee member, in the shard's generation.
+    pub(crate) fn open_critical_fault(&mut self, shard: ShardId, height: Height) {
+        let accused = *self.committee(shard).last().unwrap();
+        let body = CheckpointBody {
+            shard,
+            epoch: self.epoch(),
+            height,
+            state_root: forged_root(6),
+            parent: self.latest_finalized_id(shard),
+        };
+        let generation = self.generation(shard);
+        let evidence = Evidence::CheckpointStateMismatch(sign_proposal(accused, generation, body));
+        self.engine.apply(&Message::Evidence(evidence)).unwrap();
+    }
+
+    /// The status of `shard`.
+    pub(crate) fn status(&self, shard: ShardId) -> ShardStatus {
+        self.engine.snapshot().shards[usize::from(shard.0)].status
     }
 
     /// Applies `message`, expects the rejection `code`, and checks that the

@@ -8,14 +8,21 @@
 //! (the cause as a fault id, roots as hashes, the chain hash) and, beside
 //! it, its cause as a fault, so that the adapter can build the abstract
 //! record of [R-AUDIT-3] and check that `compute_fault_id(shard, cause)` is
-//! the recorded id. Every list has the canonical order stated on its field,
+//! the recorded id; a rollback record also shows its target's body, whose
+//! id is the recorded target. Cross-shard transactions and locks are plain
+//! vocabulary (`mend_spec::XtxView`, `mend_spec::Lock`) and appear as they
+//! are. Every list has the canonical order stated on its field,
 //! so two snapshots of equal states are structurally equal ([R-DET-0]).
 //! Building it walks every shard; it is for tests and tools, not the hot path.
 
 use crate::audit::AuditRecord;
+use crate::rollback::Rollback;
 use crate::state::State;
 use crate::wire::{CheckpointBody, Hash32};
-use mend_spec::{Epoch, Fault, Generation, Height, ShardId, ShardStatus, ValidatorId};
+use mend_spec::{
+    Epoch, Fault, Generation, Height, Lock, RollbackFailure, RollbackPhase, ShardId, ShardStatus,
+    ValidatorId, XtxId, XtxView,
+};
 
 /// [R-VIEW-1] The whole engine.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -23,6 +30,9 @@ pub struct EngineView {
     pub epoch: Epoch,
     /// One per shard, ascending by shard id.
     pub shards: Vec<ShardSnapshot>,
+    /// [R-XTX-1] Every cross-shard transaction ever prepared, ascending by
+    /// id, each with its two sides.
+    pub transactions: Vec<XtxView>,
     /// [R-AUDIT-1] The audit log, oldest first.
     pub audit: Vec<AuditRecordSnapshot>,
 }
@@ -34,6 +44,28 @@ pub struct AuditRecordSnapshot {
     pub record: AuditRecord,
     /// The fault whose id is the record's cause ([R-FAULT-4]).
     pub cause: Fault,
+    /// [R-RB-4] The body of a rollback record's target, whose id
+    /// ([R-CKPT-3]) the record holds; `None` for a status change.
+    pub target: Option<CheckpointBody>,
+}
+
+/// [R-RB-1], [R-RB-2] A shard's rollback, in progress or completed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RollbackSnapshot {
+    pub phase: RollbackPhase,
+    /// The fault that isolated the shard.
+    pub cause: Fault,
+    /// The latest retained finalized checkpoint when the rollback started,
+    /// if any.
+    pub target: Option<CheckpointBody>,
+    /// The head height when the rollback started.
+    pub from_height: Height,
+    /// The head root when the rollback started.
+    pub from_root: Hash32,
+    /// The xtxs the rollback aborted, ascending.
+    pub aborted: Vec<XtxId>,
+    /// Why it failed, if it did ([R-RB-6]).
+    pub failure: Option<RollbackFailure>,
 }
 
 /// [R-VIEW-1] One shard.
@@ -62,6 +94,11 @@ pub struct ShardSnapshot {
     pub last_block_epoch: Epoch,
     /// [R-FAULT-5] Open faults, ascending.
     pub faults: Vec<Fault>,
+    /// [R-XTX-1] The lock table, ascending by key.
+    pub locks: Vec<Lock>,
+    /// [R-RB-2] The rollback in progress, or the completed one while the
+    /// shard is `Healing`; a failed rollback is removed ([R-RB-6]).
+    pub rollback: Option<RollbackSnapshot>,
 }
 
 /// Builds the snapshot of `state`.
@@ -101,21 +138,42 @@ pub(crate) fn snapshot(state: &State) -> EngineView {
                 equivocations,
                 last_block_epoch: shard.chain.last_block_epoch,
                 faults: shard.faults.iter().map(|(fault, _)| *fault).collect(),
+                locks: shard
+                    .xtx
+                    .locks()
+                    .map(|(key, xtx)| Lock { key, xtx })
+                    .collect(),
+                rollback: shard.rollback.as_ref().map(rollback_snapshot),
             }
         })
         .collect();
+    let transactions = state.transactions.iter().map(|x| x.to_view()).collect();
     let audit = state
         .audit
-        .with_causes()
-        .map(|(record, cause)| AuditRecordSnapshot {
+        .with_notes()
+        .map(|(record, note)| AuditRecordSnapshot {
             record: *record,
-            cause: *cause,
+            cause: note.cause,
+            target: note.target,
         })
         .collect();
     EngineView {
         epoch: state.epoch,
         shards,
+        transactions,
         audit,
+    }
+}
+
+fn rollback_snapshot(rollback: &Rollback) -> RollbackSnapshot {
+    RollbackSnapshot {
+        phase: rollback.phase,
+        cause: rollback.cause.fault,
+        target: rollback.target.map(|t| t.body),
+        from_height: rollback.from_height,
+        from_root: rollback.from_root,
+        aborted: rollback.aborted.clone(),
+        failure: rollback.failure,
     }
 }
 
@@ -149,7 +207,10 @@ mod tests {
             assert!(shard.equivocations.is_empty());
             assert_eq!(shard.last_block_epoch, Epoch(0));
             assert!(shard.faults.is_empty());
+            assert!(shard.locks.is_empty());
+            assert_eq!(shard.rollback, None);
         }
+        assert!(view.transactions.is_empty());
         assert!(view.audit.is_empty());
     }
 

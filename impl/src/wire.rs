@@ -18,9 +18,13 @@
 //! ([R-FAULT-1]): a [`BlockClaim`] and a [`Receipt`]. An [`Evidence`]
 //! message carries one of the seven forms of [R-FAULT-2], in the table's
 //! order, so that its `u32` variant index is the fault kind's index.
+//!
+//! Cross-shard transactions ([R-XTX-2], [R-XTX-3]) and the rollback driver's
+//! tick ([R-RB-2]) came later and were appended after `Evidence`, so the
+//! indices of the older messages did not change.
 
 use bincode::Options;
-use mend_spec::{Epoch, Generation, Height, ShardId, ValidatorId};
+use mend_spec::{Epoch, Generation, Height, ShardId, ValidatorId, XtxDecision, XtxId};
 use serde::de::DeserializeOwned;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeTuple, Serializer};
@@ -205,6 +209,39 @@ pub enum Evidence {
     OrderingViolation(SignedBlockClaim),
 }
 
+/// [R-XTX-2] A cross-shard transaction's prepare: it debits `key` on
+/// `source` and credits it on `destination`, locking `key` on both. Unsigned,
+/// like a block: it is an input of the shards' producers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct XtxPrepare {
+    pub id: XtxId,
+    pub source: ShardId,
+    pub destination: ShardId,
+    pub key: u32,
+}
+
+/// [R-XTX-3] What a member of `shard`'s committee decides about the
+/// transaction `id`, in `shard`'s rollback generation. The shard and the
+/// generation are part of what is signed, so a vote binds to one participant
+/// on one rollback branch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct XtxVoteBody {
+    pub voter: ValidatorId,
+    pub id: XtxId,
+    pub shard: ShardId,
+    pub generation: Generation,
+    /// Encoded as a `u32`: `0` commit, `1` abort.
+    pub decision: XtxDecision,
+}
+
+/// [R-XTX-3] A cross-shard vote signed by its voter over
+/// `"mend/xtx-vote/v1" ||` the vote's canonical encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SignedXtxVote {
+    pub vote: XtxVoteBody,
+    pub signature: SignatureBytes,
+}
+
 /// [R-WIRE-1] Everything the engine accepts.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Message {
@@ -214,9 +251,19 @@ pub enum Message {
     AdvanceEpoch {
         epoch: Epoch,
     },
-    /// [R-FAULT-3] Evidence of a fault; the last variant, so that the indices
-    /// of the others did not change when it was added.
+    /// [R-FAULT-3] Evidence of a fault; index 4, after the messages that
+    /// came before it, so that their indices did not change when it was
+    /// added.
     Evidence(Evidence),
+    /// [R-XTX-2] Index 5.
+    PrepareXtx(XtxPrepare),
+    /// [R-XTX-3] Index 6.
+    XtxVote(SignedXtxVote),
+    /// [R-RB-2] Index 7: the recovery driver moves `shard`'s rollback one
+    /// phase on. Anyone may send it.
+    AdvanceRollback {
+        shard: ShardId,
+    },
 }
 
 /// Why bytes did not decode into a [`Message`] ([R-WIRE-1]).
@@ -471,7 +518,7 @@ mod tests {
             .iter()
             .map(|m| tag(&encode_message(m)))
             .collect();
-        assert_eq!(tags, vec![0, 1, 2, 3, 4, 4, 4, 4, 4, 4, 4]);
+        assert_eq!(tags, vec![0, 1, 2, 3, 4, 4, 4, 4, 4, 4, 4, 5, 6, 7]);
     }
 
     #[test]
@@ -697,7 +744,7 @@ mod tests {
     #[test]
     fn an_unknown_variant_index_is_an_invalid_value() {
         let mut bytes = encode_message(&Message::AdvanceEpoch { epoch: Epoch(1) });
-        bytes[..4].copy_from_slice(&5u32.to_le_bytes());
+        bytes[..4].copy_from_slice(&8u32.to_le_bytes());
         assert_eq!(
             decode_message(&bytes),
             Err(DecodeError::Malformed {
@@ -791,6 +838,75 @@ mod tests {
         // Mutating a payload byte of a valid message usually yields another
         // valid message; the check above must have run.
         assert!(decoded > 0);
+    }
+
+    #[test]
+    fn the_three_cross_shard_messages_encode_field_by_field_after_their_index() {
+        let prepare = Message::PrepareXtx(XtxPrepare {
+            id: XtxId(0x0102_0304),
+            source: ShardId(1),
+            destination: ShardId(2),
+            key: 9,
+        });
+        let mut expected = 5u32.to_le_bytes().to_vec();
+        expected.extend_from_slice(&0x0102_0304u32.to_le_bytes());
+        expected.extend_from_slice(&[1, 0, 2, 0]);
+        expected.extend_from_slice(&9u32.to_le_bytes());
+        assert_eq!(encode_message(&prepare), expected);
+        assert_eq!(decode_message(&expected), Ok(prepare));
+
+        let vote = SignedXtxVote {
+            vote: XtxVoteBody {
+                voter: ValidatorId(3),
+                id: XtxId(7),
+                shard: ShardId(1),
+                generation: Generation(2),
+                decision: XtxDecision::Abort,
+            },
+            signature: SignatureBytes([0x5a; 64]),
+        };
+        let mut expected = 6u32.to_le_bytes().to_vec();
+        expected.extend_from_slice(&[3, 0]);
+        expected.extend_from_slice(&7u32.to_le_bytes());
+        expected.extend_from_slice(&[1, 0]);
+        expected.extend_from_slice(&2u64.to_le_bytes());
+        expected.extend_from_slice(&1u32.to_le_bytes());
+        expected.extend_from_slice(&[0x5a; 64]);
+        assert_eq!(encode_message(&Message::XtxVote(vote)), expected);
+        assert_eq!(decode_message(&expected), Ok(Message::XtxVote(vote)));
+
+        let tick = Message::AdvanceRollback { shard: ShardId(4) };
+        let expected = vec![7, 0, 0, 0, 4, 0];
+        assert_eq!(encode_message(&tick), expected);
+        assert_eq!(decode_message(&expected), Ok(tick));
+    }
+
+    #[test]
+    fn an_xtx_decision_other_than_commit_or_abort_is_an_invalid_value() {
+        let vote = Message::XtxVote(SignedXtxVote {
+            vote: XtxVoteBody {
+                voter: ValidatorId(0),
+                id: XtxId(0),
+                shard: ShardId(0),
+                generation: Generation(0),
+                decision: XtxDecision::Commit,
+            },
+            signature: SignatureBytes([0; 64]),
+        });
+        let mut bytes = encode_message(&vote);
+        // Index, voter, id, shard, generation, then the decision.
+        let at = 4 + 2 + 4 + 2 + 8;
+        assert_eq!(bytes[at..at + 4], [0, 0, 0, 0]);
+        for decision in [2u32, 7, u32::MAX] {
+            bytes[at..at + 4].copy_from_slice(&decision.to_le_bytes());
+            assert_eq!(
+                decode_message(&bytes),
+                Err(DecodeError::Malformed {
+                    reason: MalformedReason::InvalidValue
+                }),
+                "decision {decision}"
+            );
+        }
     }
 
     #[test]

@@ -1,18 +1,20 @@
 //! Who does what: the honest and Byzantine behaviour of `spec/SPEC.md` §3
 //! ([R-FAULT-MODEL-1] .. [R-FAULT-MODEL-3]) as a Stateright model whose
-//! transitions are the rules of §4 and §5 ([`crate::rules::apply`]).
+//! transitions are the rules of §4, §5 and §6 ([`crate::rules::apply`]).
 //!
 //! [`enabled_actions`] lists, for a view, every action some validator (or
 //! the block producer, the epoch clock, or anyone holding evidence) may
 //! take. Honest validators follow §3 exactly; Byzantine ones try everything
 //! the fault model allows them that could matter. Most Byzantine attempts
 //! are rejected by the rules, and a rejected action is simply not a
-//! transition.
+//! transition. The shards' producers prepare the configuration's
+//! cross-shard transactions, the participants' committees vote on them,
+//! and the recovery driver ticks every rollback ([R-ACT-1]).
 //!
-//! The properties are the invariants of §7 ([`mend_spec::invariants`]):
-//! the state invariants INV-6 (quorum and no honest accused) and INV-7, and
-//! the transition invariants INV-1, INV-3 and the status graph of
-//! [R-ISO-2]. Stateright's properties see states only, so the model's state
+//! The properties are the invariants of §8 ([`mend_spec::invariants`]):
+//! the state invariants INV-2, INV-6 (quorum and no honest accused) and
+//! INV-7 (no forks, and the rollback target), and the transition
+//! invariants INV-1, INV-3 and the status graph of [R-ISO-2]. Stateright's properties see states only, so the model's state
 //! carries the transition check: [`ModelState`] is the view plus the first
 //! transition violation on the path to it, which a correct model never
 //! has, so the state space does not grow. Each configuration names the
@@ -24,18 +26,21 @@
 //! view's sorted lists and the configuration, never from a hash map
 //! ([R-DET-0]).
 
+use crate::config::{ByzantineCheckpoints, XtxVoters};
 use crate::rules::{
-    apply, compute_expected_parent, compute_honest_root, compute_next_checkpoint_height, init_view,
+    apply, compute_chain_root, compute_expected_parent, compute_next_checkpoint_height, init_view,
     step, ModelConfig,
 };
 use mend_spec::invariants::{
-    check_inv1_no_global_rollback, check_inv3_no_silent_recovery, check_inv6_no_honest_accused,
-    check_inv6_quorum, check_inv7_no_forks, check_status_graph,
+    check_inv1_no_global_rollback, check_inv2_no_cross_shard_corruption, check_inv2_prepared_sides,
+    check_inv3_no_silent_recovery, check_inv6_no_honest_accused, check_inv6_quorum,
+    check_inv7_no_forks, check_inv7_rollback_target, check_status_graph,
 };
 use mend_spec::{
     Action, AuditEntry, BlockClaim, BlockFault, Checkpoint, ClaimContent, Epoch, Evidence,
-    FaultKind, Height, InvariantId, ParentLink, Proposal, Receipt, ShardStatus, ShardView,
-    Signature, StateRoot, ValidatorId, View, Violation, Vote,
+    FaultKind, Height, InvariantId, Params, ParentLink, Proposal, Receipt, RollbackPhase,
+    ShardStatus, ShardView, Signature, StateRoot, ValidatorId, View, Violation, Vote, XtxBallot,
+    XtxState, XtxVote,
 };
 use stateright::{Model, Property};
 use std::fmt;
@@ -115,6 +120,9 @@ pub enum PropertyKind {
 pub enum AlwaysProperty {
     /// [INV-1 NoGlobalRollback], over a step.
     Inv1NoGlobalRollback,
+    /// [INV-2 NoCrossShardCorruption], over a state and, for clause (h),
+    /// over a step.
+    Inv2NoCrossShardCorruption,
     /// [INV-3 NoSilentRecovery], over a step.
     Inv3NoSilentRecovery,
     /// The status graph of [R-ISO-2], over a step (its violations are
@@ -125,31 +133,38 @@ pub enum AlwaysProperty {
     /// [INV-6 ByzantineTolerance] (d): no open fault names an honest
     /// validator.
     Inv6NoHonestAccused,
-    /// [INV-7 NoForks].
+    /// [INV-7 NoForks]: one chain of finalized checkpoints per shard.
     Inv7NoForks,
+    /// [INV-7 NoForks]: a rollback targets the latest finalized checkpoint,
+    /// within the window `W`, and restores the head to it.
+    Inv7RollbackTarget,
 }
 
 impl AlwaysProperty {
     /// Every `always` property, in the order of [`mend_spec::check_step`]:
     /// the transition invariants, then the state invariants.
-    pub const ALL: [AlwaysProperty; 6] = [
+    pub const ALL: [AlwaysProperty; 8] = [
         AlwaysProperty::Inv1NoGlobalRollback,
+        AlwaysProperty::Inv2NoCrossShardCorruption,
         AlwaysProperty::Inv3NoSilentRecovery,
         AlwaysProperty::StatusGraph,
         AlwaysProperty::Inv6Quorum,
         AlwaysProperty::Inv6NoHonestAccused,
         AlwaysProperty::Inv7NoForks,
+        AlwaysProperty::Inv7RollbackTarget,
     ];
 
     /// The property's name in reports.
     pub fn name(self) -> &'static str {
         match self {
             AlwaysProperty::Inv1NoGlobalRollback => "INV-1 NoGlobalRollback",
+            AlwaysProperty::Inv2NoCrossShardCorruption => "INV-2 NoCrossShardCorruption",
             AlwaysProperty::Inv3NoSilentRecovery => "INV-3 NoSilentRecovery",
             AlwaysProperty::StatusGraph => "R-ISO-2 status graph",
             AlwaysProperty::Inv6Quorum => "INV-6 quorum",
             AlwaysProperty::Inv6NoHonestAccused => "INV-6 no honest accused",
             AlwaysProperty::Inv7NoForks => "INV-7 NoForks",
+            AlwaysProperty::Inv7RollbackTarget => "INV-7 rollback target",
         }
     }
 
@@ -162,13 +177,16 @@ impl AlwaysProperty {
     pub fn invariant(self) -> InvariantId {
         match self {
             AlwaysProperty::Inv1NoGlobalRollback => InvariantId::Inv1NoGlobalRollback,
+            AlwaysProperty::Inv2NoCrossShardCorruption => InvariantId::Inv2NoCrossShardCorruption,
             AlwaysProperty::Inv3NoSilentRecovery | AlwaysProperty::StatusGraph => {
                 InvariantId::Inv3NoSilentRecovery
             }
             AlwaysProperty::Inv6Quorum | AlwaysProperty::Inv6NoHonestAccused => {
                 InvariantId::Inv6ByzantineTolerance
             }
-            AlwaysProperty::Inv7NoForks => InvariantId::Inv7NoForks,
+            AlwaysProperty::Inv7NoForks | AlwaysProperty::Inv7RollbackTarget => {
+                InvariantId::Inv7NoForks
+            }
         }
     }
 
@@ -177,30 +195,39 @@ impl AlwaysProperty {
         matches!(
             self,
             AlwaysProperty::Inv1NoGlobalRollback
+                | AlwaysProperty::Inv2NoCrossShardCorruption
                 | AlwaysProperty::Inv3NoSilentRecovery
                 | AlwaysProperty::StatusGraph
         )
     }
 
     /// Runs the property's predicate on the step `(before, after)` of a
-    /// configuration whose Byzantine validators are `byzantine`; a state
-    /// property reads `after` only.
+    /// configuration with `params` whose Byzantine validators are
+    /// `byzantine`; a state property reads `after` only.
     // The spec's predicates return this very type; boxing it here alone
     // would only make the two differ.
     #[allow(clippy::result_large_err)]
     pub fn check(
         self,
+        params: &Params,
         byzantine: &[ValidatorId],
         before: &View,
         after: &View,
     ) -> Result<(), Violation> {
         match self {
             AlwaysProperty::Inv1NoGlobalRollback => check_inv1_no_global_rollback(before, after),
+            AlwaysProperty::Inv2NoCrossShardCorruption => {
+                check_inv2_no_cross_shard_corruption(after)?;
+                check_inv2_prepared_sides(before, after)
+            }
             AlwaysProperty::Inv3NoSilentRecovery => check_inv3_no_silent_recovery(before, after),
             AlwaysProperty::StatusGraph => check_status_graph(before, after),
             AlwaysProperty::Inv6Quorum => check_inv6_quorum(after),
             AlwaysProperty::Inv6NoHonestAccused => check_inv6_no_honest_accused(after, byzantine),
             AlwaysProperty::Inv7NoForks => check_inv7_no_forks(after),
+            AlwaysProperty::Inv7RollbackTarget => {
+                check_inv7_rollback_target(after, params.rollback_window_blocks)
+            }
         }
     }
 
@@ -214,21 +241,23 @@ impl AlwaysProperty {
                 .as_ref()
                 .is_none_or(|broken| broken.property != self)
         } else {
-            self.check(&cfg.byzantine, &state.view, &state.view).is_ok()
+            self.check(&cfg.params, &cfg.byzantine, &state.view, &state.view)
+                .is_ok()
         }
     }
 }
 
-/// The first transition property that the step `(before, after)` breaks,
-/// in [`AlwaysProperty::ALL`] order. (The transition predicates do not
-/// read the Byzantine validators, so none are passed.)
-pub fn compute_broken_transition(before: &View, after: &View) -> Option<Broken> {
+/// The first transition property that the step `(before, after)` of a
+/// configuration with `params` breaks, in [`AlwaysProperty::ALL`] order.
+/// (The transition predicates do not read the Byzantine validators, so none
+/// are passed.)
+pub fn compute_broken_transition(params: &Params, before: &View, after: &View) -> Option<Broken> {
     AlwaysProperty::ALL
         .into_iter()
         .filter(|p| p.is_transition())
         .find_map(|property| {
             property
-                .check(&[], before, after)
+                .check(params, &[], before, after)
                 .err()
                 .map(|violation| Broken {
                     property,
@@ -270,11 +299,29 @@ pub enum Example {
     /// A shard whose status was raised holds no open fault: its faults
     /// expired ([R-FAULT-6]) and the status they caused stayed.
     FaultExpired,
+    /// A rollback has completed (phase `Completed`) after aborting a
+    /// cross-shard transaction that was in flight when it started: its
+    /// aborted list is not empty ([R-RB-2]).
+    RollbackCompletesWithXtxInFlight,
+    /// One shard is `Recovering` while another appended a block in the
+    /// current epoch: a rollback starts at a boundary, so that block came
+    /// after it started, and other shards keep running.
+    OtherShardAppendsDuringRollback,
+    /// A cross-shard transaction has committed on both sides ([R-XTX-5]).
+    XtxCommits,
+    /// A cross-shard transaction was aborted by a participant's `Abort`
+    /// vote ([R-XTX-5]), not by a rollback.
+    XtxAbortedByVote,
+    /// The audit log records a failed rollback, `Recovering -> Frozen`
+    /// ([R-RB-6]).
+    RollbackFails,
+    /// Some shard is `Healing`: its rollback completed ([R-RB-2] step 5).
+    Healing,
 }
 
 impl Example {
     /// Every example, in report order.
-    pub const ALL: [Example; 23] = [
+    pub const ALL: [Example; 29] = [
         Example::Finalizes,
         Example::ByzantineVoteCounted,
         Example::EveryShardFinalizes,
@@ -316,6 +363,12 @@ impl Example {
             to: ShardStatus::Isolated,
         },
         Example::FaultExpired,
+        Example::RollbackCompletesWithXtxInFlight,
+        Example::OtherShardAppendsDuringRollback,
+        Example::XtxCommits,
+        Example::XtxAbortedByVote,
+        Example::RollbackFails,
+        Example::Healing,
     ];
 
     /// The property's name in reports.
@@ -355,6 +408,14 @@ impl Example {
                 _ => "audited status change outside detection",
             },
             Example::FaultExpired => "a fault expires and its status stays",
+            Example::RollbackCompletesWithXtxInFlight => {
+                "a rollback completes after aborting an xtx"
+            }
+            Example::OtherShardAppendsDuringRollback => "another shard appends during a rollback",
+            Example::XtxCommits => "an xtx commits on both shards",
+            Example::XtxAbortedByVote => "an xtx is aborted by a vote",
+            Example::RollbackFails => "a rollback fails and freezes its shard",
+            Example::Healing => "a shard is healing after its rollback",
         }
     }
 
@@ -412,6 +473,41 @@ impl Example {
                 .shards
                 .iter()
                 .any(|s| s.status != ShardStatus::Normal && s.faults.is_empty()),
+            Example::RollbackCompletesWithXtxInFlight => view.shards.iter().any(|s| {
+                s.rollback
+                    .as_ref()
+                    .is_some_and(|r| r.phase == RollbackPhase::Completed && !r.aborted.is_empty())
+            }),
+            Example::OtherShardAppendsDuringRollback => view.shards.iter().any(|recovering| {
+                recovering.status == ShardStatus::Recovering
+                    && view.shards.iter().any(|other| {
+                        other.shard != recovering.shard
+                            && other.last_block_epoch == view.epoch
+                            && other.height.0 >= 1
+                    })
+            }),
+            Example::XtxCommits => view
+                .transactions
+                .iter()
+                .any(|x| x.source_side.state == XtxState::Committed),
+            // A rollback aborts sides without touching their ballots, so an
+            // aborted side that voted `Abort` was aborted by that vote.
+            Example::XtxAbortedByVote => view.transactions.iter().any(|x| {
+                x.source_side.state == XtxState::Aborted
+                    && (x.source_side.vote == XtxBallot::Abort
+                        || x.destination_side.vote == XtxBallot::Abort)
+            }),
+            Example::RollbackFails => view.audit.iter().any(|r| {
+                matches!(
+                    r.entry,
+                    AuditEntry::StatusChange {
+                        from: ShardStatus::Recovering,
+                        to: ShardStatus::Frozen,
+                        ..
+                    }
+                )
+            }),
+            Example::Healing => has_status(view, ShardStatus::Healing),
         }
     }
 }
@@ -437,18 +533,81 @@ pub fn compute_properties(cfg: &ModelConfig) -> Vec<(&'static str, PropertyKind)
 
 /// Every action enabled in `view`, in a fixed order: blocks, the epoch
 /// tick, honest proposals, honest votes, Byzantine proposals, Byzantine
-/// votes, evidence. Some of them are rejected by the rules; those are no
-/// transition.
+/// votes (unless the configuration withholds them), evidence, cross-shard
+/// prepares, cross-shard votes, rollback ticks. Each group is built from the
+/// configuration and the view's sorted lists, so the order is the same
+/// every time ([R-DET-0]). Some of the actions are rejected by the rules;
+/// those are no transition.
 pub fn enabled_actions(cfg: &ModelConfig, view: &View) -> Vec<Action> {
     let mut actions = Vec::new();
     push_blocks(cfg, view, &mut actions);
     push_epoch_tick(cfg, view, &mut actions);
     push_honest_proposals(cfg, view, &mut actions);
     push_honest_votes(cfg, view, &mut actions);
-    push_byzantine_proposals(cfg, view, &mut actions);
-    push_byzantine_votes(cfg, view, &mut actions);
+    match cfg.byzantine_checkpoints {
+        ByzantineCheckpoints::Everything => {
+            push_byzantine_proposals(cfg, view, &mut actions);
+            push_byzantine_votes(cfg, view, &mut actions);
+        }
+        ByzantineCheckpoints::Withheld => {}
+    }
     push_evidence(cfg, view, &mut actions);
+    push_prepares(cfg, &mut actions);
+    push_xtx_votes(cfg, view, &mut actions);
+    push_rollback_ticks(view, &mut actions);
     actions
+}
+
+/// [R-XTX-2] The shards' producers prepare every transaction of the
+/// configuration's catalogue, in its order; the rules refuse one already
+/// prepared (`Duplicate`), one naming a shard that takes no new xtx and
+/// one whose key is locked.
+fn push_prepares(cfg: &ModelConfig, actions: &mut Vec<Action>) {
+    actions.extend(cfg.transactions.iter().copied().map(Action::PrepareXtx));
+}
+
+/// [R-XTX-3] The votes on every prepared transaction still in flight,
+/// ascending by id: for each participant, source first,
+/// the configuration's voters ([`XtxVoters`]) cast each of its decisions,
+/// signed in the shard's current generation. The rules refuse a side that
+/// voted, an unavailable participant and an immature commit.
+fn push_xtx_votes(cfg: &ModelConfig, view: &View, actions: &mut Vec<Action>) {
+    for x in &view.transactions {
+        if !x.is_in_flight() {
+            continue;
+        }
+        for participant in [x.source, x.destination] {
+            let Some(shard) = view.shards.iter().find(|s| s.shard == participant) else {
+                continue;
+            };
+            let voters: Vec<ValidatorId> = match cfg.xtx_voters {
+                XtxVoters::FirstHonest => honest_members(cfg, shard).take(1).collect(),
+                XtxVoters::EveryMember => shard.committee.clone(),
+            };
+            for voter in voters {
+                for &decision in &cfg.xtx_decisions {
+                    actions.push(Action::CastXtxVote(XtxVote {
+                        voter,
+                        id: x.id,
+                        shard: participant,
+                        generation: shard.generation,
+                        decision,
+                        signature: Signature::Valid,
+                    }));
+                }
+            }
+        }
+    }
+}
+
+/// [R-RB-2] The recovery driver ticks the rollback of every `Recovering`
+/// shard, ascending.
+fn push_rollback_ticks(view: &View, actions: &mut Vec<Action>) {
+    for shard in &view.shards {
+        if shard.status == ShardStatus::Recovering {
+            actions.push(Action::AdvanceRollback { shard: shard.shard });
+        }
+    }
 }
 
 /// Honest block production: the next well-formed block of every shard
@@ -535,7 +694,7 @@ fn push_honest_votes(cfg: &ModelConfig, view: &View, actions: &mut Vec<Action>) 
                 let checkpoint = pending.checkpoint;
                 let is_executed = checkpoint.height <= shard.height;
                 let is_honest_root =
-                    checkpoint.root == compute_honest_root(checkpoint.height, shard.generation);
+                    checkpoint.root == compute_chain_root(shard, checkpoint.height);
                 if is_executed
                     && is_honest_root
                     && !has_voted_at(shard, validator, view.epoch, checkpoint.height)
@@ -577,7 +736,7 @@ fn push_byzantine_proposals(cfg: &ModelConfig, view: &View, actions: &mut Vec<Ac
             let mut height = interval;
             while height <= shard.height.0 {
                 let roots = [
-                    compute_honest_root(Height(height), shard.generation),
+                    compute_chain_root(shard, Height(height)),
                     StateRoot::Forged {
                         height: Height(height),
                         nonce: 0,
@@ -674,7 +833,7 @@ fn compute_next_checkpoint(
         shard: shard.shard,
         epoch: view.epoch,
         height,
-        root: compute_honest_root(height, shard.generation),
+        root: compute_chain_root(shard, height),
         parent: compute_expected_parent(shard),
     })
 }
@@ -757,7 +916,7 @@ fn compute_signed_evidence(
             let root = if is_forged {
                 forged_root(shard.height)
             } else {
-                compute_honest_root(shard.height, shard.generation)
+                compute_chain_root(shard, shard.height)
             };
             vec![Evidence::InvalidReceipt {
                 receipt: Receipt {
@@ -903,15 +1062,17 @@ fn is_example_seen<M: Configured, const I: usize>(model: &M, state: &ModelState)
 fn model_properties<M: Model<State = ModelState> + Configured>(
     cfg: &ModelConfig,
 ) -> Vec<Property<M>> {
-    let always: [fn(&M, &ModelState) -> bool; 6] = [
+    let always: [fn(&M, &ModelState) -> bool; 8] = [
         holds_always::<M, 0>,
         holds_always::<M, 1>,
         holds_always::<M, 2>,
         holds_always::<M, 3>,
         holds_always::<M, 4>,
         holds_always::<M, 5>,
+        holds_always::<M, 6>,
+        holds_always::<M, 7>,
     ];
-    let examples: [fn(&M, &ModelState) -> bool; 23] = [
+    let examples: [fn(&M, &ModelState) -> bool; 29] = [
         is_example_seen::<M, 0>,
         is_example_seen::<M, 1>,
         is_example_seen::<M, 2>,
@@ -935,6 +1096,12 @@ fn model_properties<M: Model<State = ModelState> + Configured>(
         is_example_seen::<M, 20>,
         is_example_seen::<M, 21>,
         is_example_seen::<M, 22>,
+        is_example_seen::<M, 23>,
+        is_example_seen::<M, 24>,
+        is_example_seen::<M, 25>,
+        is_example_seen::<M, 26>,
+        is_example_seen::<M, 27>,
+        is_example_seen::<M, 28>,
     ];
     let mut properties: Vec<Property<M>> = AlwaysProperty::ALL
         .iter()
@@ -960,7 +1127,7 @@ pub fn compute_next_state(
     let (view, _) = step(&cfg.params, cfg.bug, &state.view, action).ok()?;
     let broken = match &state.broken {
         Some(broken) => Some(broken.clone()),
-        None => compute_broken_transition(&state.view, &view),
+        None => compute_broken_transition(&cfg.params, &state.view, &view),
     };
     Some(ModelState { view, broken })
 }

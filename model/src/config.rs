@@ -16,6 +16,9 @@
 //!   evidence to become valid ([R-FAULT-2] kind 5), for statuses to rise
 //!   level by level along every detection edge of [R-ISO-2], and for
 //!   faults to expire ([R-FAULT-6]).
+//! - `rollback`: a cross-shard transaction between two shards ([R-XTX-*])
+//!   and the rollback of the one that detection isolates ([R-RB-*]), to
+//!   completion or to each reachable failure.
 //!
 //! Before fault detection the one default configuration was heads up to
 //! heights 6 and 2 over epochs 0 and 1 (1,573,900 views). The last block
@@ -32,7 +35,36 @@ use crate::behaviour::Example;
 use mend_spec::params::ParamsError;
 use mend_spec::{
     compute_genesis_committee, FaultKind, Params, SeededBug, ShardId, ShardStatus, ValidatorId,
+    XtxDecision, XtxId, XtxPrepare,
 };
+
+/// What the Byzantine members do with checkpoints ([R-FAULT-MODEL-1]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByzantineCheckpoints {
+    /// Each proposes every checkpoint height up to its shard's head with
+    /// the honest and a forged root and every parent, and votes for every
+    /// pending checkpoint of every shard, again and again.
+    Everything,
+    /// They neither propose nor vote. Their signed statements still serve
+    /// as evidence ([`ModelConfig::evidence`]): a forged proposal is
+    /// evidence whether or not it was ever pending.
+    Withheld,
+}
+
+/// Who casts the participants' votes on cross-shard transactions
+/// ([R-XTX-3]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XtxVoters {
+    /// The lowest-numbered honest member of each participant's committee.
+    /// The view does not record who voted, and every honest member passes
+    /// the voter checks alike, so another honest voter would lead to the
+    /// very same view.
+    FirstHonest,
+    /// Every member of each participant's committee, the Byzantine one
+    /// included: a shard's decision is signed by one member, and a
+    /// Byzantine one may sign either decision.
+    EveryMember,
+}
 
 /// What one model run explores.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,6 +90,15 @@ pub struct ModelConfig {
     /// faults, and every subset of them is a different view; this keeps
     /// their number small.
     pub max_open_faults: Vec<usize>,
+    /// What the Byzantine members do with checkpoints.
+    pub byzantine_checkpoints: ByzantineCheckpoints,
+    /// The cross-shard transactions whose prepare is tried ([R-XTX-2]),
+    /// ascending by id; empty: no cross-shard action at all.
+    pub transactions: Vec<XtxPrepare>,
+    /// Who votes on the prepared transactions ([R-XTX-3]).
+    pub xtx_voters: XtxVoters,
+    /// The decisions the voters cast, ascending.
+    pub xtx_decisions: Vec<XtxDecision>,
     /// The `sometimes` properties that must have an example in an
     /// exhaustive check of this configuration, in [`Example::ALL`] order.
     pub examples: Vec<Example>,
@@ -67,15 +108,16 @@ pub struct ModelConfig {
 
 /// The names of the configurations `mend-model check` runs by default, in
 /// order.
-pub const DEFAULT_SUITE: [&str; 4] = ["finality", "retention", "faults", "liveness"];
+pub const DEFAULT_SUITE: [&str; 5] = ["finality", "retention", "faults", "liveness", "rollback"];
 
 /// The names of every named configuration: the default suite, then the
 /// ones run only on request.
-pub const NAMED_CONFIGS: [&str; 5] = [
+pub const NAMED_CONFIGS: [&str; 6] = [
     "finality",
     "retention",
     "faults",
     "liveness",
+    "rollback",
     "finality-wide",
 ];
 
@@ -108,6 +150,10 @@ impl ModelConfig {
             max_epoch: 1,
             evidence: vec![],
             max_open_faults: vec![],
+            byzantine_checkpoints: ByzantineCheckpoints::Everything,
+            transactions: vec![],
+            xtx_voters: XtxVoters::FirstHonest,
+            xtx_decisions: vec![],
             examples: vec![
                 Example::Finalizes,
                 Example::ByzantineVoteCounted,
@@ -185,6 +231,10 @@ impl ModelConfig {
             max_epoch: 1,
             evidence: FaultKind::ALL.to_vec(),
             max_open_faults: vec![1, 0],
+            byzantine_checkpoints: ByzantineCheckpoints::Everything,
+            transactions: vec![],
+            xtx_voters: XtxVoters::FirstHonest,
+            xtx_decisions: vec![],
             examples: vec![
                 Example::Finalizes,
                 Example::ByzantineVoteCounted,
@@ -226,6 +276,12 @@ impl ModelConfig {
     /// that detection can take in the status graph ([R-ISO-2]), level by
     /// level, and make the boundary choose the cause among faults of
     /// different responses.
+    ///
+    /// Since rollback ([R-RB-*]) a shard isolated at one boundary starts its
+    /// rollback at the next; with no checkpoint to return to, its first
+    /// tick fails it and freezes the shard, which a Critical fault still
+    /// open isolates again. That took this configuration from 524,648
+    /// views to 1,842,464; it has no cross-shard transaction.
     pub fn liveness() -> ModelConfig {
         let params = Params::default_config()
             .with_detection(1, 1, 4)
@@ -243,6 +299,10 @@ impl ModelConfig {
             max_epoch: 4,
             evidence: evidence.clone(),
             max_open_faults: vec![2, 2],
+            byzantine_checkpoints: ByzantineCheckpoints::Everything,
+            transactions: vec![],
+            xtx_voters: XtxVoters::FirstHonest,
+            xtx_decisions: vec![],
             // The detections of its evidence kinds and every status-graph
             // example, in report order: taken from `Example::ALL` so the
             // list of detection edges is written once.
@@ -261,6 +321,87 @@ impl ModelConfig {
         }
     }
 
+    /// The `rollback` configuration: 2 shards, committees of 4 with the
+    /// highest-numbered member Byzantine, `N = 2`, `K = 2`, `P = 2`, the
+    /// rollback window `W = 1` block; shard 0's head grows to height 4 and
+    /// shard 1's to height 1; epochs 0 to 3; one cross-shard transaction,
+    /// `x0` from shard 0 to shard 1 on key 0, voted `Commit` or `Abort` by
+    /// the first honest member of each committee; and evidence of
+    /// checkpoint state mismatch ([R-FAULT-2] kind 6, Critical) against
+    /// shard 0 while it holds no open fault.
+    ///
+    /// The Byzantine member of shard 0 signs a forged proposal, which is
+    /// valid evidence; detection isolates shard 0 at the next boundary and
+    /// its rollback starts at the one after ([R-RB-1]), so three epochs
+    /// are the least that reach a rollback; a fourth lets evidence of
+    /// epoch 1 start one, a rollback run across a boundary, a fault of
+    /// epoch 0 expire ([R-FAULT-6]) while a shard whose rollback failed
+    /// stays frozen for an operator ([R-RB-6]). Height 4 with `W = 1` reaches
+    /// every outcome of the target check ([R-RB-3]): no finalized
+    /// checkpoint (`NoCheckpoint`); the checkpoint at 2 from a head at 2 or
+    /// 3 (restored, to `Healing`) or at 4 (`TargetBeyondWindow`); the
+    /// checkpoint at 4 with a fault at 2 (`FaultBeyondWindow`). Shard 1
+    /// keeps running: its one block may come in the epoch of the rollback.
+    /// The transaction is prepared at any heights, so it is mature at once
+    /// (heights 0), only after a finalization, or never; it may be in
+    /// flight when the rollback starts.
+    ///
+    /// Restrictions, to stay within the CI budget (about 320 thousand views,
+    /// a few seconds): the Byzantine members neither propose nor vote on
+    /// checkpoints ([`ByzantineCheckpoints::Withheld`]; the `finality`,
+    /// `retention` and `faults` configurations explore that, and a forged
+    /// checkpoint cannot finalize with `f` Byzantine members); only the
+    /// first honest member of each committee votes on the transaction (the
+    /// view does not record the voter, so the others would add actions,
+    /// not views); evidence of one Critical kind against one shard. One
+    /// transaction, and shard 1 below its first checkpoint height, because
+    /// each costs about a factor of ten: a second transaction (from shard 1
+    /// to shard 0) made 3.3 million views with its own key and 2.1 million
+    /// with the same key, and shard 1 up to height 2 made 1.3 million (with
+    /// three epochs). Aborting and releasing several transactions in one
+    /// rollback, in order, is checked by the unit tests.
+    pub fn rollback() -> ModelConfig {
+        let params = Params::default_config()
+            .with_rollback_window(1)
+            .expect("W = 1 is within bounds");
+        ModelConfig {
+            name: "rollback",
+            byzantine: compute_highest_members(&params),
+            params,
+            max_heights: vec![4, 1],
+            max_epoch: 3,
+            evidence: vec![FaultKind::CheckpointStateMismatch],
+            max_open_faults: vec![1, 0],
+            byzantine_checkpoints: ByzantineCheckpoints::Withheld,
+            transactions: vec![XtxPrepare {
+                id: XtxId(0),
+                source: ShardId(0),
+                destination: ShardId(1),
+                key: 0,
+            }],
+            xtx_voters: XtxVoters::FirstHonest,
+            xtx_decisions: vec![XtxDecision::Commit, XtxDecision::Abort],
+            examples: vec![
+                Example::Finalizes,
+                Example::OneShardAhead,
+                Example::Detects(FaultKind::CheckpointStateMismatch),
+                Example::Frozen,
+                Example::Raised {
+                    from: ShardStatus::Normal,
+                    to: ShardStatus::Isolated,
+                },
+                Example::FaultExpired,
+                Example::RollbackCompletesWithXtxInFlight,
+                Example::OtherShardAppendsDuringRollback,
+                Example::XtxCommits,
+                Example::XtxAbortedByVote,
+                Example::RollbackFails,
+                Example::Healing,
+            ],
+            bug: None,
+        }
+    }
+
     /// The named configuration called `name`, if any ([`NAMED_CONFIGS`]).
     pub fn by_name(name: &str) -> Option<ModelConfig> {
         match name {
@@ -269,6 +410,7 @@ impl ModelConfig {
             "finality-wide" => Some(ModelConfig::finality_wide()),
             "faults" => Some(ModelConfig::faults()),
             "liveness" => Some(ModelConfig::liveness()),
+            "rollback" => Some(ModelConfig::rollback()),
             _ => None,
         }
     }
@@ -291,7 +433,15 @@ impl ModelConfig {
                  0-4, A_e = 1, receipt, execution-failure and liveness evidence, two open \
                  faults per shard"
             }
-            "large" => "simulation: larger committees and chains, every kind of evidence",
+            "rollback" => {
+                "cross-shard transactions and rollback: heights 4 and 1, epochs 0-3, W = 1, one \
+                 transaction from shard 0 to shard 1, checkpoint-state-mismatch evidence against \
+                 shard 0"
+            }
+            "large" => {
+                "simulation: larger committees and chains, every kind of evidence, cross-shard \
+                 transactions"
+            }
             _ => "a custom configuration",
         }
     }
@@ -306,7 +456,7 @@ impl ModelConfig {
 
     /// The configuration in which `bug` is caught, running with it: the
     /// finality bugs in `finality`, the detection and isolation bugs in
-    /// `faults`.
+    /// `faults`, the cross-shard and rollback bugs in `rollback`.
     pub fn for_bug(bug: SeededBug) -> ModelConfig {
         let cfg = match bug {
             SeededBug::QuorumOfTwoF
@@ -316,15 +466,23 @@ impl ModelConfig {
             SeededBug::SilentStatusChange
             | SeededBug::AcceptUnsignedEvidence
             | SeededBug::IsolateWrongShard => ModelConfig::faults(),
+            SeededBug::ReceiptBeforeFinal
+            | SeededBug::RollbackBeyondWindow
+            | SeededBug::AbortOneSide
+            | SeededBug::RollbackHealthyShard => ModelConfig::rollback(),
         };
         cfg.with_bug(Some(bug))
     }
 
     /// A larger configuration for simulation: `shards` shards of
-    /// `committee_size` validators, the default `N`, `K`, `P`, `L`, `A_e`
-    /// and `A_b`, one Byzantine (the highest-numbered) member per
+    /// `committee_size` validators, the default `N`, `K`, `P`, `L`, `A_e`,
+    /// `A_b` and `W`, one Byzantine (the highest-numbered) member per
     /// committee, heads up to height 8, epochs up to 3, every kind of
-    /// evidence while a shard holds fewer than 3 open faults.
+    /// evidence while a shard holds fewer than 3 open faults, and one
+    /// cross-shard transaction from each shard `s` to `(s + 1) mod S` on key
+    /// `s mod 2` (so that, with three shards or more, some contend for a
+    /// lock and some run at once), voted either way by every member of each
+    /// committee.
     ///
     /// # Panics
     ///
@@ -356,6 +514,10 @@ impl ModelConfig {
             max_epoch: 3,
             evidence: FaultKind::ALL.to_vec(),
             max_open_faults: vec![3; usize::from(shards)],
+            byzantine_checkpoints: ByzantineCheckpoints::Everything,
+            transactions: compute_ring_transactions(&params),
+            xtx_voters: XtxVoters::EveryMember,
+            xtx_decisions: vec![XtxDecision::Commit, XtxDecision::Abort],
             examples: Example::ALL.to_vec(),
             bug: None,
         })
@@ -392,6 +554,23 @@ impl ModelConfig {
     pub fn submits_evidence(&self, kind: FaultKind) -> bool {
         self.evidence.contains(&kind)
     }
+}
+
+/// One cross-shard transaction from each shard `s` to `(s + 1) mod S`, with
+/// id `s`, on key `s mod 2`; none with a single shard ([R-XTX-2] check 2).
+fn compute_ring_transactions(params: &Params) -> Vec<XtxPrepare> {
+    if params.shards < 2 {
+        return vec![];
+    }
+    params
+        .shard_ids()
+        .map(|source| XtxPrepare {
+            id: XtxId(u32::from(source.0)),
+            source,
+            destination: ShardId((source.0 + 1) % params.shards),
+            key: u32::from(source.0 % 2),
+        })
+        .collect()
 }
 
 /// The highest-numbered member of every genesis committee, ascending: the

@@ -7,9 +7,10 @@
 //! the property (for a state invariant, the first view that breaks it; for
 //! a transition invariant, the first step `(V, V')` that does, so the
 //! violating state is the one after the bad step), then shrink it (delete
-//! actions, or an epoch tick with the later epochs renumbered) for as long
-//! as what is left is still a run of the model, every action enabled and
-//! accepted, that ends in a violation of the same property.
+//! actions, or an epoch tick with the later epochs renumbered, and if need
+//! be the later actions that no longer apply) for as long as what is left
+//! is still a run of the model, every action enabled and accepted, that
+//! ends in a violation of the same property.
 //!
 //! The result is written as an ITF trace ([`mend_spec::trace`]): one state
 //! per step with the action, its outcome and the view after it.
@@ -20,8 +21,8 @@ use crate::behaviour::{enabled_actions, AlwaysProperty};
 use crate::rules::{apply, init_view, ModelConfig};
 use mend_spec::trace::{StateMeta, Trace, TraceAction, TraceMeta, TraceMetaError, TraceState};
 use mend_spec::{
-    check_step, Action, BlockClaim, Checkpoint, Epoch, Evidence, Outcome, ParentLink, Proposal,
-    Receipt, ValidatorId, View, Violation, Vote,
+    check_step, Action, BlockClaim, Checkpoint, Epoch, Evidence, Outcome, Params, ParentLink,
+    Proposal, Receipt, ValidatorId, View, Violation, Vote,
 };
 use std::fmt;
 
@@ -100,7 +101,7 @@ pub fn cut(
     actions: &[Action],
 ) -> Option<(Vec<Action>, Violation)> {
     let init = init_view(&cfg.params);
-    if let Err(violation) = property.check(&cfg.byzantine, &init, &init) {
+    if let Err(violation) = property.check(&cfg.params, &cfg.byzantine, &init, &init) {
         return Some((vec![], violation));
     }
     let views = replay_as_run(cfg, actions)?;
@@ -110,7 +111,7 @@ pub fn cut(
         .enumerate()
         .find_map(|(i, (before, after))| {
             property
-                .check(&cfg.byzantine, before, after)
+                .check(&cfg.params, &cfg.byzantine, before, after)
                 .err()
                 .map(|violation| (actions[..=i].to_vec(), violation))
         })
@@ -122,8 +123,14 @@ pub fn cut(
 /// now happens in `e`); each contiguous chunk of two, three and more
 /// actions deleted. A candidate is kept if it is still a run of the model
 /// that breaks the same property (then cut at its first violation), and
-/// shrinking starts over, until no candidate helps. Returns `None` if
-/// `actions` does not break `property` to begin with.
+/// shrinking starts over, until no candidate helps.
+///
+/// When none helps, the single deletions and tick deletions are tried once
+/// more, each followed by dropping every later action that is then not
+/// enabled or refused: a step may only make sense after the one deleted
+/// (a rollback tick after the epoch tick that started the rollback,
+/// [R-RB-1]), and deleting the two together is no contiguous chunk.
+/// Returns `None` if `actions` does not break `property` to begin with.
 pub fn shrink(
     cfg: &ModelConfig,
     property: AlwaysProperty,
@@ -131,7 +138,13 @@ pub fn shrink(
 ) -> Option<(Vec<Action>, Violation)> {
     let (mut best, mut violation) = cut(cfg, property, actions)?;
     'shrinking: loop {
-        for candidate in compute_candidates(&best) {
+        let single = compute_single_candidates(&best);
+        let plain = single
+            .iter()
+            .cloned()
+            .chain(compute_chunk_candidates(&best));
+        let cascaded = single.iter().map(|c| compute_survivors(cfg, c));
+        for candidate in plain.chain(cascaded) {
             if let Some((shorter, found)) = cut(cfg, property, &candidate) {
                 if shorter.len() < best.len() {
                     best = shorter;
@@ -144,8 +157,9 @@ pub fn shrink(
     }
 }
 
-/// The shrinking candidates of a run, in the order [`shrink`] tries them.
-fn compute_candidates(actions: &[Action]) -> Vec<Vec<Action>> {
+/// The candidates that delete one action, or one epoch tick with every
+/// later epoch lowered, in the order [`shrink`] tries them.
+fn compute_single_candidates(actions: &[Action]) -> Vec<Vec<Action>> {
     let mut candidates = Vec::new();
     for start in 0..actions.len() {
         let mut candidate = actions.to_vec();
@@ -160,6 +174,13 @@ fn compute_candidates(actions: &[Action]) -> Vec<Vec<Action>> {
             candidates.push(actions[..start].iter().copied().chain(later).collect());
         }
     }
+    candidates
+}
+
+/// The candidates that delete a contiguous chunk of two or more actions,
+/// shortest first.
+fn compute_chunk_candidates(actions: &[Action]) -> Vec<Vec<Action>> {
+    let mut candidates = Vec::new();
     for chunk in 2..=actions.len() {
         for start in 0..=(actions.len() - chunk) {
             let mut candidate = actions.to_vec();
@@ -168,6 +189,24 @@ fn compute_candidates(actions: &[Action]) -> Vec<Vec<Action>> {
         }
     }
     candidates
+}
+
+/// `actions` replayed from the initial view, keeping each one that the
+/// model enables and the rules accept and dropping the others: the run
+/// that is left of them.
+fn compute_survivors(cfg: &ModelConfig, actions: &[Action]) -> Vec<Action> {
+    let mut view = init_view(&cfg.params);
+    let mut kept = Vec::with_capacity(actions.len());
+    for action in actions {
+        if !enabled_actions(cfg, &view).contains(action) {
+            continue;
+        }
+        if let (Outcome::Accepted { .. }, next) = apply(&cfg.params, cfg.bug, &view, action) {
+            view = next;
+            kept.push(*action);
+        }
+    }
+    kept
 }
 
 /// `action` with every epoch number at or above `removed` lowered by one:
@@ -210,7 +249,12 @@ fn compute_epoch_lowered(action: &Action, removed: Epoch) -> Action {
         ..c
     };
     match *action {
-        Action::ProduceBlock { .. } => *action,
+        // Blocks, cross-shard prepares and votes, and rollback ticks name no
+        // epoch (an xtx vote's domain is its shard's generation).
+        Action::ProduceBlock { .. }
+        | Action::PrepareXtx(_)
+        | Action::CastXtxVote(_)
+        | Action::AdvanceRollback { .. } => *action,
         Action::AdvanceEpoch { epoch } => Action::AdvanceEpoch {
             epoch: lower(epoch),
         },
@@ -260,10 +304,12 @@ pub fn minimise(
 }
 
 /// The first violation along a run from `init` through `views` (the view
-/// after each step): every invariant checked so far, on each step in
-/// order ([`mend_spec::check_step`]), so that a transition violation is
-/// found on the step that made it. `None` if every step passes.
+/// after each step) of a deployment with `params`: every invariant checked
+/// so far, on each step in order ([`mend_spec::check_step`]), so that a
+/// transition violation is found on the step that made it. `None` if every
+/// step passes.
 pub fn compute_first_violation(
+    params: &Params,
     byzantine: &[ValidatorId],
     init: &View,
     views: &[View],
@@ -271,7 +317,7 @@ pub fn compute_first_violation(
     let befores = std::iter::once(init).chain(views.iter());
     befores
         .zip(views)
-        .find_map(|(before, after)| check_step(before, after, byzantine).err())
+        .find_map(|(before, after)| check_step(before, after, params, byzantine).err())
 }
 
 /// Builds the ITF trace of `actions` under `cfg` ([R-TRACE-1]): state 0 is
@@ -294,7 +340,7 @@ pub fn build_trace(
     }];
     let steps = replay(cfg, actions);
     let views: Vec<View> = steps.iter().map(|s| s.view.clone()).collect();
-    let violation = compute_first_violation(&cfg.byzantine, &init, &views);
+    let violation = compute_first_violation(&cfg.params, &cfg.byzantine, &init, &views);
     for (step, index) in steps.into_iter().zip(1u64..) {
         states.push(TraceState {
             meta: StateMeta { index },
@@ -450,7 +496,7 @@ pub fn replay_trace(trace: &Trace) -> Result<Option<Violation>, ReplayMismatch> 
         views.push(next.clone());
         view = next;
     }
-    let violation = compute_first_violation(&byzantine, &init, &views);
+    let violation = compute_first_violation(&params, &byzantine, &init, &views);
     let text = violation
         .as_ref()
         .map_or_else(|| "none".to_string(), |v| v.to_string());

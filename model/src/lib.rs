@@ -1,11 +1,12 @@
 //! mend's model: a deliberately simple, obviously correct rendering of the
-//! rules of `spec/SPEC.md` §4 (checkpoints and their finality) and §5 (fault
-//! detection, isolation and the audit log), checked with Stateright against
-//! the invariants of §7.
+//! rules of `spec/SPEC.md` §4 (checkpoints and their finality), §5 (fault
+//! detection, isolation and the audit log) and §6 (cross-shard transactions
+//! and rollback), checked with Stateright against the invariants of §8.
 //!
 //! - [`rules`]: the rules as one pure function `apply(view, action)`.
 //! - [`config`]: what a run explores, and the named configurations of the
-//!   default suite (`finality`, `retention`, `faults`, `liveness`).
+//!   default suite (`finality`, `retention`, `faults`, `liveness`,
+//!   `rollback`).
 //! - [`behaviour`]: honest and Byzantine behaviour (§3) as a Stateright
 //!   model whose properties are the invariants.
 //! - [`counterexample`]: cutting and shrinking counterexamples, and ITF

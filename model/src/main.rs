@@ -1,5 +1,5 @@
 //! `mend-model`: model-check, explore or simulate the protocol
-//! (`spec/SPEC.md` §4 and §5) and write counterexamples as ITF traces
+//! (`spec/SPEC.md` §4 to §6) and write counterexamples as ITF traces
 //! ([R-TRACE-1]).
 //!
 //! Exit codes: 0 when every `always` property holds and every `sometimes`
@@ -26,10 +26,10 @@ usage:
                       [--bug NAME] [--threads T] [--trace-out PATH]
 
 check     explores every reachable state of each configuration of the
-          default suite in order (finality, retention, faults, liveness:
-          2 shards, committees of 4, N = 2, K = 2, P = 2, one Byzantine
-          member per committee; see --list-configs), or of the one
-          --config names;
+          default suite in order (finality, retention, faults, liveness,
+          rollback: 2 shards, committees of 4, N = 2, K = 2, P = 2, one
+          Byzantine member per committee; see --list-configs), or of the
+          one --config names;
           with --bug NAME, of the configuration where that bug is caught
           (or of --config NAME), running with the bug. --threads defaults
           to 2; --trace-out (one configuration only) to
@@ -43,8 +43,8 @@ explore   serves Stateright Explorer (default localhost:3000) on a
 simulate  walks about R (default 1000) random runs of at most N steps each
           through a larger configuration (default 4 shards, committees of
           7, one Byzantine member each, heights up to 8, epochs up to 3,
-          every kind of evidence); --threads defaults to 1, so that a seed
-          reproduces its runs
+          every kind of evidence, one cross-shard transaction per shard);
+          --threads defaults to 1, so that a seed reproduces its runs
 ";
 
 /// A command-line mistake: printed with the usage, exit code 2.

@@ -1,4 +1,5 @@
-//! The rules of `spec/SPEC.md` §4 and §5 as one pure transition function.
+//! The rules of `spec/SPEC.md` §4, §5 and §6 as one pure transition
+//! function.
 //!
 //! The model's state is the abstract [`View`] itself: nothing is hidden, so
 //! two views that compare equal behave the same from then on. [`apply`] takes
@@ -11,17 +12,22 @@
 //! This file holds blocks, checkpoints, votes and the epoch clock (§4);
 //! [`detect`] holds evidence and fault detection ([R-FAULT-1] ..
 //! [R-FAULT-8]); [`isolate`] holds the status changes of the epoch boundary
-//! and the audit log ([R-ISO-1] .. [R-ISO-3], [R-AUDIT-1]).
+//! and the audit log ([R-ISO-1] .. [R-ISO-3], [R-AUDIT-1]); [`xtx`] holds
+//! cross-shard transactions ([R-XTX-1] .. [R-XTX-6]) and [`rollback`] the
+//! rollback of an isolated shard ([R-RB-1] .. [R-RB-6]).
 //!
 //! The abstract world has no bytes, keys or hashes: a checkpoint's content is
 //! its id, a `Signature::Valid` verifies and anything else does not, and a
 //! faulty block simply *is* the defect its fault names ([R-ACT-1]). Every
-//! accepted block is honest, so the root of shard `s` at height `h` on its
-//! chain is the genesis root at 0 and `Block{h, g}` above, `g` being the
-//! shard's generation ([R-BLK-2]).
+//! accepted block is honest, so the root a block at height `h` gets is
+//! `Block{h, g}`, `g` being the shard's generation when it is appended
+//! ([R-BLK-2]); [`compute_chain_root`] says what the root of a shard's
+//! chain at a height is after a rollback.
 
 pub mod detect;
 pub mod isolate;
+pub mod rollback;
+pub mod xtx;
 
 use mend_spec::{
     compute_fault_tolerance, compute_genesis_committee, compute_quorum, Action, BlockFault,
@@ -33,10 +39,11 @@ use mend_spec::{
 
 pub use crate::config::ModelConfig;
 
-/// The view before any step: epoch 0; every shard `Normal`, in generation 0,
+/// The view ([R-VIEW-1]) before any step: epoch 0; every shard `Normal`, in generation 0,
 /// at height 0 with the genesis root and last block epoch 0 ([R-BLK-1]), its
 /// genesis committee ([R-CKPT-5]), and nothing pending, finalized or
-/// recorded, no open fault, an empty audit log.
+/// recorded, no open fault, no lock and no rollback; no cross-shard
+/// transaction ([R-XTX-1]); an empty audit log.
 pub fn init_view(params: &Params) -> View {
     View {
         epoch: Epoch(0),
@@ -54,8 +61,11 @@ pub fn init_view(params: &Params) -> View {
                 equivocations: vec![],
                 last_block_epoch: Epoch(0),
                 faults: vec![],
+                locks: vec![],
+                rollback: None,
             })
             .collect(),
+        transactions: vec![],
         audit: vec![],
     }
 }
@@ -68,6 +78,28 @@ pub fn compute_honest_root(height: Height, generation: Generation) -> StateRoot 
     } else {
         StateRoot::Block { height, generation }
     }
+}
+
+/// [R-FAULT-2] "The root of `s` at `h`": the post-state root of the block
+/// at height `h` on the shard's current chain, the genesis root at 0.
+///
+/// Every block is honest, so that root is `Block{h, g}` with `g` the
+/// generation the block was appended in. Before any rollback that is the
+/// shard's generation. A rollback ([R-RB-4]) raises the generation but keeps
+/// the blocks up to its target, whose roots stay those of the old
+/// generation; so the generation here is the one of the head root, which
+/// the rollback restores to the root of the target's block. That is right
+/// for every height up to the head only because a rolled-back shard
+/// produces no block again: it stays `Healing` (or `Frozen`), and blocks
+/// need `Normal` or `Investigating` ([R-BLK-1]); healing ([R-HEAL-*]) will
+/// have to say what a new block's root is. A genesis head (no block yet)
+/// takes the shard's generation.
+pub fn compute_chain_root(shard: &ShardView, height: Height) -> StateRoot {
+    let generation = match shard.head_root {
+        StateRoot::Block { generation, .. } => generation,
+        StateRoot::Genesis | StateRoot::Forged { .. } => shard.generation,
+    };
+    compute_honest_root(height, generation)
 }
 
 /// [R-CKPT-1] The next checkpoint height of a shard: `N` if it has never
@@ -146,6 +178,15 @@ pub fn step(
         Action::AdvanceEpoch { epoch } => {
             process_epoch(view, params, bug, *epoch).map_err(Rejection::Epoch)
         }
+        Action::PrepareXtx(prepare) => {
+            xtx::process_prepare(view, params, prepare).map_err(Rejection::Prepare)
+        }
+        Action::CastXtxVote(vote) => {
+            xtx::process_xtx_vote(view, params, bug, vote).map_err(Rejection::XtxVote)
+        }
+        Action::AdvanceRollback { shard } => {
+            rollback::process_advance(view, params, bug, *shard).map_err(Rejection::Rollback)
+        }
     }
 }
 
@@ -204,6 +245,19 @@ pub fn is_taking_transactions(status: ShardStatus) -> bool {
     }
 }
 
+/// [R-CKPT-7] check 2, [R-CKPT-8] check 2: whether a shard of this status
+/// is rolling back or healing, so that nothing may finalize on it
+/// ([R-RB-3]).
+pub fn is_recovering(status: ShardStatus) -> bool {
+    match status {
+        ShardStatus::Recovering | ShardStatus::Healing => true,
+        ShardStatus::Normal
+        | ShardStatus::Investigating
+        | ShardStatus::Frozen
+        | ShardStatus::Isolated => false,
+    }
+}
+
 /// [R-BLK-1] Appends the next block to a shard's chain.
 fn process_block(
     view: &View,
@@ -250,7 +304,7 @@ fn process_block(
     Ok((next, events))
 }
 
-/// [R-CKPT-7] Makes a proposed checkpoint pending, after eleven checks in
+/// [R-CKPT-7] Makes a proposed checkpoint pending, after twelve checks in
 /// the spec's order.
 fn process_proposal(
     view: &View,
@@ -264,27 +318,32 @@ fn process_proposal(
         return Err(ProposalRejection::UnknownShard);
     };
     let shard = &view.shards[index];
-    // [R-CKPT-7] check 2: the proposer is registered.
+    // [R-CKPT-7] check 2: nothing finalizes during a rollback ([R-RB-3]),
+    // so a `Recovering` or `Healing` shard takes no proposal.
+    if is_recovering(shard.status) {
+        return Err(ProposalRejection::ShardRecovering);
+    }
+    // [R-CKPT-7] check 3: the proposer is registered.
     if !is_registered(params, proposal.proposer) {
         return Err(ProposalRejection::UnknownValidator);
     }
-    // [R-CKPT-7] check 3: the proposer is in the shard's committee.
+    // [R-CKPT-7] check 4: the proposer is in the shard's committee.
     if !shard.committee.contains(&proposal.proposer) {
         return Err(ProposalRejection::NotMember);
     }
-    // [R-CKPT-7] check 4: the checkpoint is of the current epoch.
+    // [R-CKPT-7] check 5: the checkpoint is of the current epoch.
     if checkpoint.epoch != view.epoch {
         return Err(ProposalRejection::WrongEpoch);
     }
-    // [R-CKPT-7] check 5: the signing domain's generation is the shard's.
+    // [R-CKPT-7] check 6: the signing domain's generation is the shard's.
     if proposal.generation != shard.generation {
         return Err(ProposalRejection::WrongGeneration);
     }
-    // [R-CKPT-7] check 6: the signature verifies.
+    // [R-CKPT-7] check 7: the signature verifies.
     if !is_signature_valid(proposal.signature) {
         return Err(ProposalRejection::BadSignature);
     }
-    // [R-CKPT-7] check 7: the height is the next checkpoint height
+    // [R-CKPT-7] check 8: the height is the next checkpoint height
     // ([R-CKPT-1]); under `RefinalizeHeight` any positive multiple of `N`.
     let is_right_height = match bug {
         Some(SeededBug::RefinalizeHeight) => {
@@ -300,20 +359,20 @@ fn process_proposal(
     if !is_right_height {
         return Err(ProposalRejection::WrongHeight);
     }
-    // [R-CKPT-7] check 8: the height is at most the head height.
+    // [R-CKPT-7] check 9: the height is at most the head height.
     if checkpoint.height > shard.height {
         return Err(ProposalRejection::BeyondHead);
     }
-    // [R-CKPT-7] check 9: the parent is the latest finalized checkpoint, or
+    // [R-CKPT-7] check 10: the parent is the latest finalized checkpoint, or
     // genesis ([R-CKPT-4]). A pruned parent fails here ([R-CKPT-9]).
     if checkpoint.parent != compute_expected_parent(shard) {
         return Err(ProposalRejection::WrongParent);
     }
-    // [R-CKPT-7] check 10: the checkpoint is not already pending.
+    // [R-CKPT-7] check 11: the checkpoint is not already pending.
     if shard.pending.iter().any(|p| p.checkpoint == checkpoint) {
         return Err(ProposalRejection::Duplicate);
     }
-    // [R-CKPT-7] check 11: the shard holds fewer than `P` pending.
+    // [R-CKPT-7] check 12: the shard holds fewer than `P` pending.
     let pending_max = usize::try_from(params.pending_checkpoints_max).unwrap_or(usize::MAX);
     if shard.pending.len() >= pending_max {
         return Err(ProposalRejection::TooManyPending);
@@ -334,7 +393,7 @@ fn process_proposal(
     Ok((next, vec![Event::CheckpointProposed { checkpoint }]))
 }
 
-/// [R-CKPT-8] Counts a vote after ten checks in the spec's order; then
+/// [R-CKPT-8] Counts a vote after eleven checks in the spec's order; then
 /// records equivocation evidence ([R-CKPT-10]), finalizes at the threshold,
 /// drops the other pending checkpoints and applies retention ([R-CKPT-9]).
 fn process_vote(
@@ -349,36 +408,41 @@ fn process_vote(
         return Err(VoteRejection::UnknownShard);
     };
     let shard = &view.shards[index];
-    // [R-CKPT-8] check 2: the voter is registered.
+    // [R-CKPT-8] check 2: a `Recovering` or `Healing` shard takes no vote
+    // ([R-RB-3]).
+    if is_recovering(shard.status) {
+        return Err(VoteRejection::ShardRecovering);
+    }
+    // [R-CKPT-8] check 3: the voter is registered.
     if !is_registered(params, vote.validator) {
         return Err(VoteRejection::UnknownValidator);
     }
-    // [R-CKPT-8] check 3: the checkpoint belongs to the vote's shard.
+    // [R-CKPT-8] check 4: the checkpoint belongs to the vote's shard.
     if checkpoint.shard != vote.shard {
         return Err(VoteRejection::WrongShard);
     }
-    // [R-CKPT-8] check 4: the voter is in the shard's committee; skipped
+    // [R-CKPT-8] check 5: the voter is in the shard's committee; skipped
     // under `CountNonMemberVote`.
     if bug != Some(SeededBug::CountNonMemberVote) && !shard.committee.contains(&vote.validator) {
         return Err(VoteRejection::NotMember);
     }
-    // [R-CKPT-8] check 5: the signing domain's epoch is the current epoch.
+    // [R-CKPT-8] check 6: the signing domain's epoch is the current epoch.
     if vote.epoch != view.epoch {
         return Err(VoteRejection::WrongEpoch);
     }
-    // [R-CKPT-8] check 6: the signing domain's generation is the shard's.
+    // [R-CKPT-8] check 7: the signing domain's generation is the shard's.
     if vote.generation != shard.generation {
         return Err(VoteRejection::WrongGeneration);
     }
-    // [R-CKPT-8] check 7: the signature verifies.
+    // [R-CKPT-8] check 8: the signature verifies.
     if !is_signature_valid(vote.signature) {
         return Err(VoteRejection::BadSignature);
     }
-    // [R-CKPT-8] check 8: the checkpoint is not a retained finalized one.
+    // [R-CKPT-8] check 9: the checkpoint is not a retained finalized one.
     if shard.finalized.iter().any(|f| f.checkpoint == checkpoint) {
         return Err(VoteRejection::AlreadyFinalized);
     }
-    // [R-CKPT-8] check 9: the checkpoint is pending. A pruned or dropped
+    // [R-CKPT-8] check 10: the checkpoint is pending. A pruned or dropped
     // checkpoint fails here ([R-CKPT-9]).
     let Some(slot) = shard
         .pending
@@ -387,7 +451,7 @@ fn process_vote(
     else {
         return Err(VoteRejection::UnknownCheckpoint);
     };
-    // [R-CKPT-8] check 10: the voter's vote is not already counted; skipped
+    // [R-CKPT-8] check 11: the voter's vote is not already counted; skipped
     // under `CountDuplicateVote`, which then counts it again.
     if bug != Some(SeededBug::CountDuplicateVote)
         && shard.pending[slot].votes.contains(&vote.validator)
@@ -474,9 +538,10 @@ fn process_vote(
 }
 
 /// [R-EPOCH-1] Ticks the epoch clock; [R-EPOCH-2] at the boundary, for
-/// each shard in ascending order: expires its pending checkpoints, applies
-/// its status change ([R-ISO-3], [`isolate`]), expires its old faults
-/// ([R-FAULT-6]).
+/// each shard in ascending order: expires its pending checkpoints; starts
+/// its rollback if it is `Isolated` ([R-RB-1], [`rollback`]), and otherwise
+/// applies its status change ([R-ISO-3], [`isolate`]); expires its old
+/// faults ([R-FAULT-6]).
 fn process_epoch(
     view: &View,
     params: &Params,
@@ -502,8 +567,15 @@ fn process_epoch(
             });
             shard.pending.clear();
         }
-        // [R-ISO-3] The status change, with its audit record.
-        isolate::process_status_change(&mut next, index, bug, &mut events);
+        // [R-EPOCH-2] An `Isolated` shard starts its rollback ([R-RB-1]),
+        // which is its status change of this boundary; any other shard
+        // takes the change its open faults force ([R-ISO-3]). Both append
+        // their audit record and emit `StatusChanged`.
+        if next.shards[index].status == ShardStatus::Isolated {
+            rollback::process_start(&mut next, index, &mut events);
+        } else {
+            isolate::process_status_change(&mut next, index, bug, &mut events);
+        }
         // [R-FAULT-6] Faults whose evidence is now too old to be proven
         // again: `e + A_e` below the new epoch.
         let shard = &mut next.shards[index];

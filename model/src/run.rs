@@ -14,6 +14,7 @@ use crate::behaviour::{
     compute_properties, AcceptedStepsModel, AlwaysProperty, CheckpointModel, ModelState,
     PropertyKind,
 };
+use crate::config::{ByzantineCheckpoints, XtxVoters};
 use crate::counterexample::{minimise, Counterexample};
 use crate::rules::ModelConfig;
 use crate::symmetry::{check_symmetric_config, compute_state_representative, SymmetryError};
@@ -354,7 +355,18 @@ impl fmt::Display for ConfigSummary<'_> {
             "  evidence age A_e, A_b  {} epoch(s), {} block(s)",
             p.evidence_age_epochs, p.evidence_age_blocks
         )?;
+        writeln!(
+            f,
+            "  rollback window W      {} block(s)",
+            p.rollback_window_blocks
+        )?;
         writeln!(f, "  Byzantine              {{{}}}", byzantine.join(","))?;
+        if cfg.byzantine_checkpoints == ByzantineCheckpoints::Withheld {
+            writeln!(
+                f,
+                "                         (they neither propose nor vote on checkpoints)"
+            )?;
+        }
         let heights: Vec<String> = cfg.max_heights.iter().map(|h| h.to_string()).collect();
         writeln!(f, "  max height per shard   {}", heights.join(", "))?;
         writeln!(f, "  max epoch              {}", cfg.max_epoch)?;
@@ -368,6 +380,27 @@ impl fmt::Display for ConfigSummary<'_> {
                 f,
                 "  max open faults        {} (evidence against a shard while it holds fewer)",
                 bounds.join(", ")
+            )?;
+        }
+        if cfg.transactions.is_empty() {
+            writeln!(f, "  cross-shard txs        none")?;
+        } else {
+            let txs: Vec<String> = cfg
+                .transactions
+                .iter()
+                .map(|x| format!("{} {}->{} key {}", x.id, x.source, x.destination, x.key))
+                .collect();
+            writeln!(f, "  cross-shard txs        {}", txs.join(", "))?;
+            let decisions: Vec<String> =
+                cfg.xtx_decisions.iter().map(|d| format!("{d:?}")).collect();
+            let voters = match cfg.xtx_voters {
+                XtxVoters::FirstHonest => "the first honest member of each committee",
+                XtxVoters::EveryMember => "every member of each committee",
+            };
+            writeln!(
+                f,
+                "  xtx votes              {} by {voters}",
+                decisions.join(" or ")
             )?;
         }
         match cfg.bug {

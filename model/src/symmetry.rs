@@ -34,7 +34,7 @@
 //!   than `σ` of the proposer of `v`. That is not an asymmetry: the
 //!   proposed checkpoint is computed from the shard's height, generation,
 //!   latest finalized checkpoint and the epoch, none of which is an id; the
-//!   rules ([R-CKPT-7]) use the proposer only in checks 2 and 3 (registered,
+//!   rules ([R-CKPT-7]) use the proposer only in checks 3 and 4 (registered,
 //!   a member of the shard's committee), which every honest member passes
 //!   alike; and the view does not record who proposed. Both proposers
 //!   produce the very same next view, which contains no renamed id.
@@ -77,14 +77,33 @@
 //!   an honest accused re-derives the record's hash and every later one
 //!   ([R-AUDIT-3]), which is `σ` applied to a log the rules would have
 //!   written with the renamed cause.
+//! - Cross-shard prepares ([R-XTX-2]) and rollback ticks ([R-RB-2]) name
+//!   no validator, and their rules read shards, keys, locks, heights,
+//!   generations, statuses, finalized checkpoints and xtx sides.
+//! - Cross-shard votes ([R-XTX-3]) name their voter, but the view does not
+//!   record it: a side records only its ballot. The rules use the voter
+//!   only in checks 4 and 5 (registered, a member of the shard's
+//!   committee), which every honest member passes alike, so the voters the
+//!   configuration enables (the lowest-numbered honest member, like the
+//!   honest proposer above, or every member) give successors that are the
+//!   same views, or the `σ`-images of each other's.
+//! - A rollback's start ([R-RB-1]) copies its cause from the audit log, and
+//!   its restoration ([R-RB-4]) writes the cause into a `Rollback` record:
+//!   a renamed cause is the cause the rules would have copied from the
+//!   renamed log. The cause names the accused of the fault that isolated
+//!   the shard, so it is Byzantine in a correct model, like every other
+//!   cause.
 //! - The properties: INV-6 (a) counts distinct committee members among the
 //!   signers, INV-6 (d) asks whether each accused is Byzantine, which `σ`
-//!   preserves; INV-7 reads only checkpoints; INV-1, INV-3 and the status
-//!   graph read heights, statuses, checkpoints, whether faults are open,
-//!   and the audit log, whose renamed chain verifies exactly when the
-//!   original does; the `sometimes` properties read emptiness of lists,
-//!   statuses, fault kinds, audit records' shards, or whether a
-//!   *Byzantine* validator's vote is counted.
+//!   preserves; INV-7 reads only checkpoints, heights and rollback phases;
+//!   INV-2 reads xtx sides, locks, finalized checkpoints and rollbacks,
+//!   never a validator; INV-1, INV-3 and the status graph read heights,
+//!   statuses, checkpoints, whether faults are open, rollbacks (their
+//!   causes compared with the records', both renamed alike) and the audit
+//!   log, whose renamed chain verifies exactly when the original does; the
+//!   `sometimes` properties read emptiness of lists, statuses, fault
+//!   kinds, audit records' shards and statuses, rollback phases, xtx
+//!   states, or whether a *Byzantine* validator's vote is counted.
 //! - The order of the action list differs between `v` and `σ(v)`
 //!   ([R-DET-0] sorts by id), but that order is not part of the
 //!   transition relation. The depth-first checker continues every path
@@ -117,7 +136,8 @@
 //! checkpoint, in the view's order (ascending by checkpoint, which names no
 //! validator), then in the signers of each finalized certificate, in
 //! finalization order, then the checkpoint pairs of the equivocation
-//! records naming it, the open faults naming it (without the name), and
+//! records naming it, the open faults naming it (without the name), the
+//! rollbacks whose cause names it (shard and cause without the name), and
 //! the indices of the audit records whose cause names it. Within each committee the honest members are sorted
 //! by footprint, and the `i`-th of them is renamed to the `i`-th smallest
 //! honest id of that committee. A renaming `σ` gives `σ(u)` in `σ(v)` the
@@ -227,6 +247,9 @@ struct Footprint {
     /// The open faults naming the validator, as (shard, the fault without
     /// its accused), ascending.
     faults: Vec<(ShardId, Fault)>,
+    /// The rollbacks whose cause names the validator, as (shard, the cause
+    /// without its accused), ascending by shard.
+    rollbacks: Vec<(ShardId, Fault)>,
     /// The indices of the audit records whose cause names the validator.
     audit: Vec<u64>,
 }
@@ -278,6 +301,20 @@ fn compute_footprint(view: &View, validator: ValidatorId) -> Footprint {
         })
         .collect();
     faults.sort();
+    let rollbacks = view
+        .shards
+        .iter()
+        .filter_map(|s| {
+            let cause = s.rollback.as_ref()?.cause;
+            (cause.accused == Some(validator)).then_some((
+                s.shard,
+                Fault {
+                    accused: None,
+                    ..cause
+                },
+            ))
+        })
+        .collect();
     let audit = view
         .audit
         .iter()
@@ -289,6 +326,7 @@ fn compute_footprint(view: &View, validator: ValidatorId) -> Footprint {
         signatures,
         equivocations,
         faults,
+        rollbacks,
         audit,
     }
 }
@@ -296,7 +334,7 @@ fn compute_footprint(view: &View, validator: ValidatorId) -> Footprint {
 /// The fault an audit record names as its cause.
 fn compute_cause(record: &AuditRecord) -> &Fault {
     match &record.entry {
-        AuditEntry::StatusChange { cause, .. } => cause,
+        AuditEntry::StatusChange { cause, .. } | AuditEntry::Rollback { cause, .. } => cause,
     }
 }
 
@@ -353,6 +391,9 @@ fn rename(view: &View, renaming: &[(ValidatorId, ValidatorId)]) -> View {
             fault.accused = fault.accused.map(map);
         }
         shard.faults.sort();
+        if let Some(rollback) = &mut shard.rollback {
+            rollback.cause.accused = rollback.cause.accused.map(map);
+        }
     }
     // A record's hash covers its cause, so a renamed cause re-derives the
     // chain from there on. (In a correct model every accused validator is
@@ -360,25 +401,14 @@ fn rename(view: &View, renaming: &[(ValidatorId, ValidatorId)]) -> View {
     let renamed_causes: Vec<AuditEntry> = view
         .audit
         .iter()
-        .map(|r| match r.entry {
-            AuditEntry::StatusChange {
-                shard,
-                from,
-                to,
-                cause,
-                root_before,
-                root_after,
-            } => AuditEntry::StatusChange {
-                shard,
-                from,
-                to,
-                cause: Fault {
-                    accused: cause.accused.map(map),
-                    ..cause
-                },
-                root_before,
-                root_after,
-            },
+        .map(|r| {
+            let mut entry = r.entry;
+            match &mut entry {
+                AuditEntry::StatusChange { cause, .. } | AuditEntry::Rollback { cause, .. } => {
+                    cause.accused = cause.accused.map(map);
+                }
+            }
+            entry
         })
         .collect();
     if renamed_causes
@@ -531,12 +561,16 @@ mod tests {
                 fault.accused = fault.accused.as_ref().map(f);
             }
             shard.faults.sort();
+            if let Some(rollback) = &mut shard.rollback {
+                rollback.cause.accused = rollback.cause.accused.as_ref().map(f);
+            }
         }
         // Rename each record's cause and chain the hashes again from the
         // first record.
         let mut previous = mend_spec::audit::AUDIT_GENESIS_HASH;
         for record in &mut next.audit {
-            let AuditEntry::StatusChange { cause, .. } = &mut record.entry;
+            let (AuditEntry::StatusChange { cause, .. } | AuditEntry::Rollback { cause, .. }) =
+                &mut record.entry;
             cause.accused = cause.accused.as_ref().map(f);
             record.hash = mend_spec::audit::compute_audit_hash(
                 &previous,
@@ -733,7 +767,9 @@ mod tests {
             );
             assert!(shard.equivocations.is_sorted(), "{view}");
             assert!(shard.faults.is_sorted(), "{view}");
+            assert!(shard.locks.is_sorted_by_key(|l| l.key), "{view}");
         }
+        assert!(view.transactions.is_sorted_by_key(|x| x.id), "{view}");
     }
 
     #[test]
@@ -807,6 +843,7 @@ mod tests {
             ModelConfig::finality().with_bug(Some(SeededBug::CountDuplicateVote)),
             ModelConfig::finality().with_bug(Some(SeededBug::CountNonMemberVote)),
             ModelConfig::faults(),
+            ModelConfig::rollback(),
         ];
         for (seed, cfg) in (1..).zip(configs) {
             let views = random_walk(&cfg, seed, 300);
@@ -837,7 +874,8 @@ mod tests {
         let views = random_walk(&cfg, 5, 400);
         let honest_accused = |v: &View| {
             v.audit.iter().any(|r| {
-                let AuditEntry::StatusChange { cause, .. } = r.entry;
+                let (AuditEntry::StatusChange { cause, .. } | AuditEntry::Rollback { cause, .. }) =
+                    r.entry;
                 cause.accused.is_some_and(|a| !cfg.is_byzantine(a))
             })
         };
@@ -862,6 +900,63 @@ mod tests {
                 previous = record.hash;
             }
         }
+    }
+
+    #[test]
+    fn the_representative_renames_an_honest_rollback_cause_with_its_records() {
+        // Under `AcceptUnsignedEvidence` an honest member's forged proposal
+        // isolates shard 0, and its rollback's cause, its status records and
+        // its `Rollback` record name that honest member.
+        let cfg = ModelConfig::rollback().with_bug(Some(SeededBug::AcceptUnsignedEvidence));
+        let honest_cause = |v: &View| {
+            v.shards.iter().any(|s| {
+                s.rollback
+                    .as_ref()
+                    .is_some_and(|r| r.cause.accused.is_some_and(|a| !cfg.is_byzantine(a)))
+            })
+        };
+        let restored = |v: &View| {
+            v.audit
+                .iter()
+                .any(|r| matches!(r.entry, AuditEntry::Rollback { .. }))
+        };
+        let mut seen_cause = false;
+        let mut seen_restored = false;
+        for seed in 1..=40 {
+            for view in random_walk(&cfg, seed, 60) {
+                if !honest_cause(&view) {
+                    continue;
+                }
+                seen_cause = true;
+                seen_restored |= restored(&view);
+                assert_canonical(&cfg, &view);
+                let representative = compute_representative(&view);
+                // The representative's rollback cause is the cause its
+                // log's isolation record names, as the rules would copy it.
+                for (index, shard) in representative.shards.iter().enumerate() {
+                    let Some(rollback) = &shard.rollback else {
+                        continue;
+                    };
+                    let isolated_by =
+                        representative
+                            .audit
+                            .iter()
+                            .rev()
+                            .find_map(|r| match r.entry {
+                                AuditEntry::StatusChange {
+                                    shard: s,
+                                    to: mend_spec::ShardStatus::Isolated,
+                                    cause,
+                                    ..
+                                } if s == shard.shard => Some(cause),
+                                _ => None,
+                            });
+                    assert_eq!(isolated_by, Some(rollback.cause), "shard {index}");
+                }
+            }
+        }
+        assert!(seen_cause, "no rollback named an honest cause");
+        assert!(seen_restored, "no honest-caused rollback was restored");
     }
 
     /// `view` with each honest member replaced by the lowest honest member
@@ -969,15 +1064,21 @@ mod tests {
     #[test]
     fn the_symmetric_check_visits_exactly_one_view_per_class_of_renamings() {
         // Small enough to enumerate every renaming of every view: one
-        // checkpoint per shard, with equivocation; and the same with
-        // evidence against shard 0 (one head at height 1, so that
-        // receipts and claims can be valid).
+        // checkpoint per shard, with equivocation; the same with evidence
+        // against shard 0 (one head at height 1, so that receipts and
+        // claims can be valid); and a small `rollback`.
         let mut finality = ModelConfig::finality();
         finality.max_heights = vec![2, 2];
         assert_one_view_per_class(&finality);
         let mut faults = ModelConfig::faults();
         faults.max_heights = vec![2, 1];
         assert_one_view_per_class(&faults);
+        // A cross-shard transaction and a rollback that completes or fails
+        // (one checkpoint, the head one block above it).
+        let mut rollback = ModelConfig::rollback();
+        rollback.max_heights = vec![3, 0];
+        rollback.max_epoch = 2;
+        assert_one_view_per_class(&rollback);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! bug caught by its invariant with a short counterexample whose trace
 //! replays; shrinking; simulation; the behaviour the checker explores; and
 //! the rules of fault detection, isolation and the audit log (`spec/SPEC.md`
-//! §5), one test per fault kind and per evidence rejection.
+//! §5), one test per fault kind and per evidence rejection. The rules of §6
+//! have their own modules: [`xtx`] for cross-shard transactions and
+//! [`rollback`] for rollback.
 
 use crate::behaviour::{
     compute_next_state, enabled_actions, AlwaysProperty, CheckpointModel, Example, ModelState,
@@ -18,16 +20,24 @@ use mend_spec::{
     check_step, Action, AuditEntry, BlockClaim, BlockFault, BlockRejection, Checkpoint,
     ClaimContent, Epoch, Event, Evidence, EvidenceRejection, Fault, FaultKind, Generation, Height,
     InvariantId, Outcome, ParentLink, Proposal, Receipt, Rejection, SeededBug, ShardId,
-    ShardStatus, Signature, StateRoot, ValidatorId, View, Vote,
+    ShardStatus, Signature, StateRoot, ValidatorId, View, Vote, XtxDecision, XtxId, XtxPrepare,
+    XtxVote,
 };
 use stateright::{Checker, HasDiscoveries, Model};
+
+mod rollback;
+mod xtx;
 
 /// Unique states of each configuration of the default suite, breadth first
 /// on one thread.
 const FINALITY_UNIQUE_STATES: usize = 384_000;
 const RETENTION_UNIQUE_STATES: usize = 30_927;
 const FAULTS_UNIQUE_STATES: usize = 312_376;
-const LIVENESS_UNIQUE_STATES: usize = 524_648;
+/// 524,648 before rollback: a shard isolated at one boundary now starts
+/// its rollback at the next, which fails with no checkpoint to return to,
+/// and its fault may isolate it again.
+const LIVENESS_UNIQUE_STATES: usize = 1_359_962;
+const ROLLBACK_UNIQUE_STATES: usize = 321_549;
 
 /// Unique states of each configuration up to renaming the honest members
 /// of each committee: depth first with symmetry reduction on one thread.
@@ -38,7 +48,8 @@ const LIVENESS_UNIQUE_STATES: usize = 524_648;
 const FINALITY_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 61_272;
 const RETENTION_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 7_479;
 const FAULTS_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 76_176;
-const LIVENESS_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 524_648;
+const LIVENESS_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 1_359_962;
+const ROLLBACK_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 202_173;
 
 /// Applies actions that must all be accepted.
 fn run(cfg: &ModelConfig, actions: &[Action]) -> View {
@@ -121,6 +132,11 @@ fn the_liveness_configuration_is_pinned_and_every_property_passes() {
 }
 
 #[test]
+fn the_rollback_configuration_is_pinned_and_every_property_passes() {
+    assert_pinned(&ModelConfig::rollback(), ROLLBACK_UNIQUE_STATES);
+}
+
+#[test]
 fn every_configuration_up_to_symmetry_is_pinned_no_larger_and_every_property_passes() {
     let pins = [
         (
@@ -142,6 +158,11 @@ fn every_configuration_up_to_symmetry_is_pinned_no_larger_and_every_property_pas
             ModelConfig::liveness(),
             LIVENESS_UNIQUE_STATES_UP_TO_SYMMETRY,
             LIVENESS_UNIQUE_STATES,
+        ),
+        (
+            ModelConfig::rollback(),
+            ROLLBACK_UNIQUE_STATES_UP_TO_SYMMETRY,
+            ROLLBACK_UNIQUE_STATES,
         ),
     ];
     for (cfg, reduced, plain) in pins {
@@ -285,6 +306,61 @@ fn isolate_wrong_shard_is_caught_by_inv1_in_two_steps() {
 }
 
 #[test]
+fn receipt_before_final_is_caught_by_inv2_in_four_steps() {
+    let report = assert_caught(SeededBug::ReceiptBeforeFinal, 4);
+    let found = report.counterexample.expect("a counterexample");
+    assert_eq!(
+        found.property,
+        AlwaysProperty::Inv2NoCrossShardCorruption.name()
+    );
+    assert!(matches!(
+        found.violation,
+        mend_spec::Violation::CommittedBeforeFinal { .. }
+    ));
+}
+
+#[test]
+fn rollback_beyond_window_is_caught_by_inv7_in_twelve_steps() {
+    let report = assert_caught(SeededBug::RollbackBeyondWindow, 12);
+    let found = report.counterexample.expect("a counterexample");
+    assert_eq!(found.property, AlwaysProperty::Inv7RollbackTarget.name());
+    assert!(matches!(
+        found.violation,
+        mend_spec::Violation::RollbackBeyondWindow { .. }
+    ));
+}
+
+#[test]
+fn abort_one_side_is_caught_by_inv2_in_seven_steps() {
+    let report = assert_caught(SeededBug::AbortOneSide, 7);
+    let found = report.counterexample.expect("a counterexample");
+    assert!(matches!(
+        found.violation,
+        mend_spec::Violation::XtxSidesDisagree { .. }
+    ));
+    // The last step is the rollback tick that aborts one side.
+    assert_eq!(
+        found.actions.last(),
+        Some(&Action::AdvanceRollback { shard: ShardId(0) })
+    );
+}
+
+#[test]
+fn rollback_healthy_shard_is_caught_by_inv1_in_thirteen_steps() {
+    let report = assert_caught(SeededBug::RollbackHealthyShard, 13);
+    let found = report.counterexample.expect("a counterexample");
+    assert_eq!(found.property, AlwaysProperty::Inv1NoGlobalRollback.name());
+    assert_eq!(
+        found.violation,
+        mend_spec::Violation::HeightLoweredOutsideRollback {
+            shard: ShardId(1),
+            before: Height(1),
+            after: Height(0),
+        }
+    );
+}
+
+#[test]
 fn every_seeded_bug_is_caught_up_to_symmetry_by_the_same_invariant() {
     for bug in SeededBug::ALL {
         // The shrunk lengths. Depth first search finds RefinalizeHeight's
@@ -297,6 +373,10 @@ fn every_seeded_bug_is_caught_up_to_symmetry_by_the_same_invariant() {
             SeededBug::RefinalizeHeight => 12,
             SeededBug::SilentStatusChange | SeededBug::IsolateWrongShard => 2,
             SeededBug::AcceptUnsignedEvidence => 1,
+            SeededBug::ReceiptBeforeFinal => 4,
+            SeededBug::RollbackBeyondWindow => 12,
+            SeededBug::AbortOneSide => 7,
+            SeededBug::RollbackHealthyShard => 13,
         };
         let cfg = ModelConfig::for_bug(bug);
         let report = check_symmetric(&cfg, 1).expect("the Byzantine members are the highest");
@@ -343,7 +423,7 @@ fn a_path_found_under_symmetry_is_a_run_of_the_model_from_the_initial_view() {
     let last = states.last().expect("a state");
     assert_eq!(
         AlwaysProperty::Inv6Quorum
-            .check(&cfg.byzantine, last, last)
+            .check(&cfg.params, &cfg.byzantine, last, last)
             .map_err(|v| v.invariant()),
         Err(InvariantId::Inv6ByzantineTolerance)
     );
@@ -412,6 +492,49 @@ fn shrinking_lowers_epochs_when_it_removes_an_epoch_tick() {
     assert!(short
         .iter()
         .all(|a| !matches!(a, Action::AdvanceEpoch { .. })));
+}
+
+#[test]
+fn shrinking_drops_the_steps_that_only_made_sense_after_a_deleted_one() {
+    // A QuorumOfTwoF run that detours through a failed rollback, as a
+    // simulation of `large` found it: the rollback tick needs both epoch
+    // ticks and the evidence, so no single deletion or contiguous chunk
+    // leaves a run; deleting the evidence and dropping the tick that no
+    // longer applies does.
+    let cfg = ModelConfig::large(2, 4).with_bug(Some(SeededBug::QuorumOfTwoF));
+    let c = honest_checkpoint(0, 2, 2, ParentLink::Genesis);
+    let detour = vec![
+        block(0),
+        block(0),
+        submit(Evidence::InvalidReceipt {
+            receipt: receipt(3, 0, 2, forged(c, 0).root),
+        }),
+        tick(1),
+        tick(2),
+        Action::AdvanceRollback { shard: ShardId(0) },
+        Action::ProposeCheckpoint(proposal(3, c)),
+        Action::CastVote(vote(3, c)),
+        Action::CastVote(vote(2, c)),
+    ];
+    let property = AlwaysProperty::Inv6Quorum;
+    let (cut, _) = crate::counterexample::cut(&cfg, property, &detour).expect("a violation");
+    assert_eq!(cut, detour);
+    let (short, violation) = shrink(&cfg, property, &detour).expect("a violation");
+    assert_eq!(violation.invariant(), InvariantId::Inv6ByzantineTolerance);
+    let c0 = Checkpoint {
+        epoch: Epoch(0),
+        ..c
+    };
+    assert_eq!(
+        short,
+        vec![
+            block(0),
+            block(0),
+            Action::ProposeCheckpoint(proposal(3, c0)),
+            Action::CastVote(vote(3, c0)),
+            Action::CastVote(vote(2, c0)),
+        ]
+    );
 }
 
 #[test]
@@ -739,7 +862,7 @@ fn assert_detected(
     faults.push(fault);
     faults.sort();
     assert_eq!(next, expected);
-    assert_eq!(check_step(view, &next, &cfg.byzantine), Ok(()));
+    assert_eq!(check_step(view, &next, &cfg.params, &cfg.byzantine), Ok(()));
     (fault, next)
 }
 
@@ -1252,7 +1375,10 @@ fn the_boundary_raises_a_status_to_the_strongest_response_with_one_audit_record(
     // epoch.
     assert_eq!(next.shards[0].faults, view.shards[0].faults);
     assert_eq!(next.shards[1], view.shards[1]);
-    assert_eq!(check_step(&view, &next, &cfg.byzantine), Ok(()));
+    assert_eq!(
+        check_step(&view, &next, &cfg.params, &cfg.byzantine),
+        Ok(())
+    );
     // The next boundary changes nothing: the status is the target already.
     let (events, later) = accept(&cfg, &next, tick(2));
     assert_eq!(events, vec![Event::EpochAdvanced { epoch: Epoch(2) }]);
@@ -1292,7 +1418,9 @@ fn the_cause_is_the_smallest_open_fault_whose_response_is_the_target_whatever_th
     // Three Critical faults force Isolated; of them the receipts come
     // first by kind, and of the receipts the lower height.
     assert_eq!(in_order.shards[0].status, ShardStatus::Isolated);
-    let AuditEntry::StatusChange { cause, to, .. } = in_order.audit[0].entry;
+    let AuditEntry::StatusChange { cause, to, .. } = in_order.audit[0].entry else {
+        panic!("not a status change: {}", in_order.audit[0]);
+    };
     assert_eq!(to, ShardStatus::Isolated);
     assert_eq!(
         cause,
@@ -1346,13 +1474,14 @@ fn a_status_rises_level_by_level_and_never_falls_and_low_faults_change_none() {
     let changes: Vec<(ShardId, ShardStatus, ShardStatus)> = view
         .audit
         .iter()
-        .map(|r| {
-            let AuditEntry::StatusChange {
+        .filter_map(|r| match r.entry {
+            AuditEntry::StatusChange {
                 shard, from, to, ..
-            } = r.entry;
-            (shard, from, to)
+            } => Some((shard, from, to)),
+            AuditEntry::Rollback { .. } => None,
         })
         .collect();
+    assert_eq!(changes.len(), view.audit.len());
     assert_eq!(
         changes,
         vec![
@@ -1402,7 +1531,10 @@ fn old_faults_expire_at_the_boundary_after_the_status_change_and_the_status_stay
     );
     assert!(after.shards[0].faults.is_empty());
     assert_eq!(after.shards[0].status, ShardStatus::Frozen);
-    assert_eq!(check_step(&view, &after, &cfg.byzantine), Ok(()));
+    assert_eq!(
+        check_step(&view, &after, &cfg.params, &cfg.byzantine),
+        Ok(())
+    );
 }
 
 #[test]
@@ -1459,7 +1591,10 @@ fn the_boundary_expires_pending_changes_status_and_expires_faults_shard_by_shard
         ]
     );
     assert_eq!(next.audit.len(), 2);
-    assert_eq!(check_step(&view, &next, &cfg.byzantine), Ok(()));
+    assert_eq!(
+        check_step(&view, &next, &cfg.params, &cfg.byzantine),
+        Ok(())
+    );
 }
 
 #[test]
@@ -1560,7 +1695,7 @@ fn silent_status_change_changes_the_status_without_a_record() {
     let (_, next) = accept(&cfg, &view, tick(1));
     assert_eq!(next.shards[0].status, ShardStatus::Frozen);
     assert!(next.audit.is_empty());
-    let violation = check_step(&view, &next, &cfg.byzantine).unwrap_err();
+    let violation = check_step(&view, &next, &cfg.params, &cfg.byzantine).unwrap_err();
     assert_eq!(
         violation.invariant(),
         SeededBug::SilentStatusChange.caught_by()
@@ -1581,9 +1716,14 @@ fn isolate_wrong_shard_applies_the_change_and_its_record_to_the_next_shard() {
             ..
         }
     ));
-    let AuditEntry::StatusChange { shard, .. } = next.audit[0].entry;
-    assert_eq!(shard, ShardId(1));
-    let violation = check_step(&view, &next, &cfg.byzantine).unwrap_err();
+    assert!(matches!(
+        next.audit[0].entry,
+        AuditEntry::StatusChange {
+            shard: ShardId(1),
+            ..
+        }
+    ));
+    let violation = check_step(&view, &next, &cfg.params, &cfg.byzantine).unwrap_err();
     assert_eq!(
         violation.invariant(),
         SeededBug::IsolateWrongShard.caught_by()
@@ -1603,7 +1743,7 @@ fn accept_unsigned_evidence_accepts_a_forged_statement_of_an_honest_validator() 
             claim: forged_claim,
         }),
     );
-    let violation = check_step(&view, &next, &cfg.byzantine).unwrap_err();
+    let violation = check_step(&view, &next, &cfg.params, &cfg.byzantine).unwrap_err();
     assert_eq!(
         violation.invariant(),
         SeededBug::AcceptUnsignedEvidence.caught_by()
@@ -1800,4 +1940,56 @@ fn a_simulation_of_a_large_configuration_detects_faults_and_changes_statuses() {
             assert_eq!(p.verdict, Verdict::Holds, "{}", p.name);
         }
     }
+}
+
+// Cross-shard transactions and rollback (`spec/SPEC.md` §6): helpers shared
+// by the `xtx` and `rollback` test modules.
+
+/// The prepare of xtx `id` from `source` to `destination` on `key`.
+fn prepare(id: u32, source: u16, destination: u16, key: u32) -> Action {
+    Action::PrepareXtx(XtxPrepare {
+        id: XtxId(id),
+        source: ShardId(source),
+        destination: ShardId(destination),
+        key,
+    })
+}
+
+/// `voter`'s validly signed vote on xtx `id` for `shard` in `generation`.
+fn xtx_vote(voter: u16, id: u32, shard: u16, generation: u64, decision: XtxDecision) -> XtxVote {
+    XtxVote {
+        voter: ValidatorId(voter),
+        id: XtxId(id),
+        shard: ShardId(shard),
+        generation: Generation(generation),
+        decision,
+        signature: Signature::Valid,
+    }
+}
+
+/// A tick of `shard`'s rollback.
+fn advance(shard: u16) -> Action {
+    Action::AdvanceRollback {
+        shard: ShardId(shard),
+    }
+}
+
+/// Asserts that `action` is rejected with `rejection` and leaves `view` as
+/// it was ([R-OUT-2]).
+fn assert_rejected(cfg: &ModelConfig, view: &View, action: Action, rejection: Rejection) {
+    let (outcome, next) = apply(&cfg.params, cfg.bug, view, &action);
+    assert_eq!(outcome, Outcome::Rejected { rejection }, "{action}");
+    assert_eq!(&next, view, "a rejection changed the view: {action}");
+}
+
+/// Applies one action that must be accepted and must break no invariant
+/// ([`mend_spec::check_step`]); returns its events and the view after it.
+fn accept_checked(cfg: &ModelConfig, view: &View, action: Action) -> (Vec<Event>, View) {
+    let (events, next) = accept(cfg, view, action);
+    assert_eq!(
+        check_step(view, &next, &cfg.params, &cfg.byzantine),
+        Ok(()),
+        "{action}"
+    );
+    (events, next)
 }

@@ -8,7 +8,8 @@
 //! signature, a wrong epoch): both renderings must reject them with the same
 //! [`crate::Rejection`].
 
-use crate::ids::{Epoch, Generation, Height, ShardId, ValidatorId};
+use crate::ids::{Epoch, Generation, Height, ShardId, ValidatorId, XtxId};
+use crate::protocol::XtxDecision;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -181,6 +182,29 @@ pub struct Vote {
     pub signature: Signature,
 }
 
+/// A cross-shard transaction's prepare ([R-XTX-2]): it locks `key` on both
+/// shards. Unsigned, like a block: it is an input of the shards' producers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct XtxPrepare {
+    pub id: XtxId,
+    pub source: ShardId,
+    pub destination: ShardId,
+    pub key: u32,
+}
+
+/// A participant shard's signed, one-shot vote on a cross-shard
+/// transaction ([R-XTX-3]). Its signing domain binds it to the transaction,
+/// the shard and the shard's rollback generation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct XtxVote {
+    pub voter: ValidatorId,
+    pub id: XtxId,
+    pub shard: ShardId,
+    pub generation: Generation,
+    pub decision: XtxDecision,
+    pub signature: Signature,
+}
+
 /// One input to the protocol ([R-ACT-1]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "tag", content = "value")]
@@ -195,6 +219,13 @@ pub enum Action {
     SubmitEvidence(Evidence),
     /// The epoch clock ticks to `epoch` ([R-EPOCH-1]).
     AdvanceEpoch { epoch: Epoch },
+    /// A cross-shard transaction is prepared on both shards ([R-XTX-2]).
+    PrepareXtx(XtxPrepare),
+    /// A participant shard votes on a cross-shard transaction ([R-XTX-3]).
+    CastXtxVote(XtxVote),
+    /// The recovery driver moves `shard`'s rollback one phase on
+    /// ([R-RB-2]).
+    AdvanceRollback { shard: ShardId },
 }
 
 impl fmt::Display for StateRoot {
@@ -266,6 +297,23 @@ impl fmt::Display for Action {
             ),
             Action::SubmitEvidence(e) => write!(f, "submit evidence: {e}"),
             Action::AdvanceEpoch { epoch } => write!(f, "advance epoch to {epoch}"),
+            Action::PrepareXtx(p) => write!(
+                f,
+                "prepare {} from {} to {} on key {}",
+                p.id, p.source, p.destination, p.key
+            ),
+            Action::CastXtxVote(v) => write!(
+                f,
+                "{} votes {:?} on {} for {} (domain {} {}){}",
+                v.voter,
+                v.decision,
+                v.id,
+                v.shard,
+                v.shard,
+                v.generation,
+                signature_suffix(v.signature)
+            ),
+            Action::AdvanceRollback { shard } => write!(f, "advance the rollback of {shard}"),
         }
     }
 }

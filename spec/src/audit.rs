@@ -5,8 +5,8 @@
 //! the same way over an abstract encoding defined here, so that [INV-3
 //! NoSilentRecovery] can check the chain on any view, the model's included.
 
-use crate::action::StateRoot;
-use crate::ids::{Epoch, ShardId};
+use crate::action::{Checkpoint, ParentLink, StateRoot};
+use crate::ids::{Epoch, Generation, Height, ShardId};
 use crate::protocol::{Fault, ShardStatus};
 use serde::{Deserialize, Serialize};
 use sha3::{Digest, Sha3_256};
@@ -15,8 +15,8 @@ use std::fmt;
 /// The hash before the first record: 32 zero bytes ([R-AUDIT-2]).
 pub const AUDIT_GENESIS_HASH: [u8; 32] = [0; 32];
 
-/// What one audit record describes ([R-AUDIT-1]). Rollbacks, slashes and
-/// reassignments add their variants when they are built.
+/// What one audit record describes ([R-AUDIT-1]). Slashes and reassignments
+/// add their variants when they are built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "tag", content = "value")]
 pub enum AuditEntry {
@@ -29,6 +29,19 @@ pub enum AuditEntry {
         cause: Fault,
         root_before: StateRoot,
         root_after: StateRoot,
+    },
+    /// A shard was restored to its rollback target ([R-RB-4]).
+    Rollback {
+        shard: ShardId,
+        /// The fault that isolated the shard.
+        cause: Fault,
+        /// The finalized checkpoint it was restored to.
+        target: Checkpoint,
+        height_before: Height,
+        root_before: StateRoot,
+        root_after: StateRoot,
+        /// The rollback generation after the step.
+        generation: Generation,
     },
 }
 
@@ -105,6 +118,26 @@ fn put_fault(bytes: &mut Vec<u8>, fault: &Fault) {
     bytes.extend_from_slice(&fault.height.0.to_le_bytes());
 }
 
+fn put_checkpoint(bytes: &mut Vec<u8>, c: &Checkpoint) {
+    bytes.extend_from_slice(&c.shard.0.to_le_bytes());
+    bytes.extend_from_slice(&c.epoch.0.to_le_bytes());
+    bytes.extend_from_slice(&c.height.0.to_le_bytes());
+    put_root(bytes, c.root);
+    match c.parent {
+        ParentLink::Genesis => bytes.push(0),
+        ParentLink::Checkpoint {
+            epoch,
+            height,
+            root,
+        } => {
+            bytes.push(1);
+            bytes.extend_from_slice(&epoch.0.to_le_bytes());
+            bytes.extend_from_slice(&height.0.to_le_bytes());
+            put_root(bytes, root);
+        }
+    }
+}
+
 /// The abstract chain hash of a record ([R-AUDIT-3]):
 /// `SHA3-256("mend/audit-abstract/v1" || previous || index || epoch || entry)`,
 /// integers little-endian, enums as one tag byte.
@@ -135,6 +168,24 @@ pub fn compute_audit_hash(
             put_fault(&mut bytes, cause);
             put_root(&mut bytes, *root_before);
             put_root(&mut bytes, *root_after);
+        }
+        AuditEntry::Rollback {
+            shard,
+            cause,
+            target,
+            height_before,
+            root_before,
+            root_after,
+            generation,
+        } => {
+            bytes.push(1);
+            bytes.extend_from_slice(&shard.0.to_le_bytes());
+            put_fault(&mut bytes, cause);
+            put_checkpoint(&mut bytes, target);
+            bytes.extend_from_slice(&height_before.0.to_le_bytes());
+            put_root(&mut bytes, *root_before);
+            put_root(&mut bytes, *root_after);
+            bytes.extend_from_slice(&generation.0.to_le_bytes());
         }
     }
     Sha3_256::digest(&bytes).into()
@@ -167,6 +218,19 @@ impl fmt::Display for AuditRecord {
             } => write!(
                 f,
                 "{shard} {from:?} -> {to:?} because {cause} (root {root_before} -> {root_after})"
+            ),
+            AuditEntry::Rollback {
+                shard,
+                cause,
+                target,
+                height_before,
+                root_before,
+                root_after,
+                generation,
+            } => write!(
+                f,
+                "{shard} ROLLED BACK from {height_before} to {target} because {cause} \
+                 (root {root_before} -> {root_after}, now {generation})"
             ),
         }?;
         let h = &self.hash;
@@ -233,6 +297,60 @@ mod tests {
         assert_ne!(
             base,
             compute_audit_hash(&AUDIT_GENESIS_HASH, 0, Epoch(1), &entry(1))
+        );
+    }
+
+    #[test]
+    fn a_rollback_entry_hashes_every_field() {
+        let AuditEntry::StatusChange { cause, .. } = entry(0) else {
+            unreachable!("entry() builds a status change")
+        };
+        let target = Checkpoint {
+            shard: ShardId(0),
+            epoch: Epoch(0),
+            height: Height(2),
+            root: StateRoot::Block {
+                height: Height(2),
+                generation: Generation(0),
+            },
+            parent: ParentLink::Genesis,
+        };
+        let rollback = AuditEntry::Rollback {
+            shard: ShardId(0),
+            cause,
+            target,
+            height_before: Height(3),
+            root_before: StateRoot::Block {
+                height: Height(3),
+                generation: Generation(0),
+            },
+            root_after: target.root,
+            generation: Generation(1),
+        };
+        let base = compute_audit_hash(&AUDIT_GENESIS_HASH, 0, Epoch(2), &rollback);
+        assert_ne!(
+            base,
+            compute_audit_hash(&AUDIT_GENESIS_HASH, 0, Epoch(2), &entry(0))
+        );
+        let mut changed = rollback;
+        if let AuditEntry::Rollback { generation, .. } = &mut changed {
+            *generation = Generation(2);
+        }
+        assert_ne!(
+            base,
+            compute_audit_hash(&AUDIT_GENESIS_HASH, 0, Epoch(2), &changed)
+        );
+        let mut changed = rollback;
+        if let AuditEntry::Rollback { target, .. } = &mut changed {
+            target.parent = ParentLink::Checkpoint {
+                epoch: Epoch(0),
+                height: Height(0),
+                root: StateRoot::Genesis,
+            };
+        }
+        assert_ne!(
+            base,
+            compute_audit_hash(&AUDIT_GENESIS_HASH, 0, Epoch(2), &changed)
         );
     }
 }

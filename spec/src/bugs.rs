@@ -14,13 +14,13 @@ pub enum SeededBug {
     /// Finalize with `2f` votes instead of the quorum `2f+1` ([R-CKPT-6]).
     QuorumOfTwoF,
     /// Count a vote from a validator outside the shard's committee
-    /// ([R-CKPT-8] check 4 skipped).
+    /// ([R-CKPT-8] check 5 skipped).
     CountNonMemberVote,
     /// Count a second vote of the same validator for the same checkpoint
-    /// ([R-CKPT-8] check 10 skipped).
+    /// ([R-CKPT-8] check 11 skipped).
     CountDuplicateVote,
     /// Accept a proposal at any positive multiple of `N`, even a height that
-    /// is already finalized ([R-CKPT-7] check 7 weakened; check 8 still
+    /// is already finalized ([R-CKPT-7] check 8 weakened; check 9 still
     /// bounds it by the head).
     RefinalizeHeight,
     /// Change a shard's status at the epoch boundary without appending its
@@ -32,11 +32,25 @@ pub enum SeededBug {
     /// At the epoch boundary, apply shard `s`'s status change to shard
     /// `(s + 1) mod S` instead, with its record ([R-ISO-3] broken).
     IsolateWrongShard,
+    /// Count a commit vote before the source side is mature: a receipt takes
+    /// effect before its source height is finalized ([R-XTX-4] skipped for
+    /// the source side).
+    ReceiptBeforeFinal,
+    /// Accept a rollback target more than `W` blocks below the head
+    /// ([R-RB-3] `TargetBeyondWindow` skipped).
+    RollbackBeyondWindow,
+    /// A rollback aborts only its own shard's side of an in-flight
+    /// transaction; the other side stays prepared and keeps its lock
+    /// ([R-RB-2] step 1 broken).
+    AbortOneSide,
+    /// Restoring a shard also lowers the next shard `(s + 1) mod S` to its
+    /// latest finalized checkpoint (or genesis) ([R-RB-4] broken).
+    RollbackHealthyShard,
 }
 
 impl SeededBug {
     /// Every seeded bug, in a fixed order.
-    pub const ALL: [SeededBug; 7] = [
+    pub const ALL: [SeededBug; 11] = [
         SeededBug::QuorumOfTwoF,
         SeededBug::CountNonMemberVote,
         SeededBug::CountDuplicateVote,
@@ -44,6 +58,10 @@ impl SeededBug {
         SeededBug::SilentStatusChange,
         SeededBug::AcceptUnsignedEvidence,
         SeededBug::IsolateWrongShard,
+        SeededBug::ReceiptBeforeFinal,
+        SeededBug::RollbackBeyondWindow,
+        SeededBug::AbortOneSide,
+        SeededBug::RollbackHealthyShard,
     ];
 
     /// The name used on the command line.
@@ -56,6 +74,10 @@ impl SeededBug {
             SeededBug::SilentStatusChange => "silent-status-change",
             SeededBug::AcceptUnsignedEvidence => "accept-unsigned-evidence",
             SeededBug::IsolateWrongShard => "isolate-wrong-shard",
+            SeededBug::ReceiptBeforeFinal => "receipt-before-final",
+            SeededBug::RollbackBeyondWindow => "rollback-beyond-window",
+            SeededBug::AbortOneSide => "abort-one-side",
+            SeededBug::RollbackHealthyShard => "rollback-healthy-shard",
         }
     }
 
@@ -76,6 +98,16 @@ impl SeededBug {
             SeededBug::IsolateWrongShard => {
                 "raise the status of the next shard, not the faulty one"
             }
+            SeededBug::ReceiptBeforeFinal => {
+                "commit a cross-shard transaction before its source height is finalized"
+            }
+            SeededBug::RollbackBeyondWindow => {
+                "roll back to a checkpoint more than W blocks below the head"
+            }
+            SeededBug::AbortOneSide => {
+                "abort only the rolled-back shard's side of an in-flight transaction"
+            }
+            SeededBug::RollbackHealthyShard => "roll the next, healthy shard back too",
         }
     }
 
@@ -89,6 +121,10 @@ impl SeededBug {
             SeededBug::SilentStatusChange => InvariantId::Inv3NoSilentRecovery,
             SeededBug::AcceptUnsignedEvidence => InvariantId::Inv6ByzantineTolerance,
             SeededBug::IsolateWrongShard => InvariantId::Inv1NoGlobalRollback,
+            SeededBug::ReceiptBeforeFinal => InvariantId::Inv2NoCrossShardCorruption,
+            SeededBug::RollbackBeyondWindow => InvariantId::Inv7NoForks,
+            SeededBug::AbortOneSide => InvariantId::Inv2NoCrossShardCorruption,
+            SeededBug::RollbackHealthyShard => InvariantId::Inv1NoGlobalRollback,
         }
     }
 }

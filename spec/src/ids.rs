@@ -49,6 +49,11 @@ id_type!(
     Generation(u64),
     "g"
 );
+id_type!(
+    /// A cross-shard transaction ([R-XTX-1]); ids are never reused.
+    XtxId(u32),
+    "x"
+);
 
 impl Height {
     /// The height after this one, or `None` on overflow.

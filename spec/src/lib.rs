@@ -29,16 +29,22 @@ mod testing;
 
 pub use action::{
     Action, BlockClaim, BlockFault, Checkpoint, ClaimContent, Evidence, ParentLink, Proposal,
-    Receipt, Signature, StateRoot, Vote,
+    Receipt, Signature, StateRoot, Vote, XtxPrepare, XtxVote,
 };
 pub use audit::{AuditEntry, AuditRecord};
 pub use bugs::SeededBug;
-pub use ids::{Epoch, Generation, Height, ShardId, ValidatorId};
+pub use ids::{Epoch, Generation, Height, ShardId, ValidatorId, XtxId};
 pub use invariants::{check_step, check_view, InvariantId, Violation};
 pub use outcome::{
-    BlockRejection, EpochRejection, Event, EvidenceRejection, Outcome, ProposalRejection,
-    Rejection, VoteRejection,
+    BlockRejection, EpochRejection, Event, EvidenceRejection, Outcome, PrepareRejection,
+    ProposalRejection, Rejection, RollbackRejection, VoteRejection, XtxVoteRejection,
 };
 pub use params::{compute_fault_tolerance, compute_genesis_committee, compute_quorum, Params};
-pub use protocol::{Fault, FaultKind, Severity, ShardStatus};
-pub use view::{Equivocation, FinalizedCheckpoint, PendingCheckpoint, ShardView, View};
+pub use protocol::{
+    Fault, FaultKind, RollbackFailure, RollbackPhase, Severity, ShardStatus, XtxBallot,
+    XtxDecision, XtxState,
+};
+pub use view::{
+    Equivocation, FinalizedCheckpoint, Lock, PendingCheckpoint, RollbackView, ShardView, View,
+    XtxSide, XtxView,
+};

@@ -5,8 +5,8 @@
 //! which case the state is left exactly as it was ([R-OUT-2]).
 
 use crate::action::{Checkpoint, StateRoot};
-use crate::ids::{Epoch, Height, ShardId, ValidatorId};
-use crate::protocol::{Fault, ShardStatus};
+use crate::ids::{Epoch, Generation, Height, ShardId, ValidatorId, XtxId};
+use crate::protocol::{Fault, RollbackFailure, RollbackPhase, ShardStatus, XtxDecision};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -60,6 +60,45 @@ pub enum Event {
     /// Open faults of `shard` too old to be proven again were removed at the
     /// epoch boundary ([R-FAULT-6]).
     FaultsExpired { shard: ShardId, count: u32 },
+    /// A cross-shard transaction was prepared and holds its key's lock on
+    /// both shards ([R-XTX-2]).
+    XtxPrepared { id: XtxId },
+    /// A participant's vote was counted ([R-XTX-3]).
+    XtxVoteCounted {
+        id: XtxId,
+        shard: ShardId,
+        decision: XtxDecision,
+    },
+    /// Both sides committed ([R-XTX-5]).
+    XtxCommitted { id: XtxId },
+    /// Both sides aborted, by a vote ([R-XTX-5]) or by a rollback
+    /// ([R-RB-2], [R-RB-6]).
+    XtxAborted { id: XtxId },
+    /// A lock was released, in ascending `(shard, key)` order ([R-XTX-5],
+    /// [R-RB-2]).
+    LockReleased {
+        shard: ShardId,
+        key: u32,
+        xtx: XtxId,
+    },
+    /// A rollback entered `phase` ([R-RB-2]).
+    RollbackAdvanced {
+        shard: ShardId,
+        phase: RollbackPhase,
+    },
+    /// A shard was restored to its rollback target, in a new generation
+    /// ([R-RB-4]).
+    StateRestored {
+        shard: ShardId,
+        height: Height,
+        root: StateRoot,
+        generation: Generation,
+    },
+    /// A rollback failed; the shard is frozen for an operator ([R-RB-6]).
+    RollbackFailed {
+        shard: ShardId,
+        reason: RollbackFailure,
+    },
 }
 
 /// Why a block was rejected ([R-BLK-1]), in the order the checks run.
@@ -78,6 +117,7 @@ pub enum BlockRejection {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ProposalRejection {
     UnknownShard,
+    ShardRecovering,
     UnknownValidator,
     NotMember,
     WrongEpoch,
@@ -94,6 +134,7 @@ pub enum ProposalRejection {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum VoteRejection {
     UnknownShard,
+    ShardRecovering,
     UnknownValidator,
     WrongShard,
     NotMember,
@@ -128,6 +169,39 @@ pub enum EpochRejection {
     NotNextEpoch,
 }
 
+/// Why a cross-shard prepare was rejected ([R-XTX-2]), in check order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PrepareRejection {
+    UnknownShard,
+    SameShard,
+    Duplicate,
+    ShardUnavailable,
+    KeyLocked,
+}
+
+/// Why a cross-shard vote was rejected ([R-XTX-3]), in check order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum XtxVoteRejection {
+    UnknownShard,
+    UnknownXtx,
+    NotParticipant,
+    UnknownValidator,
+    NotMember,
+    WrongGeneration,
+    BadSignature,
+    Finished,
+    Duplicate,
+    ShardUnavailable,
+    Immature,
+}
+
+/// Why a rollback tick was rejected ([R-RB-2]), in check order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum RollbackRejection {
+    UnknownShard,
+    NotRecovering,
+}
+
 /// A typed rejection: one enum per operation ([R-OUT-2]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "tag", content = "value")]
@@ -137,6 +211,9 @@ pub enum Rejection {
     Vote(VoteRejection),
     Evidence(EvidenceRejection),
     Epoch(EpochRejection),
+    Prepare(PrepareRejection),
+    XtxVote(XtxVoteRejection),
+    Rollback(RollbackRejection),
 }
 
 /// The outcome of one step ([R-OUT-1]).
@@ -197,6 +274,32 @@ impl fmt::Display for Event {
             } => write!(f, "{shard} {from:?} -> {to:?} because {cause}"),
             Event::FaultsExpired { shard, count } => {
                 write!(f, "{count} old fault(s) of {shard} expired")
+            }
+            Event::XtxPrepared { id } => write!(f, "{id} prepared, key locked on both shards"),
+            Event::XtxVoteCounted {
+                id,
+                shard,
+                decision,
+            } => write!(f, "{shard} votes {decision:?} on {id}"),
+            Event::XtxCommitted { id } => write!(f, "{id} COMMITTED on both shards"),
+            Event::XtxAborted { id } => write!(f, "{id} ABORTED on both shards"),
+            Event::LockReleased { shard, key, xtx } => {
+                write!(f, "lock on key {key} of {shard} released by {xtx}")
+            }
+            Event::RollbackAdvanced { shard, phase } => {
+                write!(f, "rollback of {shard} enters {phase:?}")
+            }
+            Event::StateRestored {
+                shard,
+                height,
+                root,
+                generation,
+            } => write!(
+                f,
+                "{shard} RESTORED to {height} ({root}), now in {generation}"
+            ),
+            Event::RollbackFailed { shard, reason } => {
+                write!(f, "ROLLBACK of {shard} FAILED: {reason:?}")
             }
         }
     }

@@ -23,6 +23,14 @@ pub const LIVENESS_EPOCHS_MAX: u64 = 64;
 pub const EVIDENCE_AGE_EPOCHS_MAX: u64 = 64;
 /// Largest evidence age `A_b`, in blocks ([R-FAULT-3], [R-FAULT-7]).
 pub const EVIDENCE_AGE_BLOCKS_MAX: u64 = 1024;
+/// Largest rollback window `W`, in blocks ([R-RB-3]).
+pub const ROLLBACK_WINDOW_BLOCKS_MAX: u64 = 1024;
+/// Default `W`.
+pub const ROLLBACK_WINDOW_BLOCKS_DEFAULT: u64 = 4;
+const _: () = assert!(
+    ROLLBACK_WINDOW_BLOCKS_DEFAULT >= 1
+        && ROLLBACK_WINDOW_BLOCKS_DEFAULT <= ROLLBACK_WINDOW_BLOCKS_MAX
+);
 /// Default `L`.
 pub const LIVENESS_EPOCHS_DEFAULT: u64 = 1;
 /// Default `A_e`.
@@ -70,6 +78,9 @@ pub struct Params {
     /// `A_b`: evidence at height `h` is valid while `h + A_b` exceeds the
     /// head height; also the number of past roots kept ([R-FAULT-7]).
     pub evidence_age_blocks: u64,
+    /// `W`: a rollback may undo at most this many blocks ([R-RB-3]); the
+    /// engine keeps the roots of `A_b + W` blocks ([R-RB-4]).
+    pub rollback_window_blocks: u64,
 }
 
 /// Why a parameter set was refused.
@@ -93,6 +104,8 @@ pub enum ParamsError {
     EvidenceAgeEpochs { epochs: u64 },
     /// `evidence_age_blocks` outside `1..=EVIDENCE_AGE_BLOCKS_MAX`.
     EvidenceAgeBlocks { blocks: u64 },
+    /// `rollback_window_blocks` outside `1..=ROLLBACK_WINDOW_BLOCKS_MAX`.
+    RollbackWindow { blocks: u64 },
 }
 
 impl std::fmt::Display for ParamsError {
@@ -133,6 +146,10 @@ impl std::fmt::Display for ParamsError {
                 f,
                 "evidence age = {blocks} blocks: must be in 1..={EVIDENCE_AGE_BLOCKS_MAX}"
             ),
+            ParamsError::RollbackWindow { blocks } => write!(
+                f,
+                "rollback window = {blocks} blocks: must be in 1..={ROLLBACK_WINDOW_BLOCKS_MAX}"
+            ),
         }
     }
 }
@@ -140,8 +157,8 @@ impl std::fmt::Display for ParamsError {
 impl std::error::Error for ParamsError {}
 
 impl Params {
-    /// Checks every bound of [R-PARAM-1]; `L`, `A_e` and `A_b` take their
-    /// defaults ([R-PARAM-3]).
+    /// Checks every bound of [R-PARAM-1]; `L`, `A_e`, `A_b` and `W` take
+    /// their defaults ([R-PARAM-3]).
     pub fn new(
         shards: u16,
         committee_size: u16,
@@ -185,6 +202,21 @@ impl Params {
             liveness_epochs: LIVENESS_EPOCHS_DEFAULT,
             evidence_age_epochs: EVIDENCE_AGE_EPOCHS_DEFAULT,
             evidence_age_blocks: EVIDENCE_AGE_BLOCKS_DEFAULT,
+            rollback_window_blocks: ROLLBACK_WINDOW_BLOCKS_DEFAULT,
+        })
+    }
+
+    /// The same parameters with the rollback window `W` set, checked against
+    /// its bound ([R-PARAM-1], [R-PARAM-3]).
+    pub fn with_rollback_window(self, rollback_window_blocks: u64) -> Result<Params, ParamsError> {
+        if !(1..=ROLLBACK_WINDOW_BLOCKS_MAX).contains(&rollback_window_blocks) {
+            return Err(ParamsError::RollbackWindow {
+                blocks: rollback_window_blocks,
+            });
+        }
+        Ok(Params {
+            rollback_window_blocks,
+            ..self
         })
     }
 
@@ -334,6 +366,20 @@ mod tests {
             Err(ParamsError::EvidenceAgeBlocks { blocks: 0 })
         );
         assert_eq!(p.with_detection(3, 4, 5).map(|q| q.liveness_epochs), Ok(3));
+        assert_eq!(
+            p.with_rollback_window(0),
+            Err(ParamsError::RollbackWindow { blocks: 0 })
+        );
+        assert_eq!(
+            p.with_rollback_window(ROLLBACK_WINDOW_BLOCKS_MAX + 1),
+            Err(ParamsError::RollbackWindow {
+                blocks: ROLLBACK_WINDOW_BLOCKS_MAX + 1
+            })
+        );
+        assert_eq!(
+            p.with_rollback_window(7).map(|q| q.rollback_window_blocks),
+            Ok(7)
+        );
     }
 
     #[test]

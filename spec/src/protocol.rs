@@ -74,26 +74,36 @@ pub struct Fault {
     pub height: Height,
 }
 
-mod quint_option {
-    use crate::ids::ValidatorId;
+/// Writes an `Option` as Quint writes one in ITF, `{"tag": "None"}` or
+/// `{"tag": "Some", "value": ...}`: ITF has no `null`.
+pub mod quint_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    #[derive(Serialize, Deserialize)]
+    #[derive(Serialize)]
     #[serde(tag = "tag", content = "value")]
-    enum QuintOption {
+    enum QuintOptionRef<'a, T> {
         None,
-        Some(ValidatorId),
+        Some(&'a T),
     }
 
-    pub fn serialize<S: Serializer>(v: &Option<ValidatorId>, s: S) -> Result<S::Ok, S::Error> {
+    #[derive(Deserialize)]
+    #[serde(tag = "tag", content = "value")]
+    enum QuintOption<T> {
+        None,
+        Some(T),
+    }
+
+    pub fn serialize<T: Serialize, S: Serializer>(v: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
         match v {
-            None => QuintOption::None,
-            Some(x) => QuintOption::Some(*x),
+            None => QuintOptionRef::<T>::None,
+            Some(x) => QuintOptionRef::Some(x),
         }
         .serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ValidatorId>, D::Error> {
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
         Ok(match QuintOption::deserialize(d)? {
             QuintOption::None => None,
             QuintOption::Some(x) => Some(x),
@@ -129,6 +139,47 @@ pub enum RollbackPhase {
     RestoringState,
     VerifyingState,
     Completed,
+}
+
+/// Why a rollback failed and froze its shard for an operator ([R-RB-3],
+/// [R-RB-5], [R-RB-6]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum RollbackFailure {
+    /// The shard retains no finalized checkpoint to return to.
+    NoCheckpoint,
+    /// The target lies more than `W` blocks below the head.
+    TargetBeyondWindow,
+    /// The fault that caused the rollback lies more than `W` blocks below
+    /// the head.
+    FaultBeyondWindow,
+    /// The restored root differs from the target checkpoint's root.
+    RootMismatch,
+}
+
+/// A participant shard's decision on a cross-shard transaction
+/// ([R-XTX-3]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum XtxDecision {
+    Commit,
+    Abort,
+}
+
+/// What one side of a cross-shard transaction has voted ([R-XTX-1]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum XtxBallot {
+    /// No vote counted yet.
+    Waiting,
+    Commit,
+    Abort,
+}
+
+/// The state of one side of a cross-shard transaction ([R-XTX-1]). A
+/// correct rendering keeps both sides equal ([INV-2]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum XtxState {
+    Prepared,
+    Committed,
+    Aborted,
 }
 
 /// The stages of healing, in order; none may be skipped ([R-HEAL-*]).

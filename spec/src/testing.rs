@@ -24,7 +24,10 @@ pub fn one_shard_view() -> View {
             equivocations: vec![],
             last_block_epoch: Epoch(0),
             faults: vec![],
+            locks: vec![],
+            rollback: None,
         }],
+        transactions: vec![],
         audit: vec![],
     }
 }

@@ -103,7 +103,7 @@ impl TraceMeta {
             params: format!(
                 "shards={} committee_size={} checkpoint_interval_blocks={} \
                  retention_checkpoints={} pending_checkpoints_max={} liveness_epochs={} \
-                 evidence_age_epochs={} evidence_age_blocks={}",
+                 evidence_age_epochs={} evidence_age_blocks={} rollback_window_blocks={}",
                 params.shards,
                 params.committee_size,
                 params.checkpoint_interval_blocks,
@@ -111,7 +111,8 @@ impl TraceMeta {
                 params.pending_checkpoints_max,
                 params.liveness_epochs,
                 params.evidence_age_epochs,
-                params.evidence_age_blocks
+                params.evidence_age_blocks,
+                params.rollback_window_blocks
             ),
             byzantine: byz.join(" "),
             seeded_bug: seeded_bug.map_or("none", SeededBug::name).into(),
@@ -124,8 +125,8 @@ impl TraceMeta {
         let bad = || TraceMetaError::Params {
             text: self.params.clone(),
         };
-        let mut fields = [None::<u64>; 8];
-        const NAMES: [&str; 8] = [
+        let mut fields = [None::<u64>; 9];
+        const NAMES: [&str; 9] = [
             "shards",
             "committee_size",
             "checkpoint_interval_blocks",
@@ -134,13 +135,15 @@ impl TraceMeta {
             "liveness_epochs",
             "evidence_age_epochs",
             "evidence_age_blocks",
+            "rollback_window_blocks",
         ];
         for word in self.params.split_whitespace() {
             let (name, value) = word.split_once('=').ok_or_else(bad)?;
             let i = NAMES.iter().position(|n| *n == name).ok_or_else(bad)?;
             fields[i] = Some(value.parse().map_err(|_| bad())?);
         }
-        let [Some(s), Some(n), Some(ci), Some(k), Some(p), Some(l), Some(ae), Some(ab)] = fields
+        let [Some(s), Some(n), Some(ci), Some(k), Some(p), Some(l), Some(ae), Some(ab), Some(w)] =
+            fields
         else {
             return Err(bad());
         };
@@ -148,6 +151,7 @@ impl TraceMeta {
         let narrow32 = |x: u64| u32::try_from(x).map_err(|_| bad());
         Params::new(narrow16(s)?, narrow16(n)?, ci, narrow32(k)?, narrow32(p)?)
             .and_then(|params| params.with_detection(l, ae, ab))
+            .and_then(|params| params.with_rollback_window(w))
             .map_err(TraceMetaError::ParamsOutOfBounds)
     }
 
@@ -247,7 +251,7 @@ mod tests {
         ));
         meta.params = "shards=0 committee_size=4 checkpoint_interval_blocks=2 \
                        retention_checkpoints=2 pending_checkpoints_max=2 liveness_epochs=1 \
-                       evidence_age_epochs=2 evidence_age_blocks=4"
+                       evidence_age_epochs=2 evidence_age_blocks=4 rollback_window_blocks=4"
             .into();
         assert!(matches!(
             meta.parse_params(),

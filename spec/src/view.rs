@@ -9,8 +9,8 @@
 
 use crate::action::{Checkpoint, StateRoot};
 use crate::audit::AuditRecord;
-use crate::ids::{Epoch, Generation, Height, ShardId, ValidatorId};
-use crate::protocol::{Fault, ShardStatus};
+use crate::ids::{Epoch, Generation, Height, ShardId, ValidatorId, XtxId};
+use crate::protocol::{Fault, RollbackFailure, RollbackPhase, ShardStatus, XtxBallot, XtxState};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -42,6 +42,82 @@ pub struct Equivocation {
     pub second: Checkpoint,
 }
 
+/// One entry of a shard's lock table: `key` is held by `xtx` ([R-XTX-1]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Lock {
+    pub key: u32,
+    pub xtx: XtxId,
+}
+
+/// One participant's side of a cross-shard transaction ([R-XTX-1]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct XtxSide {
+    /// The shard's head height when the transaction was prepared.
+    pub height: Height,
+    /// The shard's rollback generation when it was prepared.
+    pub generation: Generation,
+    pub vote: XtxBallot,
+    pub state: XtxState,
+}
+
+/// A cross-shard transaction with its two sides ([R-XTX-1]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct XtxView {
+    pub id: XtxId,
+    pub source: ShardId,
+    pub destination: ShardId,
+    pub key: u32,
+    pub source_side: XtxSide,
+    pub destination_side: XtxSide,
+}
+
+impl XtxView {
+    /// In flight: both sides still `Prepared` ([R-XTX-1]).
+    pub fn is_in_flight(&self) -> bool {
+        self.source_side.state == XtxState::Prepared
+            && self.destination_side.state == XtxState::Prepared
+    }
+
+    /// Whether `shard` is one of the two participants.
+    pub fn involves(&self, shard: ShardId) -> bool {
+        self.source == shard || self.destination == shard
+    }
+
+    /// The side on `shard`, if it takes part.
+    pub fn side(&self, shard: ShardId) -> Option<&XtxSide> {
+        if self.source == shard {
+            Some(&self.source_side)
+        } else if self.destination == shard {
+            Some(&self.destination_side)
+        } else {
+            None
+        }
+    }
+}
+
+/// A shard's rollback, in progress, completed or failed ([R-RB-1],
+/// [R-RB-2], [R-RB-6]).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct RollbackView {
+    pub phase: RollbackPhase,
+    /// The fault that isolated the shard.
+    pub cause: Fault,
+    /// The latest retained finalized checkpoint when the rollback started,
+    /// if any.
+    #[serde(with = "crate::protocol::quint_option")]
+    pub target: Option<Checkpoint>,
+    /// The head height when the rollback started.
+    pub from_height: Height,
+    /// The head root when the rollback started.
+    pub from_root: StateRoot,
+    /// The cross-shard transactions this rollback aborted, ascending.
+    pub aborted: Vec<XtxId>,
+    /// Why it failed, if it did; the shard is then frozen for an operator
+    /// ([R-RB-6]).
+    #[serde(with = "crate::protocol::quint_option")]
+    pub failure: Option<RollbackFailure>,
+}
+
 /// One shard as the view shows it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ShardView {
@@ -66,6 +142,12 @@ pub struct ShardView {
     pub last_block_epoch: Epoch,
     /// Open faults, ascending ([R-FAULT-5], [R-FAULT-6]).
     pub faults: Vec<Fault>,
+    /// The lock table, ascending by key ([R-XTX-1]).
+    pub locks: Vec<Lock>,
+    /// The rollback in progress, or the completed one until healing takes
+    /// over ([R-RB-2]).
+    #[serde(with = "crate::protocol::quint_option")]
+    pub rollback: Option<RollbackView>,
 }
 
 /// The whole abstract view ([R-VIEW-1]).
@@ -78,6 +160,8 @@ pub struct View {
     pub epoch: Epoch,
     /// One entry per shard, ascending by shard id.
     pub shards: Vec<ShardView>,
+    /// Cross-shard transactions, ascending by id ([R-XTX-1]).
+    pub transactions: Vec<XtxView>,
     /// The audit log, oldest first ([R-AUDIT-1]).
     pub audit: Vec<AuditRecord>,
 }
@@ -125,6 +209,44 @@ impl fmt::Display for View {
             for fault in &s.faults {
                 writeln!(f, "    open fault {fault}")?;
             }
+            for lock in &s.locks {
+                writeln!(f, "    lock key {} held by {}", lock.key, lock.xtx)?;
+            }
+            if let Some(r) = &s.rollback {
+                write!(
+                    f,
+                    "    rollback {:?} because {} from {} ({}) to ",
+                    r.phase, r.cause, r.from_height, r.from_root
+                )?;
+                match &r.target {
+                    Some(c) => write!(f, "{c}")?,
+                    None => write!(f, "no checkpoint")?,
+                }
+                let aborted: Vec<String> = r.aborted.iter().map(|x| x.to_string()).collect();
+                write!(f, " aborted {{{}}}", aborted.join(","))?;
+                match r.failure {
+                    Some(reason) => writeln!(f, " FAILED {reason:?}")?,
+                    None => writeln!(f)?,
+                }
+            }
+        }
+        for x in &self.transactions {
+            writeln!(
+                f,
+                "  {} {} -> {} key {}: {:?}/{:?} at {} {} | {:?}/{:?} at {} {}",
+                x.id,
+                x.source,
+                x.destination,
+                x.key,
+                x.source_side.state,
+                x.source_side.vote,
+                x.source_side.height,
+                x.source_side.generation,
+                x.destination_side.state,
+                x.destination_side.vote,
+                x.destination_side.height,
+                x.destination_side.generation
+            )?;
         }
         for r in &self.audit {
             writeln!(f, "  audit {r}")?;

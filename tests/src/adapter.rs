@@ -15,17 +15,18 @@ use ed25519_dalek::Signer;
 use mend_impl::{
     block_claim_signing_bytes, compute_block_id, compute_checkpoint_id, compute_fault_id,
     compute_genesis_root, compute_state_root, proposal_signing_bytes, receipt_signing_bytes,
-    vote_signing_bytes, AuditEntry as EngineAuditEntry, Block, BlockClaim as EngineBlockClaim,
-    CheckpointBody, EngineEvent, EngineView, Evidence as EngineEvidence, Hash32, Message,
-    Receipt as EngineReceipt, SignatureBytes, SignedBlockClaim, SignedProposal, SignedReceipt,
-    SignedVote, Transaction, TRANSACTIONS_PER_BLOCK_MAX,
+    vote_signing_bytes, xtx_vote_signing_bytes, AuditEntry as EngineAuditEntry, Block,
+    BlockClaim as EngineBlockClaim, CheckpointBody, EngineEvent, EngineView,
+    Evidence as EngineEvidence, Hash32, Message, Receipt as EngineReceipt, SignatureBytes,
+    SignedBlockClaim, SignedProposal, SignedReceipt, SignedVote, SignedXtxVote, Transaction,
+    XtxPrepare as EngineXtxPrepare, XtxVoteBody, TRANSACTIONS_PER_BLOCK_MAX,
 };
 use mend_spec::audit::compute_audit_hash;
 use mend_spec::{
     Action, AuditEntry, AuditRecord, BlockClaim, BlockFault, Checkpoint, ClaimContent,
     Equivocation, Event, Evidence, Fault, FinalizedCheckpoint, Generation, Height, Params,
-    ParentLink, PendingCheckpoint, Proposal, ShardId, ShardView, Signature, StateRoot, ValidatorId,
-    View, Vote,
+    ParentLink, PendingCheckpoint, Proposal, RollbackPhase, RollbackView, ShardId, ShardView,
+    Signature, StateRoot, ValidatorId, View, Vote, XtxVote,
 };
 use std::collections::BTreeMap;
 use std::fmt;
@@ -43,6 +44,9 @@ pub enum MappingError {
     NotCanonical { shard: ShardId, list: &'static str },
     /// The engine reports a fault whose id is not [R-FAULT-4]'s hash of it.
     WrongFaultId { shard: ShardId, fault: Fault },
+    /// A rollback record names a target id that is not the hash of the
+    /// target body shown beside it ([R-CKPT-3]), or shows no body.
+    WrongTargetId { shard: ShardId },
 }
 
 impl fmt::Display for MappingError {
@@ -77,6 +81,10 @@ impl fmt::Display for MappingError {
                     "engine gives fault {fault} on {shard} an id that is not its fault id"
                 )
             }
+            MappingError::WrongTargetId { shard } => write!(
+                f,
+                "engine's rollback record of {shard} names a target that is not the body shown"
+            ),
         }
     }
 }
@@ -98,6 +106,10 @@ pub struct Adapter {
     /// The honest chain of each shard and generation, as the adapter itself
     /// derives it: `(block id, root)` per height, index 0 being genesis.
     honest_chains: BTreeMap<(ShardId, Generation), Vec<(Hash32, Hash32)>>,
+    /// Where each generation after a rollback branches off ([R-RB-4]): the
+    /// generation it continues and the height restored to. Its chain is
+    /// that generation's chain up to that height, then its own blocks.
+    branches: BTreeMap<(ShardId, Generation), (Generation, Height)>,
     /// Abstract checkpoint of each concrete checkpoint id.
     checkpoint_abstract: BTreeMap<Hash32, Checkpoint>,
     /// Concrete id standing for each abstract parent link, per shard.
@@ -114,6 +126,7 @@ impl Adapter {
             root_concrete: BTreeMap::new(),
             root_abstract: BTreeMap::new(),
             honest_chains: BTreeMap::new(),
+            branches: BTreeMap::new(),
             checkpoint_abstract: BTreeMap::new(),
             link_concrete: BTreeMap::new(),
             link_abstract: BTreeMap::new(),
@@ -141,19 +154,88 @@ impl Adapter {
     /// an honest root is only named, never produced, and gets a synthetic one.
     const HONEST_CHAIN_MAX: u64 = 100_000;
 
-    /// The honest block at `height` of `shard` in `generation`, with its id,
-    /// derived by the adapter itself (not read from the engine), so that an
-    /// engine that computes heads, ids or roots differently diverges.
-    ///
-    /// Every generation starts from genesis for now; with rollback
-    /// ([R-RB-*]) a new generation branches from the rollback target.
+    /// Learns, from the model's view, where each rolled-back shard's new
+    /// generation branches off: a rollback that has restored
+    /// (`RestoringState` or later) continues generation `g - 1` from its
+    /// target's height ([R-RB-4]).
+    pub fn note_branches(&mut self, view: &View) {
+        for s in &view.shards {
+            let Some(RollbackView {
+                phase,
+                target: Some(target),
+                ..
+            }) = &s.rollback
+            else {
+                continue;
+            };
+            if *phase < RollbackPhase::RestoringState || s.generation.0 == 0 {
+                continue;
+            }
+            let parent = Generation(s.generation.0 - 1);
+            self.branches
+                .entry((s.shard, s.generation))
+                .or_insert((parent, target.height));
+        }
+    }
+
+    /// The height up to which `generation`'s chain is inherited (0 if it
+    /// starts at genesis).
+    fn branch_height(&self, shard: ShardId, generation: Generation) -> Height {
+        self.branches
+            .get(&(shard, generation))
+            .map_or(Height(0), |(_, h)| *h)
+    }
+
+    /// The generation whose honest block stands at `height` on
+    /// `generation`'s chain: blocks at or below a branch point were
+    /// produced by the generation it branched from.
+    fn owner(&self, shard: ShardId, height: Height, generation: Generation) -> Generation {
+        let mut g = generation;
+        while let Some((parent, at)) = self.branches.get(&(shard, g)) {
+            if height > *at {
+                break;
+            }
+            g = *parent;
+        }
+        g
+    }
+
+    /// The honest chain of `shard` in `generation`: genesis, or the chain
+    /// it branched from up to the branch height.
+    fn chain(&mut self, shard: ShardId, generation: Generation) -> &mut Vec<(Hash32, Hash32)> {
+        if !self.honest_chains.contains_key(&(shard, generation)) {
+            let start = match self.branches.get(&(shard, generation)).copied() {
+                Some((parent, at)) => {
+                    // Make sure the parent chain reaches the branch height.
+                    let _ = self.honest_block(shard, at, self.owner(shard, at, parent));
+                    let parent_chain = self.chain(shard, parent).clone();
+                    parent_chain.into_iter().take(at.0 as usize + 1).collect()
+                }
+                None => vec![([0u8; 32], compute_genesis_root(shard))],
+            };
+            self.honest_chains.insert((shard, generation), start);
+        }
+        self.honest_chains
+            .get_mut(&(shard, generation))
+            .expect("inserted above")
+    }
+
+    /// The honest block at `height` of `shard` produced in `generation`,
+    /// with its id, derived by the adapter itself (not read from the
+    /// engine), so that an engine that computes heads, ids or roots
+    /// differently diverges. After a rollback a generation's chain branches
+    /// from the target ([R-RB-4]): heights at or below the branch point
+    /// were not produced in it, and have no honest block of it.
     pub fn honest_block(
         &mut self,
         shard: ShardId,
         height: Height,
         generation: Generation,
     ) -> Option<(Block, Hash32)> {
-        if height.0 == 0 || height.0 > Self::HONEST_CHAIN_MAX {
+        if height.0 == 0
+            || height.0 > Self::HONEST_CHAIN_MAX
+            || height <= self.branch_height(shard, generation)
+        {
             return None;
         }
         let block_at = |h: Height, parent: Hash32, previous_root: &Hash32| {
@@ -167,10 +249,7 @@ impl Adapter {
                 state_root,
             }
         };
-        let chain = self
-            .honest_chains
-            .entry((shard, generation))
-            .or_insert_with(|| vec![([0u8; 32], compute_genesis_root(shard))]);
+        let chain = self.chain(shard, generation);
         while chain.len() as u64 <= height.0 {
             let (parent, previous_root) = *chain.last().expect("genesis is always there");
             let block = block_at(Height(chain.len() as u64), parent, &previous_root);
@@ -304,6 +383,7 @@ impl Adapter {
     /// expects, on the adapter's own honest chain: an engine whose head went
     /// elsewhere rejects them, and the traces diverge.
     pub fn to_message(&mut self, action: &Action, view: &View) -> Message {
+        self.note_branches(view);
         match *action {
             Action::ProduceBlock { shard, fault } => {
                 let (head_height, generation) = view
@@ -351,7 +431,28 @@ impl Adapter {
             Action::CastVote(v) => Message::Vote(self.signed_vote(&v)),
             Action::SubmitEvidence(e) => Message::Evidence(self.concrete_evidence(&e)),
             Action::AdvanceEpoch { epoch } => Message::AdvanceEpoch { epoch },
+            Action::PrepareXtx(p) => Message::PrepareXtx(EngineXtxPrepare {
+                id: p.id,
+                source: p.source,
+                destination: p.destination,
+                key: p.key,
+            }),
+            Action::CastXtxVote(v) => Message::XtxVote(self.signed_xtx_vote(&v)),
+            Action::AdvanceRollback { shard } => Message::AdvanceRollback { shard },
         }
+    }
+
+    /// The concrete signed cross-shard vote for an abstract one ([R-XTX-3]).
+    pub fn signed_xtx_vote(&self, v: &XtxVote) -> SignedXtxVote {
+        let vote = XtxVoteBody {
+            voter: v.voter,
+            id: v.id,
+            shard: v.shard,
+            generation: v.generation,
+            decision: v.decision,
+        };
+        let signature = self.sign(v.voter, v.signature, &xtx_vote_signing_bytes(&vote));
+        SignedXtxVote { vote, signature }
     }
 
     /// The concrete signed proposal for an abstract one.
@@ -384,11 +485,13 @@ impl Adapter {
     }
 
     /// The root of `shard` at `height` on the honest chain of `generation`
-    /// ([R-FAULT-2]): genesis at 0.
+    /// ([R-FAULT-2]): genesis at 0; a height at or below a branch point has
+    /// the root of the generation that produced it.
     fn chain_root(&mut self, shard: ShardId, height: Height, generation: Generation) -> Hash32 {
         if height.0 == 0 {
             return compute_genesis_root(shard);
         }
+        let generation = self.owner(shard, height, generation);
         self.concrete_root(shard, StateRoot::Block { height, generation })
     }
 
@@ -576,6 +679,42 @@ impl Adapter {
                         shard: *shard,
                         count: *count,
                     },
+                    EngineEvent::XtxPrepared { id } => Event::XtxPrepared { id: *id },
+                    EngineEvent::XtxVoteCounted {
+                        id,
+                        shard,
+                        decision,
+                    } => Event::XtxVoteCounted {
+                        id: *id,
+                        shard: *shard,
+                        decision: *decision,
+                    },
+                    EngineEvent::XtxCommitted { id } => Event::XtxCommitted { id: *id },
+                    EngineEvent::XtxAborted { id } => Event::XtxAborted { id: *id },
+                    EngineEvent::LockReleased { shard, key, xtx } => Event::LockReleased {
+                        shard: *shard,
+                        key: *key,
+                        xtx: *xtx,
+                    },
+                    EngineEvent::RollbackAdvanced { shard, phase } => Event::RollbackAdvanced {
+                        shard: *shard,
+                        phase: *phase,
+                    },
+                    EngineEvent::StateRestored {
+                        shard,
+                        height,
+                        root,
+                        generation,
+                    } => Event::StateRestored {
+                        shard: *shard,
+                        height: *height,
+                        root: self.abstract_root(*shard, root)?,
+                        generation: *generation,
+                    },
+                    EngineEvent::RollbackFailed { shard, reason } => Event::RollbackFailed {
+                        shard: *shard,
+                        reason: *reason,
+                    },
                 })
             })
             .collect()
@@ -632,6 +771,36 @@ impl Adapter {
                     list: "open faults",
                 });
             }
+            if !s.locks.windows(2).all(|w| w[0].key < w[1].key) {
+                return Err(MappingError::NotCanonical {
+                    shard: s.shard,
+                    list: "locks",
+                });
+            }
+            let rollback = match &s.rollback {
+                None => None,
+                Some(r) => {
+                    if !r.aborted.windows(2).all(|w| w[0] < w[1]) {
+                        return Err(MappingError::NotCanonical {
+                            shard: s.shard,
+                            list: "aborted transactions",
+                        });
+                    }
+                    let target = match &r.target {
+                        None => None,
+                        Some(body) => Some(self.abstract_checkpoint(body)?),
+                    };
+                    Some(RollbackView {
+                        phase: r.phase,
+                        cause: r.cause,
+                        target,
+                        from_height: r.from_height,
+                        from_root: self.abstract_root(s.shard, &r.from_root)?,
+                        aborted: r.aborted.clone(),
+                        failure: r.failure,
+                    })
+                }
+            };
             shards.push(ShardView {
                 shard: s.shard,
                 status: s.status,
@@ -644,6 +813,14 @@ impl Adapter {
                 equivocations,
                 last_block_epoch: s.last_block_epoch,
                 faults: s.faults.clone(),
+                locks: s.locks.clone(),
+                rollback,
+            });
+        }
+        if !snapshot.transactions.windows(2).all(|w| w[0].id < w[1].id) {
+            return Err(MappingError::NotCanonical {
+                shard: ShardId(0),
+                list: "cross-shard transactions",
             });
         }
         // The engine's records, with concrete roots and fault ids mapped
@@ -670,6 +847,30 @@ impl Adapter {
                         root_after: self.abstract_root(*shard, root_after)?,
                     }
                 }
+                EngineAuditEntry::Rollback {
+                    shard,
+                    cause,
+                    target,
+                    height_before,
+                    root_before,
+                    root_after,
+                    generation,
+                } => {
+                    check_fault_id(*shard, &r.cause, cause)?;
+                    let body = r
+                        .target
+                        .filter(|b| compute_checkpoint_id(b) == *target)
+                        .ok_or(MappingError::WrongTargetId { shard: *shard })?;
+                    AuditEntry::Rollback {
+                        shard: *shard,
+                        cause: r.cause,
+                        target: self.abstract_checkpoint(&body)?,
+                        height_before: *height_before,
+                        root_before: self.abstract_root(*shard, root_before)?,
+                        root_after: self.abstract_root(*shard, root_after)?,
+                        generation: *generation,
+                    }
+                }
             };
             let previous = audit
                 .last()
@@ -684,6 +885,7 @@ impl Adapter {
         Ok(View {
             epoch: snapshot.epoch,
             shards,
+            transactions: snapshot.transactions.clone(),
             audit,
         })
     }

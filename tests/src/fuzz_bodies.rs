@@ -22,13 +22,20 @@ pub const DIFFERENTIAL_STEPS_MAX: usize = 64;
 
 /// The configurations the differential target chooses among.
 pub fn differential_config(selector: u8) -> ModelConfig {
-    match selector % 5 {
+    match selector % 6 {
         0 => ModelConfig::default_config(),
         1 => ModelConfig::large(3, 7),
         2 => ModelConfig::large(2, 10),
         3 => ModelConfig::large(4, 4),
-        _ => ModelConfig::faults(),
+        4 => ModelConfig::faults(),
+        _ => ModelConfig::rollback(),
     }
+}
+
+/// The differential selector of the configuration named `name`, if the
+/// differential target chooses it.
+pub fn differential_selector(name: &str) -> Option<u8> {
+    (0..6u8).find(|s| differential_config(*s).name == name)
 }
 
 /// A bounded differential input: a configuration and one number per step.
@@ -40,7 +47,8 @@ pub struct DifferentialInput {
 
 /// Drives model and engine in lockstep with actions chosen by `input`;
 /// panics with both traces side by side on any divergence or violation.
-pub fn run_differential(input: &DifferentialInput) {
+/// Returns the run, so callers can see what it reached.
+pub fn run_differential(input: &DifferentialInput) -> Lockstep {
     let cfg = differential_config(input.config);
     let model = CheckpointModel { cfg: cfg.clone() };
     let config = RunConfig::correct(cfg.params, cfg.byzantine.clone());
@@ -56,13 +64,20 @@ pub fn run_differential(input: &DifferentialInput) {
             panic!("{}", report_failure(&failure, "fuzz-differential"));
         }
     }
+    run
 }
 
 /// The `differential` target's body.
 pub fn fuzz_differential(data: &[u8]) {
-    if let Ok(input) = DifferentialInput::arbitrary_take_rest(Unstructured::new(data)) {
-        run_differential(&input);
-    }
+    fuzz_differential_run(data);
+}
+
+/// The `differential` target's body, returning the run it made (none when
+/// the bytes do not decode into an input).
+pub fn fuzz_differential_run(data: &[u8]) -> Option<Lockstep> {
+    DifferentialInput::arbitrary_take_rest(Unstructured::new(data))
+        .ok()
+        .map(|input| run_differential(&input))
 }
 
 /// An engine of the default configuration with shard 0 at its first

@@ -1,13 +1,13 @@
 //! Action generators for conformance: the model's own behaviours, plus
 //! invalid actions that each break one check of [R-BLK-1], [R-CKPT-7],
-//! [R-CKPT-8], [R-FAULT-3] or [R-EPOCH-1], so that both renderings are
-//! compared on rejections too.
+//! [R-CKPT-8], [R-FAULT-3], [R-EPOCH-1], [R-XTX-2], [R-XTX-3] or [R-RB-2],
+//! so that both renderings are compared on rejections too.
 
 use mend_model::{CheckpointModel, ModelConfig};
 use mend_spec::{
     Action, BlockClaim, BlockFault, Checkpoint, ClaimContent, Epoch, Evidence, Generation, Height,
-    ParentLink, Proposal, Receipt, ShardId, ShardView, Signature, StateRoot, ValidatorId, View,
-    Vote,
+    ParentLink, Proposal, Receipt, ShardId, ShardStatus, ShardView, Signature, StateRoot,
+    ValidatorId, View, Vote, XtxBallot, XtxDecision, XtxId, XtxPrepare, XtxVote,
 };
 
 /// The model's behaviours in `view` (valid and Byzantine attempts alike).
@@ -37,10 +37,170 @@ pub fn next_honest_checkpoint(
         height,
         root: StateRoot::Block {
             height,
-            generation: s.generation,
+            generation: root_generation(s),
         },
         parent,
     })
+}
+
+/// The generation whose honest blocks the shard's current chain holds at
+/// its head: the head root's, which after a rollback is older than the
+/// shard's generation ([R-RB-4]).
+fn root_generation(s: &ShardView) -> Generation {
+    match s.head_root {
+        StateRoot::Block { generation, .. } => generation,
+        _ => s.generation,
+    }
+}
+
+/// An xtx id no configuration's catalogue uses.
+const FRESH_XTX: XtxId = XtxId(u32::MAX - 1);
+
+/// Cross-shard prepares, votes and rollback ticks that each break one check
+/// of [R-XTX-2], [R-XTX-3] or [R-RB-2] in `view` (or are valid, and then
+/// both renderings must accept them alike). Votes cover, for every known
+/// transaction and participant, both decisions, every breakage, a vote
+/// replayed from the previous generation, and a second vote after one was
+/// counted.
+pub fn invalid_xtx_actions(cfg: &ModelConfig, view: &View) -> Vec<Action> {
+    let p = &cfg.params;
+    let total = p.validators();
+    let unknown_shard = ShardId(p.shards);
+    let first = ShardId(0);
+    let second = ShardId(1 % p.shards.max(1));
+    let key = view.transactions.first().map_or(1, |x| x.key);
+    let mut out = vec![
+        Action::AdvanceRollback {
+            shard: unknown_shard,
+        },
+        Action::PrepareXtx(XtxPrepare {
+            id: FRESH_XTX,
+            source: unknown_shard,
+            destination: first,
+            key,
+        }),
+        Action::PrepareXtx(XtxPrepare {
+            id: FRESH_XTX,
+            source: first,
+            destination: first,
+            key,
+        }),
+        Action::PrepareXtx(XtxPrepare {
+            id: FRESH_XTX,
+            source: first,
+            destination: second,
+            key,
+        }),
+    ];
+    for s in &view.shards {
+        out.push(Action::AdvanceRollback { shard: s.shard });
+        let other = ShardId((s.shard.0 + 1) % p.shards.max(1));
+        for lock in &s.locks {
+            out.push(Action::PrepareXtx(XtxPrepare {
+                id: FRESH_XTX,
+                source: s.shard,
+                destination: other,
+                key: lock.key,
+            }));
+        }
+        if !matches!(s.status, ShardStatus::Normal | ShardStatus::Investigating) {
+            out.push(Action::PrepareXtx(XtxPrepare {
+                id: FRESH_XTX,
+                source: other,
+                destination: s.shard,
+                key: key.wrapping_add(1),
+            }));
+        }
+    }
+    for x in &view.transactions {
+        out.push(Action::PrepareXtx(XtxPrepare {
+            id: x.id,
+            source: x.source,
+            destination: x.destination,
+            key: x.key.wrapping_add(1),
+        }));
+        for (shard, side) in [
+            (x.source, &x.source_side),
+            (x.destination, &x.destination_side),
+        ] {
+            let Some(sv) = view.shards.get(usize::from(shard.0)) else {
+                continue;
+            };
+            let member = sv.committee.first().copied().unwrap_or(ValidatorId(0));
+            let non_member = ValidatorId((member.0.wrapping_add(p.committee_size)) % total.max(1));
+            for decision in [XtxDecision::Commit, XtxDecision::Abort] {
+                let vote = XtxVote {
+                    voter: member,
+                    id: x.id,
+                    shard,
+                    generation: sv.generation,
+                    decision,
+                    signature: Signature::Valid,
+                };
+                let mut votes = vec![
+                    vote,
+                    XtxVote {
+                        shard: unknown_shard,
+                        ..vote
+                    },
+                    XtxVote {
+                        id: FRESH_XTX,
+                        ..vote
+                    },
+                    XtxVote {
+                        voter: ValidatorId(total),
+                        ..vote
+                    },
+                    XtxVote {
+                        voter: non_member,
+                        ..vote
+                    },
+                    XtxVote {
+                        generation: Generation(sv.generation.0 + 1),
+                        ..vote
+                    },
+                    XtxVote {
+                        signature: Signature::Corrupt,
+                        ..vote
+                    },
+                    XtxVote {
+                        signature: Signature::OtherKey,
+                        ..vote
+                    },
+                ];
+                // A vote signed before the last rollback, replayed.
+                if let Some(old) = sv.generation.0.checked_sub(1) {
+                    votes.push(XtxVote {
+                        generation: Generation(old),
+                        ..vote
+                    });
+                }
+                // Another member's vote after this side voted: one-shot.
+                if side.vote != XtxBallot::Waiting {
+                    if let Some(v) = sv.committee.get(1) {
+                        votes.push(XtxVote { voter: *v, ..vote });
+                    }
+                }
+                // A third shard is no participant.
+                if p.shards > 2 {
+                    if let Some(bystander) = (0..p.shards)
+                        .map(ShardId)
+                        .find(|b| *b != x.source && *b != x.destination)
+                    {
+                        let committee = &view.shards[usize::from(bystander.0)].committee;
+                        votes.push(XtxVote {
+                            shard: bystander,
+                            voter: committee.first().copied().unwrap_or(member),
+                            generation: view.shards[usize::from(bystander.0)].generation,
+                            ..vote
+                        });
+                    }
+                }
+                out.extend(votes.into_iter().map(Action::CastXtxVote));
+            }
+        }
+    }
+    out
 }
 
 /// Invalid actions for `view`: each breaks (at least) one rule. Both
@@ -237,6 +397,7 @@ pub fn invalid_actions(cfg: &ModelConfig, view: &View) -> Vec<Action> {
                 .map(Action::SubmitEvidence),
         );
     }
+    out.extend(invalid_xtx_actions(cfg, view));
     out.sort();
     out.dedup();
     out
@@ -392,6 +553,9 @@ pub fn invalid_evidence(cfg: &ModelConfig, view: &View, s: &ShardView) -> Vec<Ev
     let p = &cfg.params;
     let shard = s.shard;
     let g = s.generation;
+    // Honest roots on the current chain carry the generation that produced
+    // them, older than `g` after a rollback ([R-RB-4]).
+    let rg = root_generation(s);
     let e = view.epoch;
     let head = s.height;
     let honest = s
@@ -413,7 +577,7 @@ pub fn invalid_evidence(cfg: &ModelConfig, view: &View, s: &ShardView) -> Vec<Ev
     let forged = |height: Height| StateRoot::Forged { height, nonce: 3 };
     let honest_root = |height: Height| StateRoot::Block {
         height,
-        generation: g,
+        generation: rg,
     };
     let vote = |validator, root| Vote {
         validator,

@@ -215,7 +215,12 @@ impl Lockstep {
                 0 | 1 => &self.initial,
                 n => &self.model_steps[n - 2].view,
             };
-            if let Err(violation) = check_step(before, &self.model_view, &self.config.byzantine) {
+            if let Err(violation) = check_step(
+                before,
+                &self.model_view,
+                &self.config.params,
+                &self.config.byzantine,
+            ) {
                 return Err(self.failure(Divergence::Invariant { index, violation }));
             }
         }

@@ -4,7 +4,7 @@
 //! When a checkpoint reaches its threshold it leaves the pending set and is
 //! appended to the finalized list with its certificate. Every other pending
 //! checkpoint of the shard is dropped at once: each names the previous
-//! finalized checkpoint as parent ([R-CKPT-7] check 9), which is no longer the
+//! finalized checkpoint as parent ([R-CKPT-7] check 10), which is no longer the
 //! latest, so none of them could ever be a valid successor. Then the oldest
 //! retained checkpoint is pruned if there are now `K + 1`.
 

@@ -8,8 +8,8 @@
 //! signs it, and that difference is a fault for detection ([R-FAULT-*]) to
 //! find, not a reason for this module to refuse ([R-CKPT-7]).
 //!
-//! - `proposal`: the eleven proposal checks and the pending set.
-//! - `vote`: the ten vote checks, counting, and equivocation evidence.
+//! - `proposal`: the twelve proposal checks and the pending set.
+//! - `vote`: the eleven vote checks, counting, and equivocation evidence.
 //! - `finality`: finalization, dropping the other pending checkpoints, and
 //!   retention.
 //!
@@ -85,7 +85,7 @@ pub(crate) struct FinalizedCheckpoint {
 
 /// [R-CKPT-10] Equivocation evidence: two signed votes of one validator for
 /// two different checkpoints of one shard at the same epoch and height. Both
-/// signatures verify under the validator's key ([R-CKPT-8] check 7 passed for
+/// signatures verify under the validator's key ([R-CKPT-8] check 8 passed for
 /// each), so anyone holding the genesis keys can check the evidence.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct EquivocationEvidence {
@@ -109,7 +109,7 @@ type EvidenceKey = (ValidatorId, Hash32, Hash32);
 /// The checkpoint state of one shard.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct ShardCheckpoints {
-    /// In proposal order; at most `P` ([R-CKPT-7] check 11).
+    /// In proposal order; at most `P` ([R-CKPT-7] check 12).
     pending: Vec<PendingCheckpoint>,
     /// Oldest first; at most `K` ([R-CKPT-9]).
     finalized: VecDeque<FinalizedCheckpoint>,
@@ -133,7 +133,7 @@ impl ShardCheckpoints {
     pub(crate) fn next_checkpoint_height(&self, interval_blocks: u64) -> Option<Height> {
         let base = self.finalized.back().map_or(0, |f| f.body.height.0);
         // `None` once heights are exhausted: no proposal can then pass
-        // check 7 of [R-CKPT-7].
+        // check 8 of [R-CKPT-7].
         base.checked_add(interval_blocks).map(Height)
     }
 
@@ -159,6 +159,12 @@ impl ShardCheckpoints {
     /// The pending checkpoints, in proposal order.
     pub(crate) fn pending(&self) -> &[PendingCheckpoint] {
         &self.pending
+    }
+
+    /// [R-RB-1] The latest retained finalized checkpoint: a rollback's
+    /// target.
+    pub(crate) fn latest_finalized(&self) -> Option<&FinalizedCheckpoint> {
+        self.finalized.back()
     }
 
     /// The retained finalized checkpoints, oldest first.

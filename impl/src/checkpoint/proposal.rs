@@ -1,4 +1,4 @@
-//! Checkpoint proposals: the eleven checks of [R-CKPT-7], in the spec's
+//! Checkpoint proposals: the twelve checks of [R-CKPT-7], in the spec's
 //! order, and the pending set they add to.
 //!
 //! The checks that need no hashing (ids, membership, epoch, generation) run
@@ -9,6 +9,7 @@
 use super::{PendingCheckpoint, ShardCheckpoints};
 use crate::bugs::HeightVerdict;
 use crate::crypto::{compute_checkpoint_id, is_valid_signature, proposal_signing_bytes};
+use crate::isolate::is_recovering;
 use crate::outcome::{EngineEvent, ProposalError};
 use crate::state::{KnownShard, State};
 use crate::wire::{CheckpointBody, Hash32, SignedProposal};
@@ -33,27 +34,34 @@ pub(crate) fn validate_proposal(
         .find_shard(shard_id)
         .ok_or(ProposalError::UnknownShard { shard: shard_id })?;
     let shard = state.shard(known);
-    // [R-CKPT-7] check 2: the proposer is registered.
+    // [R-CKPT-7] check 2: nothing finalizes during a rollback ([R-RB-3]).
+    if is_recovering(shard.status) {
+        return Err(ProposalError::ShardRecovering {
+            shard: shard_id,
+            status: shard.status,
+        });
+    }
+    // [R-CKPT-7] check 3: the proposer is registered.
     let key = state
         .key(proposal.proposer)
         .ok_or(ProposalError::UnknownValidator {
             validator: proposal.proposer,
         })?;
-    // [R-CKPT-7] check 3: the proposer sits on the shard's committee.
+    // [R-CKPT-7] check 4: the proposer sits on the shard's committee.
     if !shard.committee.is_member(proposal.proposer) {
         return Err(ProposalError::NotMember {
             validator: proposal.proposer,
             shard: shard_id,
         });
     }
-    // [R-CKPT-7] check 4: the checkpoint is of the current epoch.
+    // [R-CKPT-7] check 5: the checkpoint is of the current epoch.
     if body.epoch != state.epoch {
         return Err(ProposalError::WrongEpoch {
             expected: state.epoch,
             got: body.epoch,
         });
     }
-    // [R-CKPT-7] check 5: the proposal is in the shard's rollback generation.
+    // [R-CKPT-7] check 6: the proposal is in the shard's rollback generation.
     if proposal.generation != shard.generation {
         return Err(ProposalError::WrongGeneration {
             shard: shard_id,
@@ -61,7 +69,7 @@ pub(crate) fn validate_proposal(
             got: proposal.generation,
         });
     }
-    // [R-CKPT-7] check 6: the signature verifies over the proposal domain
+    // [R-CKPT-7] check 7: the signature verifies over the proposal domain
     // ([R-CKPT-5]).
     let id = compute_checkpoint_id(body);
     let signed = proposal_signing_bytes(shard_id, body.epoch, proposal.generation, &id);
@@ -78,7 +86,7 @@ pub(crate) fn validate_proposal(
     })
 }
 
-/// [R-CKPT-7] checks 7 to 11: the proposal against the shard's chain and
+/// [R-CKPT-7] checks 8 to 12: the proposal against the shard's chain and
 /// checkpoint state.
 fn check_against_shard(
     state: &State,
@@ -88,7 +96,7 @@ fn check_against_shard(
     id: &Hash32,
 ) -> Result<(), ProposalError> {
     let shard = state.shard(known);
-    // [R-CKPT-7] check 7: the height is the next checkpoint height
+    // [R-CKPT-7] check 8: the height is the next checkpoint height
     // ([R-CKPT-1]).
     let interval = state.params.checkpoint_interval_blocks;
     let next = checkpoints.next_checkpoint_height(interval);
@@ -103,7 +111,7 @@ fn check_against_shard(
             got: body.height,
         });
     }
-    // [R-CKPT-7] check 8: the shard's chain has reached that height.
+    // [R-CKPT-7] check 9: the shard's chain has reached that height.
     if body.height > shard.chain.height {
         return Err(ProposalError::BeyondHead {
             shard: body.shard,
@@ -111,7 +119,7 @@ fn check_against_shard(
             head: shard.chain.height,
         });
     }
-    // [R-CKPT-7] check 9: the parent is the latest finalized checkpoint
+    // [R-CKPT-7] check 10: the parent is the latest finalized checkpoint
     // ([R-CKPT-4]).
     let expected_parent = checkpoints.latest_finalized_id();
     if body.parent != expected_parent {
@@ -121,14 +129,14 @@ fn check_against_shard(
             got: body.parent,
         });
     }
-    // [R-CKPT-7] check 10: not already pending.
+    // [R-CKPT-7] check 11: not already pending.
     if checkpoints.find_pending(id).is_some() {
         return Err(ProposalError::Duplicate {
             shard: body.shard,
             id: *id,
         });
     }
-    // [R-CKPT-7] check 11: room for one more pending checkpoint.
+    // [R-CKPT-7] check 12: room for one more pending checkpoint.
     let max = state.params.pending_checkpoints_max;
     if checkpoints.pending().len() >= max as usize {
         return Err(ProposalError::TooManyPending {
@@ -151,7 +159,7 @@ pub(crate) fn apply_proposal(state: &mut State, proposal: ValidatedProposal) -> 
     });
     assert!(
         checkpoints.pending.len() <= max,
-        "check 11 keeps the pending set within P"
+        "check 12 keeps the pending set within P"
     );
     vec![EngineEvent::CheckpointProposed {
         id: proposal.id,
@@ -439,7 +447,7 @@ mod tests {
             ..body
         };
         h.propose(other);
-        // Full (P = 2) and a duplicate: check 10 comes before check 11.
+        // Full (P = 2) and a duplicate: check 11 comes before check 12.
         attempt(&mut h, body, proposer, generation, corrupt, R::Duplicate);
         let third = crate::wire::CheckpointBody {
             state_root: [0x77; 32],

@@ -1,7 +1,7 @@
-//! Checkpoint votes: the ten checks of [R-CKPT-8] in the spec's order,
+//! Checkpoint votes: the eleven checks of [R-CKPT-8] in the spec's order,
 //! counting, equivocation evidence ([R-CKPT-10]) and the step into finality.
 //!
-//! The signature (check 7) is the expensive step and runs before the checks
+//! The signature (check 8) is the expensive step and runs before the checks
 //! against the shard's checkpoint state, as the spec orders them. Everything
 //! else a vote touches is bounded by one shard's lists, so a vote costs one
 //! SHA3 of the checkpoint, one `verify_strict`, and a few comparisons.
@@ -9,6 +9,7 @@
 use super::finality::finalize;
 use super::{CountedVote, EquivocationEvidence, EvidenceKey, PendingSlot, ShardCheckpoints};
 use crate::crypto::{compute_checkpoint_id, is_valid_signature, vote_signing_bytes};
+use crate::isolate::is_recovering;
 use crate::outcome::{EngineEvent, VoteError};
 use crate::state::{KnownShard, State};
 use crate::wire::{Hash32, SignedVote};
@@ -30,34 +31,41 @@ pub(crate) fn validate_vote(state: &State, vote: &SignedVote) -> Result<Validate
         .find_shard(vote.shard)
         .ok_or(VoteError::UnknownShard { shard: vote.shard })?;
     let shard = state.shard(known);
-    // [R-CKPT-8] check 2: the validator is registered.
+    // [R-CKPT-8] check 2: nothing finalizes during a rollback ([R-RB-3]).
+    if is_recovering(shard.status) {
+        return Err(VoteError::ShardRecovering {
+            shard: vote.shard,
+            status: shard.status,
+        });
+    }
+    // [R-CKPT-8] check 3: the validator is registered.
     let key = state
         .key(vote.validator)
         .ok_or(VoteError::UnknownValidator {
             validator: vote.validator,
         })?;
-    // [R-CKPT-8] check 3: the checkpoint is of the shard the vote is cast on.
+    // [R-CKPT-8] check 4: the checkpoint is of the shard the vote is cast on.
     if vote.checkpoint.shard != vote.shard {
         return Err(VoteError::WrongShard {
             shard: vote.shard,
             checkpoint_shard: vote.checkpoint.shard,
         });
     }
-    // [R-CKPT-8] check 4: the validator sits on the shard's committee.
+    // [R-CKPT-8] check 5: the validator sits on the shard's committee.
     if state.rules.is_non_member_vote_refused() && !shard.committee.is_member(vote.validator) {
         return Err(VoteError::NotMember {
             validator: vote.validator,
             shard: vote.shard,
         });
     }
-    // [R-CKPT-8] check 5: the vote is signed in the current epoch.
+    // [R-CKPT-8] check 6: the vote is signed in the current epoch.
     if vote.epoch != state.epoch {
         return Err(VoteError::WrongEpoch {
             expected: state.epoch,
             got: vote.epoch,
         });
     }
-    // [R-CKPT-8] check 6: the vote is in the shard's rollback generation.
+    // [R-CKPT-8] check 7: the vote is in the shard's rollback generation.
     if vote.generation != shard.generation {
         return Err(VoteError::WrongGeneration {
             shard: vote.shard,
@@ -65,7 +73,7 @@ pub(crate) fn validate_vote(state: &State, vote: &SignedVote) -> Result<Validate
             got: vote.generation,
         });
     }
-    // [R-CKPT-8] check 7: the signature verifies over the vote domain
+    // [R-CKPT-8] check 8: the signature verifies over the vote domain
     // ([R-CKPT-5]).
     let id = compute_checkpoint_id(&vote.checkpoint);
     let signed = vote_signing_bytes(vote.shard, vote.epoch, vote.generation, &id);
@@ -88,21 +96,21 @@ pub(crate) fn validate_vote(state: &State, vote: &SignedVote) -> Result<Validate
     })
 }
 
-/// [R-CKPT-8] checks 8 to 10: the vote against the shard's checkpoints.
+/// [R-CKPT-8] checks 9 to 11: the vote against the shard's checkpoints.
 fn check_against_shard(
     state: &State,
     checkpoints: &ShardCheckpoints,
     vote: &SignedVote,
     id: &Hash32,
 ) -> Result<PendingSlot, VoteError> {
-    // [R-CKPT-8] check 8: not a retained finalized checkpoint.
+    // [R-CKPT-8] check 9: not a retained finalized checkpoint.
     if checkpoints.is_retained_finalized(id) {
         return Err(VoteError::AlreadyFinalized {
             shard: vote.shard,
             id: *id,
         });
     }
-    // [R-CKPT-8] check 9: pending on the shard. A pruned checkpoint lands
+    // [R-CKPT-8] check 10: pending on the shard. A pruned checkpoint lands
     // here too ([R-CKPT-9]).
     let slot = checkpoints
         .find_pending(id)
@@ -110,7 +118,7 @@ fn check_against_shard(
             shard: vote.shard,
             id: *id,
         })?;
-    // [R-CKPT-8] check 10: this validator's vote is not counted yet.
+    // [R-CKPT-8] check 11: this validator's vote is not counted yet.
     if state.rules.is_duplicate_vote_refused()
         && checkpoints
             .pending_at(slot)
@@ -416,7 +424,7 @@ mod tests {
         };
         attempt(&mut h, 1, 0, unknown, 0, 0, false, R::UnknownCheckpoint);
         attempt(&mut h, 1, 0, body, 0, 0, false, R::Duplicate);
-        // Finalize it: now check 8 comes before 9 and 10.
+        // Finalize it: now check 9 comes before 10 and 11.
         h.cast(ValidatorId(0), body);
         h.cast(ValidatorId(2), body);
         attempt(&mut h, 1, 0, body, 0, 0, false, R::AlreadyFinalized);

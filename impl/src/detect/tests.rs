@@ -1118,7 +1118,9 @@ fn verify_audit_chain_finds_the_index_of_a_tampered_record_in_a_real_log() {
     assert_eq!(crate::audit::verify_audit_chain(&log), Ok(()));
     for at in 0..3 {
         let mut tampered = log.clone();
-        let AuditEntry::StatusChange { root_after, .. } = &mut tampered[at].entry;
+        let AuditEntry::StatusChange { root_after, .. } = &mut tampered[at].entry else {
+            panic!("only status changes here");
+        };
         root_after[0] ^= 1;
         assert_eq!(
             crate::audit::verify_audit_chain(&tampered).map_err(|e| e.index),

@@ -8,10 +8,11 @@
 //! ([`super::isolate`]).
 //!
 //! Abstractly, a signature verifies exactly when it is `Valid`, and "the
-//! root of `s` at `h`" is the honest root of that height in the shard's
-//! generation ([R-BLK-2]): every accepted block is honest.
+//! root of `s` at `h`" is the honest root of that height in the generation
+//! the shard's chain was built in ([`super::compute_chain_root`]): every
+//! accepted block is honest, and a rollback keeps the blocks it returns to.
 
-use super::{compute_honest_root, find_shard, is_registered, is_signature_valid};
+use super::{compute_chain_root, find_shard, is_registered, is_signature_valid};
 use mend_spec::{
     BlockClaim, ClaimContent, Epoch, Event, Evidence, EvidenceRejection, Fault, FaultKind,
     Generation, Height, Params, SeededBug, ShardId, ShardView, ValidatorId, View, Vote,
@@ -166,12 +167,6 @@ pub fn is_epoch_stale(params: &Params, epoch: Epoch, current: Epoch) -> bool {
 /// not be proven again.
 pub fn is_fault_expired(params: &Params, epoch: Epoch, new_epoch: Epoch) -> bool {
     is_epoch_stale(params, epoch, new_epoch)
-}
-
-/// [R-FAULT-2] The root of `shard` at `height` on its current chain: every
-/// accepted block is honest ([R-BLK-2]).
-fn compute_chain_root(shard: &ShardView, height: Height) -> mend_spec::StateRoot {
-    compute_honest_root(height, shard.generation)
 }
 
 /// [R-FAULT-2] Whether the fault condition of the evidence's row holds,

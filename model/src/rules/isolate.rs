@@ -60,8 +60,14 @@ fn compute_fault_response(kind: FaultKind) -> Option<ShardStatus> {
 /// applies only if it is above the shard's level. The cause is the smallest
 /// open fault, in the order `(kind, accused, generation, epoch, height)`,
 /// whose response is the target: a sorted choice, never the first to
-/// arrive.
+/// arrive. A shard frozen for an operator after a failed rollback
+/// ([R-RB-6]) keeps its status.
 pub fn compute_status_change(shard: &ShardView) -> Option<(ShardStatus, Fault)> {
+    // A shard frozen for an operator after a failed rollback keeps its
+    // status ([R-RB-6]).
+    if shard.rollback.as_ref().is_some_and(|r| r.failure.is_some()) {
+        return None;
+    }
     let current = compute_level(shard.status)?;
     let target = shard
         .faults

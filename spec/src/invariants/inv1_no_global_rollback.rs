@@ -1,15 +1,24 @@
 //! [INV-1 NoGlobalRollback], over one step `(V, V')`.
 //!
-//! Checked now: the epoch never decreases; at most one shard's head height
-//! falls, and only a shard with a fault open against it; finalized
-//! checkpoints leave only by retention pruning (the oldest first, no more of
-//! them than newly finalized ones arrive, [R-CKPT-9]); and a shard's status changes only if a fault against it
-//! was open before the step, so a fault in one shard never changes another
-//! ([R-ISO-3]). The clauses on a rollback step's other shards come with
-//! rollback ([R-RB-*]).
+//! The epoch never decreases and the shards stay the same. A shard's head
+//! height falls only in the step that restores its own rollback
+//! ([R-RB-4]): it is `Recovering` on both sides of the step, its rollback
+//! moves from `ReleasingLocks` into `RestoringState`, its cause is a fault
+//! whose response is isolation (verified evidence, [R-FAULT-2]), and its new
+//! height is its target's. In that step no other shard and no cross-shard
+//! transaction changes. Finalized checkpoints leave only by retention
+//! pruning (the oldest first, no more of them than newly finalized ones
+//! arrive, [R-CKPT-9]). A shard's rollback generation changes only in its
+//! restoring step, and there by exactly one ([R-RB-4]). A detection status
+//! change needs a fault open against that shard before the step, so a fault
+//! in one shard never changes another ([R-ISO-3]); a change into
+//! `Recovering` comes from `Isolated` and starts a rollback, and one out of
+//! it goes to `Healing` with the rollback completed or to `Frozen` with it
+//! failed ([R-RB-1], [R-RB-2], [R-RB-6]).
 
-use super::Violation;
-use crate::view::View;
+use super::{response_of, Violation};
+use crate::protocol::{RollbackPhase, ShardStatus};
+use crate::view::{ShardView, View};
 
 /// Checks one step against INV-1.
 pub fn check_inv1_no_global_rollback(before: &View, after: &View) -> Result<(), Violation> {
@@ -28,8 +37,8 @@ pub fn check_inv1_no_global_rollback(before: &View, after: &View) -> Result<(), 
     let mut lowered = Vec::new();
     for (old, new) in before.shards.iter().zip(&after.shards) {
         if new.height < old.height {
-            if old.faults.is_empty() {
-                return Err(Violation::HeightLoweredWithoutFault {
+            if !is_restoring_step(old, new) {
+                return Err(Violation::HeightLoweredOutsideRollback {
                     shard: old.shard,
                     before: old.height,
                     after: new.height,
@@ -37,54 +46,135 @@ pub fn check_inv1_no_global_rollback(before: &View, after: &View) -> Result<(), 
             }
             lowered.push(old.shard);
         }
-        // Retention prunes from the front of the finalization order, and
-        // only to make room for newly finalized checkpoints: the missing ones
-        // must be a prefix of the old list, no longer than the list of new
-        // arrivals.
-        let missing: Vec<usize> = (0..old.finalized.len())
-            .filter(|&i| !new.finalized.contains(&old.finalized[i]))
-            .collect();
-        let arrived = new
-            .finalized
-            .iter()
-            .filter(|c| !old.finalized.contains(c))
-            .count();
-        let out_of_order = missing.iter().enumerate().find(|(pos, i)| *pos != **i);
-        let lost = match (out_of_order, missing.last()) {
-            (Some((_, &i)), _) => Some(i),
-            (None, Some(&i)) if missing.len() > arrived => Some(i),
-            _ => None,
+        let restoring = is_restoring_step(old, new);
+        let generation_ok = if restoring {
+            old.generation.0.checked_add(1) == Some(new.generation.0)
+        } else {
+            old.generation == new.generation
         };
-        if let Some(i) = lost {
-            return Err(Violation::FinalizedCheckpointLost {
+        if !generation_ok {
+            return Err(Violation::GenerationChangedOutsideRollback {
                 shard: old.shard,
-                checkpoint: old.finalized[i].checkpoint,
+                before: old.generation,
+                after: new.generation,
             });
         }
-        if old.status != new.status && old.faults.is_empty() {
-            return Err(Violation::StatusChangedWithoutFault {
-                shard: old.shard,
-                from: old.status,
-                to: new.status,
-            });
-        }
+        check_finalized_kept(old, new)?;
+        check_status_cause(old, new)?;
     }
     if lowered.len() > 1 {
         return Err(Violation::SeveralShardsLowered { shards: lowered });
     }
+    // The restoring step touches its own shard only ([R-RB-4]).
+    let restored = before
+        .shards
+        .iter()
+        .zip(&after.shards)
+        .find(|(old, new)| is_restoring_step(old, new));
+    if let Some((old, _)) = restored {
+        for (other_old, other_new) in before.shards.iter().zip(&after.shards) {
+            if other_old.shard != old.shard && other_old != other_new {
+                return Err(Violation::OtherShardChangedInRollback {
+                    shard: old.shard,
+                    other: other_old.shard,
+                });
+            }
+        }
+        if before.transactions != after.transactions {
+            return Err(Violation::XtxChangedInRollback { shard: old.shard });
+        }
+    }
     Ok(())
+}
+
+/// Whether `old -> new` is the step that restores `old`'s rollback
+/// ([R-RB-2] step 3) for a fault that isolated it, to its target's height.
+fn is_restoring_step(old: &ShardView, new: &ShardView) -> bool {
+    let (Some(was), Some(now)) = (&old.rollback, &new.rollback) else {
+        return false;
+    };
+    old.status == ShardStatus::Recovering
+        && new.status == ShardStatus::Recovering
+        && was.phase == RollbackPhase::ReleasingLocks
+        && now.phase == RollbackPhase::RestoringState
+        && response_of(was.cause.kind) == Some(ShardStatus::Isolated)
+        && was.target.is_some_and(|t| t.height == new.height)
+}
+
+/// Retention prunes from the front of the finalization order, and only to
+/// make room for newly finalized checkpoints: the missing ones must be a
+/// prefix of the old list, no longer than the list of new arrivals.
+fn check_finalized_kept(old: &ShardView, new: &ShardView) -> Result<(), Violation> {
+    let missing: Vec<usize> = (0..old.finalized.len())
+        .filter(|&i| !new.finalized.contains(&old.finalized[i]))
+        .collect();
+    let arrived = new
+        .finalized
+        .iter()
+        .filter(|c| !old.finalized.contains(c))
+        .count();
+    let out_of_order = missing.iter().enumerate().find(|(pos, i)| *pos != **i);
+    let lost = match (out_of_order, missing.last()) {
+        (Some((_, &i)), _) => Some(i),
+        (None, Some(&i)) if missing.len() > arrived => Some(i),
+        _ => None,
+    };
+    match lost {
+        Some(i) => Err(Violation::FinalizedCheckpointLost {
+            shard: old.shard,
+            checkpoint: old.finalized[i].checkpoint,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A detection change needs a fault open on that shard before the step; a
+/// change into `Recovering` comes from `Isolated` and starts a rollback
+/// (phase `Initiated`, no failure); one out of it goes to `Healing` with the
+/// rollback completed, or to `Frozen` with it failed.
+fn check_status_cause(old: &ShardView, new: &ShardView) -> Result<(), Violation> {
+    if old.status == new.status {
+        return Ok(());
+    }
+    let justified = if new.status == ShardStatus::Recovering {
+        old.status == ShardStatus::Isolated
+            && new
+                .rollback
+                .as_ref()
+                .is_some_and(|r| r.phase == RollbackPhase::Initiated && r.failure.is_none())
+    } else if old.status == ShardStatus::Recovering {
+        match (new.status, &new.rollback) {
+            (ShardStatus::Healing, Some(r)) => {
+                r.phase == RollbackPhase::Completed && r.failure.is_none()
+            }
+            (ShardStatus::Frozen, Some(r)) => r.failure.is_some(),
+            _ => false,
+        }
+    } else {
+        !old.faults.is_empty()
+    };
+    if justified {
+        Ok(())
+    } else {
+        Err(Violation::StatusChangedWithoutCause {
+            shard: old.shard,
+            from: old.status,
+            to: new.status,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{Fault, FaultKind, ShardStatus};
+    use crate::protocol::{Fault, FaultKind};
     use crate::testing::two_shard_view;
-    use crate::{Epoch, Generation, Height, ValidatorId};
+    use crate::view::RollbackView;
+    use crate::{Epoch, Generation, Height, StateRoot, ValidatorId};
 
-    fn fault() -> Fault {
+    fn fault(kind: FaultKind) -> Fault {
         Fault {
-            kind: FaultKind::ValidatorEquivocation,
+            kind,
             accused: Some(ValidatorId(3)),
             generation: Generation(0),
             epoch: Epoch(0),
@@ -92,10 +182,45 @@ mod tests {
         }
     }
 
+    /// Shard 0 recovering in `phase`, started at height 4 towards its
+    /// checkpoint at 2.
+    fn recovering(phase: RollbackPhase) -> View {
+        let mut view = two_shard_view();
+        view.shards[0].status = ShardStatus::Recovering;
+        view.shards[0].finalized.pop();
+        view.shards[0].rollback = Some(RollbackView {
+            phase,
+            cause: fault(FaultKind::CheckpointStateMismatch),
+            target: Some(view.shards[0].finalized[0].checkpoint),
+            from_height: Height(4),
+            from_root: view.shards[0].head_root,
+            aborted: vec![],
+            failure: None,
+        });
+        view
+    }
+
+    fn restore(view: &View) -> View {
+        let mut after = view.clone();
+        let shard = &mut after.shards[0];
+        shard.height = Height(2);
+        shard.head_root = StateRoot::Block {
+            height: Height(2),
+            generation: Generation(0),
+        };
+        shard.generation = Generation(1);
+        if let Some(r) = &mut shard.rollback {
+            r.phase = RollbackPhase::RestoringState;
+        }
+        after
+    }
+
     #[test]
     fn a_status_change_needs_a_fault_open_on_that_shard() {
         let mut before = two_shard_view();
-        before.shards[0].faults.push(fault());
+        before.shards[0]
+            .faults
+            .push(fault(FaultKind::ValidatorEquivocation));
         let mut after = before.clone();
         after.epoch = Epoch(1);
         after.shards[0].status = ShardStatus::Frozen;
@@ -104,12 +229,12 @@ mod tests {
         wrong.shards[1].status = ShardStatus::Frozen;
         assert!(matches!(
             check_inv1_no_global_rollback(&before, &wrong),
-            Err(Violation::StatusChangedWithoutFault { .. })
+            Err(Violation::StatusChangedWithoutCause { .. })
         ));
     }
 
     #[test]
-    fn the_epoch_never_decreases_and_heights_do_not_fall_without_a_fault() {
+    fn the_epoch_never_decreases_and_heights_fall_only_when_restoring_a_rollback() {
         let mut before = two_shard_view();
         before.epoch = Epoch(2);
         before.shards[1].height = Height(3);
@@ -123,8 +248,119 @@ mod tests {
         after.shards[1].height = Height(2);
         assert!(matches!(
             check_inv1_no_global_rollback(&before, &after),
-            Err(Violation::HeightLoweredWithoutFault { .. })
+            Err(Violation::HeightLoweredOutsideRollback { .. })
         ));
+    }
+
+    #[test]
+    fn a_restoring_step_lowers_its_own_shard_to_the_target_and_nothing_else() {
+        let before = recovering(RollbackPhase::ReleasingLocks);
+        let after = restore(&before);
+        assert_eq!(check_inv1_no_global_rollback(&before, &after), Ok(()));
+        // Restoring below the target.
+        let mut deeper = after.clone();
+        deeper.shards[0].height = Height(1);
+        assert!(matches!(
+            check_inv1_no_global_rollback(&before, &deeper),
+            Err(Violation::HeightLoweredOutsideRollback { .. })
+        ));
+        // Restoring from the wrong phase.
+        let early = recovering(RollbackPhase::AbortingTransactions);
+        assert!(matches!(
+            check_inv1_no_global_rollback(&early, &restore(&early)),
+            Err(Violation::HeightLoweredOutsideRollback { .. })
+        ));
+        // A rollback for a fault that does not isolate.
+        let mut weak = before.clone();
+        if let Some(r) = &mut weak.shards[0].rollback {
+            r.cause = fault(FaultKind::ValidatorEquivocation);
+        }
+        assert!(matches!(
+            check_inv1_no_global_rollback(&weak, &restore(&weak)),
+            Err(Violation::HeightLoweredOutsideRollback { .. })
+        ));
+        // Another shard touched in the same step.
+        let mut touched = after.clone();
+        touched.shards[1].last_block_epoch = Epoch(1);
+        assert!(matches!(
+            check_inv1_no_global_rollback(&before, &touched),
+            Err(Violation::OtherShardChangedInRollback { .. })
+        ));
+        // Another shard lowered in the same step.
+        let mut two = after.clone();
+        two.shards[1].height = Height(1);
+        assert!(matches!(
+            check_inv1_no_global_rollback(&before, &two),
+            Err(Violation::HeightLoweredOutsideRollback { .. })
+        ));
+    }
+
+    #[test]
+    fn the_generation_rises_by_one_in_the_restoring_step_and_nowhere_else() {
+        let before = recovering(RollbackPhase::ReleasingLocks);
+        let mut same = restore(&before);
+        same.shards[0].generation = Generation(0);
+        assert!(matches!(
+            check_inv1_no_global_rollback(&before, &same),
+            Err(Violation::GenerationChangedOutsideRollback { .. })
+        ));
+        let mut two = restore(&before);
+        two.shards[0].generation = Generation(2);
+        assert!(matches!(
+            check_inv1_no_global_rollback(&before, &two),
+            Err(Violation::GenerationChangedOutsideRollback { .. })
+        ));
+        let mut elsewhere = two_shard_view();
+        let plain = elsewhere.clone();
+        elsewhere.shards[1].generation = Generation(1);
+        assert!(matches!(
+            check_inv1_no_global_rollback(&plain, &elsewhere),
+            Err(Violation::GenerationChangedOutsideRollback { .. })
+        ));
+    }
+
+    #[test]
+    fn leaving_recovering_needs_a_completed_or_failed_rollback() {
+        let verifying = recovering(RollbackPhase::VerifyingState);
+        let mut healed = verifying.clone();
+        healed.shards[0].status = ShardStatus::Healing;
+        // Still in `VerifyingState`: not completed.
+        assert!(matches!(
+            check_inv1_no_global_rollback(&verifying, &healed),
+            Err(Violation::StatusChangedWithoutCause { .. })
+        ));
+        if let Some(r) = &mut healed.shards[0].rollback {
+            r.phase = RollbackPhase::Completed;
+        }
+        assert_eq!(check_inv1_no_global_rollback(&verifying, &healed), Ok(()));
+        let mut frozen = verifying.clone();
+        frozen.shards[0].status = ShardStatus::Frozen;
+        assert!(matches!(
+            check_inv1_no_global_rollback(&verifying, &frozen),
+            Err(Violation::StatusChangedWithoutCause { .. })
+        ));
+        if let Some(r) = &mut frozen.shards[0].rollback {
+            r.failure = Some(crate::protocol::RollbackFailure::RootMismatch);
+        }
+        assert_eq!(check_inv1_no_global_rollback(&verifying, &frozen), Ok(()));
+    }
+
+    #[test]
+    fn changes_into_and_out_of_recovering_need_the_shards_own_rollback() {
+        let with_rollback = recovering(RollbackPhase::Initiated);
+        let mut isolated = with_rollback.clone();
+        isolated.shards[0].status = ShardStatus::Isolated;
+        isolated.shards[0].rollback = None;
+        let mut started = isolated.clone();
+        started.shards[0].status = ShardStatus::Recovering;
+        assert!(matches!(
+            check_inv1_no_global_rollback(&isolated, &started),
+            Err(Violation::StatusChangedWithoutCause { .. })
+        ));
+        assert_eq!(
+            check_inv1_no_global_rollback(&isolated, &with_rollback),
+            Ok(())
+        );
     }
 
     #[test]

@@ -3,31 +3,26 @@
 //!
 //! The log of `V` must be a prefix of the log of `V'`; every record of `V'`
 //! must chain to the one before it ([R-AUDIT-3]); and the new records must
-//! be exactly one per shard whose status changed, in ascending shard order,
-//! each describing that change: shard, old and new status, the head roots
-//! before and after, the epoch of `V'`, and a cause that was open on that
-//! shard before the step and whose severity's response is the new status
-//! ([R-FAULT-2], [R-ISO-3]). Rollbacks, slashes and reassignments
-//! will add their records here when they are built.
+//! be exactly the ones the step's changes call for, in ascending shard
+//! order, for each shard first its rollback record (its generation rose,
+//! [R-RB-4]) and then its status-change record:
+//!
+//! - a status change is described by shard, old and new status, the head
+//!   roots before and after, the epoch of `V'`, and its cause: for a
+//!   detection change a fault open on that shard before the step whose
+//!   severity's response is the new status ([R-FAULT-2], [R-ISO-3]); for a
+//!   change into or out of `Recovering` the rollback's cause ([R-RB-1],
+//!   [R-RB-2], [R-RB-6]);
+//! - a rollback is described by shard, cause and target (the rollback's),
+//!   the height and root before, the root after and the new generation.
+//!
+//! Slashes and reassignments will add their records here when they are
+//! built.
 
-use super::Violation;
-use crate::audit::{compute_audit_hash, AuditEntry, AUDIT_GENESIS_HASH};
-use crate::protocol::{FaultKind, ShardStatus};
-use crate::view::View;
-
-/// [R-FAULT-2] The status a fault kind's severity forces, as the spec's
-/// table states it (`None` for Low). The invariant states what a recorded
-/// cause must justify; it does not decide anything.
-fn response_of(kind: FaultKind) -> Option<ShardStatus> {
-    match kind {
-        FaultKind::StateRootMismatch
-        | FaultKind::InvalidCrossShardReceipt
-        | FaultKind::CheckpointStateMismatch => Some(ShardStatus::Isolated),
-        FaultKind::ValidatorEquivocation | FaultKind::ExecutionFailure => Some(ShardStatus::Frozen),
-        FaultKind::LivenessFailure => Some(ShardStatus::Investigating),
-        FaultKind::TransactionOrderingViolation => None,
-    }
-}
+use super::{response_of, Violation};
+use crate::audit::{compute_audit_hash, AuditEntry, AuditRecord, AUDIT_GENESIS_HASH};
+use crate::protocol::ShardStatus;
+use crate::view::{ShardView, View};
 
 /// Checks one step against INV-3.
 pub fn check_inv3_no_silent_recovery(before: &View, after: &View) -> Result<(), Violation> {
@@ -56,21 +51,24 @@ pub fn check_inv3_no_silent_recovery(before: &View, after: &View) -> Result<(), 
     }
     let mut new_records = after.audit[before.audit.len()..].iter();
     for (old, new) in before.shards.iter().zip(&after.shards) {
+        if old.generation != new.generation {
+            let described = new_records
+                .next()
+                .is_some_and(|r| r.epoch == after.epoch && describes_rollback(r, old, new));
+            if !described {
+                return Err(Violation::RollbackUnrecorded {
+                    shard: old.shard,
+                    height_before: old.height,
+                    height_after: new.height,
+                });
+            }
+        }
         if old.status == new.status {
             continue;
         }
-        let described = new_records.next().is_some_and(|r| {
-            r.epoch == after.epoch
-                && matches!(r.entry, AuditEntry::StatusChange {
-                    shard, from, to, cause, root_before, root_after,
-                } if shard == old.shard
-                    && from == old.status
-                    && to == new.status
-                    && old.faults.contains(&cause)
-                    && response_of(cause.kind) == Some(to)
-                    && root_before == old.head_root
-                    && root_after == new.head_root)
-        });
+        let described = new_records
+            .next()
+            .is_some_and(|r| r.epoch == after.epoch && describes_status_change(r, old, new));
         if !described {
             return Err(Violation::StatusChangeUnrecorded {
                 shard: old.shard,
@@ -83,6 +81,58 @@ pub fn check_inv3_no_silent_recovery(before: &View, after: &View) -> Result<(), 
         return Err(Violation::AuditRecordUnmatched { index: extra.index });
     }
     Ok(())
+}
+
+fn describes_status_change(record: &AuditRecord, old: &ShardView, new: &ShardView) -> bool {
+    let AuditEntry::StatusChange {
+        shard,
+        from,
+        to,
+        cause,
+        root_before,
+        root_after,
+    } = record.entry
+    else {
+        return false;
+    };
+    let cause_fits = if to == ShardStatus::Recovering {
+        new.rollback.as_ref().is_some_and(|r| r.cause == cause)
+    } else if from == ShardStatus::Recovering {
+        old.rollback.as_ref().is_some_and(|r| r.cause == cause)
+    } else {
+        old.faults.contains(&cause) && response_of(cause.kind) == Some(to)
+    };
+    shard == old.shard
+        && from == old.status
+        && to == new.status
+        && cause_fits
+        && root_before == old.head_root
+        && root_after == new.head_root
+}
+
+fn describes_rollback(record: &AuditRecord, old: &ShardView, new: &ShardView) -> bool {
+    let AuditEntry::Rollback {
+        shard,
+        cause,
+        target,
+        height_before,
+        root_before,
+        root_after,
+        generation,
+    } = record.entry
+    else {
+        return false;
+    };
+    let Some(rollback) = &old.rollback else {
+        return false;
+    };
+    shard == old.shard
+        && cause == rollback.cause
+        && Some(target) == rollback.target
+        && height_before == old.height
+        && root_before == old.head_root
+        && root_after == new.head_root
+        && generation == new.generation
 }
 
 /// [R-ISO-2] Whether `from -> to` is an edge of the status graph.
@@ -204,6 +254,77 @@ mod tests {
         let record = compute_next_record(&after.audit, after.epoch, entry);
         after.audit.push(record);
         after
+    }
+
+    #[test]
+    fn a_restoration_needs_one_rollback_record_that_describes_it() {
+        use crate::protocol::RollbackPhase;
+        use crate::view::RollbackView;
+        use crate::StateRoot;
+        let mut before = two_shard_view();
+        before.shards[0].status = ShardStatus::Recovering;
+        let target = before.shards[0].finalized[0].checkpoint;
+        let cause = Fault {
+            kind: FaultKind::CheckpointStateMismatch,
+            accused: Some(ValidatorId(3)),
+            generation: Generation(0),
+            epoch: Epoch(0),
+            height: Height(4),
+        };
+        before.shards[0].rollback = Some(RollbackView {
+            phase: RollbackPhase::ReleasingLocks,
+            cause,
+            target: Some(target),
+            from_height: Height(4),
+            from_root: before.shards[0].head_root,
+            aborted: vec![],
+            failure: None,
+        });
+        let mut after = before.clone();
+        after.shards[0].height = Height(2);
+        after.shards[0].head_root = StateRoot::Block {
+            height: Height(2),
+            generation: Generation(0),
+        };
+        after.shards[0].generation = Generation(1);
+        let entry = AuditEntry::Rollback {
+            shard: after.shards[0].shard,
+            cause,
+            target,
+            height_before: Height(4),
+            root_before: before.shards[0].head_root,
+            root_after: after.shards[0].head_root,
+            generation: Generation(1),
+        };
+        let mut recorded = after.clone();
+        recorded
+            .audit
+            .push(compute_next_record(&[], after.epoch, entry));
+        assert_eq!(check_inv3_no_silent_recovery(&before, &recorded), Ok(()));
+        assert!(matches!(
+            check_inv3_no_silent_recovery(&before, &after),
+            Err(Violation::RollbackUnrecorded { .. })
+        ));
+        let AuditEntry::Rollback { root_before, .. } = entry else {
+            unreachable!("built above")
+        };
+        let wrong = AuditEntry::Rollback {
+            shard: after.shards[0].shard,
+            cause,
+            target,
+            height_before: Height(3),
+            root_before,
+            root_after: after.shards[0].head_root,
+            generation: Generation(1),
+        };
+        let mut misdescribed = after.clone();
+        misdescribed
+            .audit
+            .push(compute_next_record(&[], after.epoch, wrong));
+        assert!(matches!(
+            check_inv3_no_silent_recovery(&before, &misdescribed),
+            Err(Violation::RollbackUnrecorded { .. })
+        ));
     }
 
     #[test]

@@ -7,21 +7,40 @@
 //! in [`InvariantId`] with [`InvariantId::is_checked`] false.
 
 mod inv1_no_global_rollback;
+mod inv2_no_cross_shard_corruption;
 mod inv3_no_silent_recovery;
 mod inv6_byzantine_tolerance;
 mod inv7_no_forks;
 
 pub use inv1_no_global_rollback::check_inv1_no_global_rollback;
+pub use inv2_no_cross_shard_corruption::{
+    check_inv2_no_cross_shard_corruption, check_inv2_prepared_sides,
+};
 pub use inv3_no_silent_recovery::{
     check_inv3_no_silent_recovery, check_status_graph, is_allowed_transition,
 };
 pub use inv6_byzantine_tolerance::{check_inv6_no_honest_accused, check_inv6_quorum};
-pub use inv7_no_forks::check_inv7_no_forks;
+pub use inv7_no_forks::{check_inv7_no_forks, check_inv7_rollback_target};
 
 use crate::action::{Checkpoint, ParentLink};
-use crate::ids::{Epoch, Height, ShardId, ValidatorId};
-use crate::protocol::{Fault, ShardStatus};
+use crate::ids::{Epoch, Generation, Height, ShardId, ValidatorId, XtxId};
+use crate::params::Params;
+use crate::protocol::{Fault, FaultKind, ShardStatus, XtxState};
 use crate::view::View;
+
+/// [R-FAULT-2] The status a fault kind's severity forces, as the spec's
+/// table states it (`None` for Low). The invariants state what a recorded
+/// cause must justify; they do not decide anything.
+fn response_of(kind: FaultKind) -> Option<ShardStatus> {
+    match kind {
+        FaultKind::StateRootMismatch
+        | FaultKind::InvalidCrossShardReceipt
+        | FaultKind::CheckpointStateMismatch => Some(ShardStatus::Isolated),
+        FaultKind::ValidatorEquivocation | FaultKind::ExecutionFailure => Some(ShardStatus::Frozen),
+        FaultKind::LivenessFailure => Some(ShardStatus::Investigating),
+        FaultKind::TransactionOrderingViolation => None,
+    }
+}
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -67,6 +86,7 @@ impl InvariantId {
         matches!(
             self,
             InvariantId::Inv1NoGlobalRollback
+                | InvariantId::Inv2NoCrossShardCorruption
                 | InvariantId::Inv3NoSilentRecovery
                 | InvariantId::Inv6ByzantineTolerance
                 | InvariantId::Inv7NoForks
@@ -111,9 +131,9 @@ pub enum Violation {
     EpochDecreased { before: Epoch, after: Epoch },
     /// [INV-1 NoGlobalRollback]: the number of shards changed in a step.
     ShardsChanged { before: u32, after: u32 },
-    /// [INV-1 NoGlobalRollback]: a shard's head height fell with no fault
-    /// open against it.
-    HeightLoweredWithoutFault {
+    /// [INV-1 NoGlobalRollback]: a shard's head height fell other than in
+    /// the step that restores its own rollback to its target ([R-RB-4]).
+    HeightLoweredOutsideRollback {
         shard: ShardId,
         before: Height,
         after: Height,
@@ -128,11 +148,95 @@ pub enum Violation {
         checkpoint: Checkpoint,
     },
     /// [INV-1 NoGlobalRollback]: a shard's status changed with no fault open
-    /// against it; a fault elsewhere reached it ([R-ISO-3]).
-    StatusChangedWithoutFault {
+    /// against it (a fault elsewhere reached it, [R-ISO-3]), or into or out
+    /// of `Recovering` without its own rollback.
+    StatusChangedWithoutCause {
         shard: ShardId,
         from: ShardStatus,
         to: ShardStatus,
+    },
+    /// [INV-1 NoGlobalRollback]: a shard's rollback generation changed other
+    /// than by one in the step that restores its rollback ([R-RB-4]).
+    GenerationChangedOutsideRollback {
+        shard: ShardId,
+        before: Generation,
+        after: Generation,
+    },
+    /// [INV-1 NoGlobalRollback]: `other` changed in the step that restored
+    /// `shard`'s rollback ([R-RB-4]).
+    OtherShardChangedInRollback { shard: ShardId, other: ShardId },
+    /// [INV-1 NoGlobalRollback]: a cross-shard transaction changed in the
+    /// step that restored `shard`'s rollback ([R-RB-4]).
+    XtxChangedInRollback { shard: ShardId },
+    /// [INV-2 NoCrossShardCorruption] (a): the two sides of a transaction
+    /// are in different states.
+    XtxSidesDisagree {
+        xtx: XtxId,
+        source: XtxState,
+        destination: XtxState,
+    },
+    /// [INV-2 NoCrossShardCorruption] (b): a committed transaction's side on
+    /// `shard` at `height` is above the shard's latest finalized checkpoint
+    /// (at `finalized`, 0 if none) ([R-XTX-4]).
+    CommittedBeforeFinal {
+        xtx: XtxId,
+        shard: ShardId,
+        height: Height,
+        finalized: Height,
+    },
+    /// [INV-2 NoCrossShardCorruption] (c): a transaction touching heights
+    /// `shard` rolled back is not aborted on both sides.
+    RolledBackXtxNotAborted { xtx: XtxId, shard: ShardId },
+    /// [INV-2 NoCrossShardCorruption] (c): a transaction touching rolled-back
+    /// heights still holds a lock on `shard`.
+    RolledBackXtxHoldsLock { xtx: XtxId, shard: ShardId },
+    /// [INV-2 NoCrossShardCorruption] (d): a lock is held by no transaction
+    /// in flight with that key on that shard, nor by one a rollback is about
+    /// to release.
+    LockWithoutXtx {
+        shard: ShardId,
+        key: u32,
+        xtx: XtxId,
+    },
+    /// [INV-2 NoCrossShardCorruption] (e): a transaction in flight does not
+    /// hold its key's lock on `shard`.
+    XtxWithoutLock { xtx: XtxId, shard: ShardId },
+    /// [INV-2 NoCrossShardCorruption] (f): `shard`'s lock table holds `key`
+    /// twice.
+    KeyLockedTwice { shard: ShardId, key: u32 },
+    /// [INV-2 NoCrossShardCorruption] (h): a transaction's side on `shard`
+    /// does not record the shard's head height and generation at prepare,
+    /// or changed them later.
+    XtxSideMisrecorded { xtx: XtxId, shard: ShardId },
+    /// [INV-2 NoCrossShardCorruption] (g): a transaction is still in flight
+    /// with `shard`, whose rollback has passed `Initiated` or failed.
+    XtxInFlightAfterRollback { xtx: XtxId, shard: ShardId },
+    /// [INV-3 NoSilentRecovery]: a rollback's restoration has no new record
+    /// that describes it.
+    RollbackUnrecorded {
+        shard: ShardId,
+        height_before: Height,
+        height_after: Height,
+    },
+    /// [INV-7 NoForks]: a rollback passed `Initiated` with no target.
+    RollbackWithoutTarget { shard: ShardId },
+    /// [INV-7 NoForks]: a rollback's target is not the shard's latest
+    /// retained finalized checkpoint ([R-RB-3]).
+    RollbackTargetNotLatestFinalized { shard: ShardId, target: Checkpoint },
+    /// [INV-7 NoForks]: a rollback's target lies more than `window` blocks
+    /// below the height it started from ([R-RB-3]).
+    RollbackBeyondWindow {
+        shard: ShardId,
+        from_height: Height,
+        target: Checkpoint,
+        window: u64,
+    },
+    /// [INV-7 NoForks]: a restored shard's head is not at its target's height
+    /// ([R-RB-4]).
+    RollbackNotAtTarget {
+        shard: ShardId,
+        height: Height,
+        target: Checkpoint,
     },
     /// [INV-3 NoSilentRecovery]: a record of the previous log changed or
     /// disappeared, first at `index`.
@@ -165,16 +269,34 @@ impl Violation {
             Violation::FinalizedWithoutQuorum { .. } | Violation::HonestValidatorAccused { .. } => {
                 InvariantId::Inv6ByzantineTolerance
             }
-            Violation::TwoFinalizedAtOneHeight { .. } | Violation::BrokenChain { .. } => {
-                InvariantId::Inv7NoForks
-            }
+            Violation::TwoFinalizedAtOneHeight { .. }
+            | Violation::BrokenChain { .. }
+            | Violation::RollbackWithoutTarget { .. }
+            | Violation::RollbackTargetNotLatestFinalized { .. }
+            | Violation::RollbackBeyondWindow { .. }
+            | Violation::RollbackNotAtTarget { .. } => InvariantId::Inv7NoForks,
             Violation::EpochDecreased { .. }
             | Violation::ShardsChanged { .. }
-            | Violation::HeightLoweredWithoutFault { .. }
+            | Violation::HeightLoweredOutsideRollback { .. }
             | Violation::SeveralShardsLowered { .. }
             | Violation::FinalizedCheckpointLost { .. }
-            | Violation::StatusChangedWithoutFault { .. } => InvariantId::Inv1NoGlobalRollback,
+            | Violation::StatusChangedWithoutCause { .. }
+            | Violation::OtherShardChangedInRollback { .. }
+            | Violation::XtxChangedInRollback { .. }
+            | Violation::GenerationChangedOutsideRollback { .. } => {
+                InvariantId::Inv1NoGlobalRollback
+            }
+            Violation::XtxSidesDisagree { .. }
+            | Violation::CommittedBeforeFinal { .. }
+            | Violation::RolledBackXtxNotAborted { .. }
+            | Violation::RolledBackXtxHoldsLock { .. }
+            | Violation::LockWithoutXtx { .. }
+            | Violation::XtxWithoutLock { .. }
+            | Violation::KeyLockedTwice { .. }
+            | Violation::XtxSideMisrecorded { .. }
+            | Violation::XtxInFlightAfterRollback { .. } => InvariantId::Inv2NoCrossShardCorruption,
             Violation::AuditLogRewritten { .. }
+            | Violation::RollbackUnrecorded { .. }
             | Violation::AuditChainBroken { .. }
             | Violation::StatusChangeUnrecorded { .. }
             | Violation::AuditRecordUnmatched { .. }
@@ -232,13 +354,14 @@ impl fmt::Display for Violation {
                     "the step changed the number of shards from {before} to {after}"
                 )
             }
-            Violation::HeightLoweredWithoutFault {
+            Violation::HeightLoweredOutsideRollback {
                 shard,
                 before,
                 after,
             } => write!(
                 f,
-                "{shard}: head fell from {before} to {after} with no fault open against it"
+                "{shard}: head fell from {before} to {after} outside the restoring step of its \
+                 own rollback"
             ),
             Violation::SeveralShardsLowered { shards } => {
                 write!(f, "heads of several shards fell in one step: {shards:?}")
@@ -247,9 +370,106 @@ impl fmt::Display for Violation {
                 f,
                 "{shard}: finalized {checkpoint} disappeared other than by retention"
             ),
-            Violation::StatusChangedWithoutFault { shard, from, to } => write!(
+            Violation::StatusChangedWithoutCause { shard, from, to } => write!(
                 f,
-                "{shard}: status went {from:?} -> {to:?} with no fault open against it"
+                "{shard}: status went {from:?} -> {to:?} with no fault open against it and no \
+                 rollback of its own"
+            ),
+            Violation::OtherShardChangedInRollback { shard, other } => write!(
+                f,
+                "{other} changed in the step that restored {shard}'s rollback"
+            ),
+            Violation::XtxChangedInRollback { shard } => write!(
+                f,
+                "a cross-shard transaction changed in the step that restored {shard}'s rollback"
+            ),
+            Violation::XtxSidesDisagree {
+                xtx,
+                source,
+                destination,
+            } => write!(
+                f,
+                "{xtx} is {source:?} on its source and {destination:?} on its destination"
+            ),
+            Violation::CommittedBeforeFinal {
+                xtx,
+                shard,
+                height,
+                finalized,
+            } => write!(
+                f,
+                "{xtx} committed with its side on {shard} at {height}, above the latest \
+                 finalized checkpoint at {finalized}"
+            ),
+            Violation::RolledBackXtxNotAborted { xtx, shard } => write!(
+                f,
+                "{xtx} touches heights {shard} rolled back but is not aborted on both sides"
+            ),
+            Violation::RolledBackXtxHoldsLock { xtx, shard } => write!(
+                f,
+                "{xtx} touches rolled-back heights but still holds a lock on {shard}"
+            ),
+            Violation::LockWithoutXtx { shard, key, xtx } => write!(
+                f,
+                "{shard}: key {key} is locked by {xtx}, which is not in flight with that key here"
+            ),
+            Violation::XtxWithoutLock { xtx, shard } => {
+                write!(f, "{xtx} is in flight but holds no lock on {shard}")
+            }
+            Violation::XtxSideMisrecorded { xtx, shard } => write!(
+                f,
+                "{xtx}'s side on {shard} does not record that shard's head height and generation \
+                 at prepare"
+            ),
+            Violation::KeyLockedTwice { shard, key } => {
+                write!(f, "{shard}: key {key} is locked twice")
+            }
+            Violation::XtxInFlightAfterRollback { xtx, shard } => write!(
+                f,
+                "{xtx} is still in flight with {shard}, whose rollback has aborted its transactions"
+            ),
+            Violation::GenerationChangedOutsideRollback {
+                shard,
+                before,
+                after,
+            } => write!(
+                f,
+                "{shard}: generation went from {before} to {after} outside the restoring step of \
+                 its own rollback, or not by one"
+            ),
+            Violation::RollbackUnrecorded {
+                shard,
+                height_before,
+                height_after,
+            } => write!(
+                f,
+                "{shard}: rolled back from {height_before} to {height_after} without an audit \
+                 record describing it"
+            ),
+            Violation::RollbackWithoutTarget { shard } => {
+                write!(f, "{shard}: the rollback went on with no target")
+            }
+            Violation::RollbackTargetNotLatestFinalized { shard, target } => write!(
+                f,
+                "{shard}: the rollback targets {target}, not the latest finalized checkpoint"
+            ),
+            Violation::RollbackBeyondWindow {
+                shard,
+                from_height,
+                target,
+                window,
+            } => write!(
+                f,
+                "{shard}: the rollback from {from_height} targets {target}, more than {window} \
+                 blocks back"
+            ),
+            Violation::RollbackNotAtTarget {
+                shard,
+                height,
+                target,
+            } => write!(
+                f,
+                "{shard}: restored to {height}, not to its target {target}"
             ),
             Violation::AuditLogRewritten { index } => {
                 write!(
@@ -281,20 +501,30 @@ impl fmt::Display for Violation {
 /// Runs every state invariant checked so far that needs nothing but the
 /// view, in tag order; the first violation wins.
 pub fn check_view(view: &View) -> Result<(), Violation> {
+    check_inv2_no_cross_shard_corruption(view)?;
     check_inv6_quorum(view)?;
     check_inv7_no_forks(view)?;
     Ok(())
 }
 
 /// Runs every invariant checked so far on one step `(before, after)` of a
-/// configuration whose Byzantine validators are `byzantine`: the state
-/// invariants on `after`, then the transition invariants, in tag order.
-pub fn check_step(before: &View, after: &View, byzantine: &[ValidatorId]) -> Result<(), Violation> {
+/// configuration with `params` whose Byzantine validators are `byzantine`,
+/// in tag order: INV-1, INV-2 on `after`, INV-3 and the status graph, INV-6
+/// on `after`, INV-7 on `after`.
+pub fn check_step(
+    before: &View,
+    after: &View,
+    params: &Params,
+    byzantine: &[ValidatorId],
+) -> Result<(), Violation> {
     check_inv1_no_global_rollback(before, after)?;
+    check_inv2_no_cross_shard_corruption(after)?;
+    check_inv2_prepared_sides(before, after)?;
     check_inv3_no_silent_recovery(before, after)?;
     check_status_graph(before, after)?;
     check_inv6_quorum(after)?;
     check_inv6_no_honest_accused(after, byzantine)?;
     check_inv7_no_forks(after)?;
+    check_inv7_rollback_target(after, params.rollback_window_blocks)?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! they go, and deterministic walks of every differential configuration.
 
 use mend_conformance::corpus::{model_walk, seeds_for};
-use mend_conformance::fuzz_bodies::evidence_target_run;
+use mend_conformance::fuzz_bodies::{differential_selector, evidence_target_run};
 use mend_conformance::generate::invalid_evidence;
 use mend_conformance::trace_io::{read_trace, trace_files};
 use mend_impl::{decode_message, encode_evidence, Message};
@@ -29,6 +29,13 @@ fn main() -> anyhow::Result<()> {
             .join(mend_conformance::examples::example_file_name(kind));
         std::fs::write(&path, serde_json::to_string_pretty(&trace)? + "\n")?;
     }
+    // The worked rollback example of the docs.
+    let trace = mend_conformance::examples::rollback_example_trace().map_err(anyhow::Error::msg)?;
+    std::fs::write(
+        root.join("tests/traces")
+            .join(mend_conformance::examples::ROLLBACK_EXAMPLE_FILE),
+        serde_json::to_string_pretty(&trace)? + "\n",
+    )?;
     let mut walks = Vec::new();
     for path in trace_files(&root.join("tests/traces"))? {
         let trace = read_trace(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -38,21 +45,18 @@ fn main() -> anyhow::Result<()> {
             .to_string_lossy()
             .replace(".itf.json", "");
         // A trace replays in the differential configuration it came from:
-        // the seeded-bug traces of detection come from `faults`.
-        let from_faults = trace
-            .meta
-            .parse_seeded_bug()
-            .ok()
-            .flatten()
-            .is_some_and(|bug| mend_model::ModelConfig::for_bug(bug).name == "faults");
-        let selector = if from_faults || name.starts_with("detect-") {
-            4u8
-        } else {
-            0u8
+        // a seeded bug's in the configuration that catches it, the detection
+        // examples in `faults`, the rollback example in `rollback`.
+        let from = match trace.meta.parse_seeded_bug().ok().flatten() {
+            Some(bug) => mend_model::ModelConfig::for_bug(bug).name,
+            None if name.starts_with("detect-") => "faults",
+            None if name.starts_with("rollback-") => "rollback",
+            None => "finality",
         };
+        let selector = differential_selector(from).unwrap_or(0);
         walks.push((format!("trace-{name}"), selector, trace.actions()));
     }
-    for selector in 0..5u8 {
+    for selector in 0..6u8 {
         for seed in 0..6u64 {
             walks.push((
                 format!("walk-c{selector}-s{seed}"),

@@ -4,18 +4,27 @@
 //! rotation) is probed too, and at shallow nodes all of them.
 //!
 //! Depths: [`DEPTHS`], or `MEND_REPLAY_DEPTH` for every configuration. The
-//! number of paths of each is printed and must not be zero; together they
-//! must compare every rejection code of the spec.
+//! `rollback` configuration is replayed from two points of its worked
+//! example ([`FROM_PREFIX`]): every path from genesis to a rollback is too
+//! long to enumerate, so every path from where the rollback starts, and from
+//! where it has restored, is replayed instead. The number of paths of each
+//! is printed and must not be zero; together they must compare every
+//! rejection code of the spec.
 
+use mend_conformance::examples::ROLLBACK_EXAMPLE_FILE;
 use mend_conformance::generate::{behaviour_actions, invalid_actions};
 use mend_conformance::lockstep::report_failure;
+use mend_conformance::trace_io::read_trace;
 use mend_conformance::{Lockstep, RunConfig};
 use mend_model::{CheckpointModel, ModelConfig};
 use mend_spec::{
-    BlockRejection, EpochRejection, EvidenceRejection, Outcome, ProposalRejection, Rejection,
-    VoteRejection,
+    Action, BlockRejection, EpochRejection, EvidenceRejection, Outcome, Params, PrepareRejection,
+    ProposalRejection, Rejection, RollbackPhase, RollbackRejection, ShardId, ShardStatus,
+    Signature, ValidatorId, View, VoteRejection, XtxDecision, XtxId, XtxPrepare, XtxVote,
+    XtxVoteRejection,
 };
 use std::collections::BTreeSet;
+use std::path::Path;
 
 /// The replay depth of each configuration of the default suite: deep enough
 /// that each reaches what it is for (a finalization and an expiry; a
@@ -27,6 +36,42 @@ pub const DEPTHS: [(&str, usize); 4] = [
     ("faults", 6),
     ("liveness", 6),
 ];
+/// Where a prefix of the worked rollback example stops.
+#[derive(Clone, Copy, Debug)]
+enum Cut {
+    /// At the step that opens the fault that will isolate the shard.
+    FaultDetected,
+    /// At the step that starts the rollback (phase `Initiated`).
+    RollbackStarted,
+    /// At the step that restores the shard (phase `RestoringState`).
+    Restored,
+}
+
+impl Cut {
+    fn reached(self, view: &View) -> bool {
+        if let Cut::FaultDetected = self {
+            return view.shards.iter().any(|s| !s.faults.is_empty());
+        }
+        view.shards.iter().any(|s| {
+            s.status == ShardStatus::Recovering
+                && s.rollback.as_ref().is_some_and(|r| match self {
+                    Cut::FaultDetected => false,
+                    Cut::RollbackStarted => r.phase == RollbackPhase::Initiated,
+                    Cut::Restored => r.phase == RollbackPhase::RestoringState,
+                })
+        })
+    }
+}
+
+/// Configurations replayed from a prefix of the committed worked example
+/// (`tests/traces/rollback-aborts-in-flight.itf.json`), with the depth of
+/// every path replayed from its end.
+const FROM_PREFIX: [(&str, Cut, usize); 3] = [
+    ("rollback", Cut::FaultDetected, 9),
+    ("rollback", Cut::RollbackStarted, 8),
+    ("rollback", Cut::Restored, 8),
+];
+
 /// Nodes up to this depth are probed with every invalid action.
 const PROBE_ALL_DEPTH: usize = 3;
 
@@ -113,7 +158,112 @@ fn every_rejection() -> Vec<Rejection> {
         );
     }
     all.push(Rejection::Epoch(EpochRejection::NotNextEpoch));
+    all.push(Rejection::Proposal(P::ShardRecovering));
+    all.push(Rejection::Vote(V::ShardRecovering));
+    {
+        use PrepareRejection as X;
+        all.extend(
+            [
+                X::UnknownShard,
+                X::SameShard,
+                X::Duplicate,
+                X::ShardUnavailable,
+                X::KeyLocked,
+            ]
+            .into_iter()
+            .map(Rejection::Prepare),
+        );
+    }
+    {
+        use XtxVoteRejection as X;
+        all.extend(
+            [
+                X::UnknownShard,
+                X::UnknownXtx,
+                X::NotParticipant,
+                X::UnknownValidator,
+                X::NotMember,
+                X::WrongGeneration,
+                X::BadSignature,
+                X::Finished,
+                X::Duplicate,
+                X::ShardUnavailable,
+                X::Immature,
+            ]
+            .into_iter()
+            .map(Rejection::XtxVote),
+        );
+    }
+    all.push(Rejection::Rollback(RollbackRejection::UnknownShard));
+    all.push(Rejection::Rollback(RollbackRejection::NotRecovering));
     all
+}
+
+/// The actions of the committed worked rollback example up to the first
+/// step after which `cut` holds.
+fn prefix(cut: Cut) -> Vec<Action> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("traces")
+        .join(ROLLBACK_EXAMPLE_FILE);
+    let trace = read_trace(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let end = trace
+        .states
+        .iter()
+        .position(|s| cut.reached(&s.view))
+        .unwrap_or_else(|| panic!("{}: never reaches {cut:?}", path.display()));
+    trace.actions().into_iter().take(end).collect()
+}
+
+/// Cross-shard rejections that the `rollback` configuration's one
+/// transaction cannot show from where its replay starts, compared on one
+/// scripted run of 3 shards: a vote by a shard that is no participant
+/// (`NotParticipant`, which needs a third shard), a second vote of a side
+/// (`Duplicate`, which needs a counted commit: both sides mature), a
+/// prepare on a locked key (`KeyLocked`) and a commit vote before the
+/// source's height is finalized (`Immature`).
+fn scripted_xtx_rejections_are_compared(compared: &mut BTreeSet<Rejection>) {
+    let params = Params::new(3, 4, 2, 2, 2).expect("in bounds");
+    let byzantine = vec![ValidatorId(3), ValidatorId(7), ValidatorId(11)];
+    let prepare = |id, key| {
+        Action::PrepareXtx(XtxPrepare {
+            id: XtxId(id),
+            source: ShardId(0),
+            destination: ShardId(1),
+            key,
+        })
+    };
+    let commit = |voter, id, shard| {
+        Action::CastXtxVote(XtxVote {
+            voter: ValidatorId(voter),
+            id: XtxId(id),
+            shard: ShardId(shard),
+            generation: mend_spec::Generation(0),
+            decision: XtxDecision::Commit,
+            signature: Signature::Valid,
+        })
+    };
+    let actions = [
+        prepare(0, 1),
+        commit(8, 0, 2),
+        commit(0, 0, 0),
+        commit(1, 0, 0),
+        prepare(1, 1),
+        Action::ProduceBlock {
+            shard: ShardId(0),
+            fault: mend_spec::BlockFault::None,
+        },
+        prepare(2, 2),
+        commit(4, 2, 1),
+    ];
+    let run = match Lockstep::run(RunConfig::correct(params, byzantine), &actions) {
+        Ok(run) => run,
+        Err(failure) => panic!("{}", report_failure(&failure, "exhaustive-scripted")),
+    };
+    for step in &run.model_steps {
+        if let Outcome::Rejected { rejection } = step.outcome {
+            compared.insert(rejection);
+        }
+    }
 }
 
 fn explore(
@@ -200,6 +350,34 @@ fn every_model_path_of_the_default_suite_replays_identically_on_the_engine() {
         assert!(counts.probes > 0, "{name}: no invalid action was probed");
         compared.extend(counts.rejections);
     }
+    for (name, cut, default_depth) in FROM_PREFIX {
+        let depth = override_depth.unwrap_or(default_depth);
+        let cfg = ModelConfig::by_name(name).expect("a configuration of the default suite");
+        let model = CheckpointModel { cfg: cfg.clone() };
+        let actions = prefix(cut);
+        let root = match Lockstep::run(
+            RunConfig::correct(cfg.params, cfg.byzantine.clone()),
+            &actions,
+        ) {
+            Ok(root) => root,
+            Err(failure) => panic!("{}", report_failure(&failure, "exhaustive-prefix")),
+        };
+        let mut counts = Counts::default();
+        explore(&model, &root, 0, depth, &mut counts);
+        mend_conformance::announce(&format!(
+            "exhaustive replay, configuration {name} from {cut:?} ({} steps in), depth {depth}: \
+             {} paths, {} steps, {} invalid probes, {} nodes, {} rejection codes",
+            actions.len(),
+            counts.paths,
+            counts.steps,
+            counts.probes,
+            counts.nodes,
+            counts.rejections.len()
+        ));
+        assert!(counts.paths > 0, "{name}: no path was replayed");
+        compared.extend(counts.rejections);
+    }
+    scripted_xtx_rejections_are_compared(&mut compared);
     let missed: Vec<_> = every_rejection()
         .into_iter()
         .filter(|r| !compared.contains(r))

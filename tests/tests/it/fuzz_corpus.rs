@@ -1,7 +1,10 @@
 //! The fuzz targets' bodies over their committed corpora, so stable CI runs
 //! every seed input without a nightly toolchain.
 
-use mend_conformance::fuzz_bodies::{fuzz_decode, fuzz_differential, fuzz_evidence};
+use mend_conformance::fuzz_bodies::{
+    fuzz_decode, fuzz_differential, fuzz_differential_run, fuzz_evidence,
+};
+use mend_spec::{Event, Outcome};
 use std::path::{Path, PathBuf};
 
 fn corpus(target: &str) -> Vec<PathBuf> {
@@ -49,4 +52,44 @@ fn the_decode_corpus_replays_without_a_finding() {
 #[test]
 fn the_evidence_corpus_replays_without_a_finding() {
     run_all("evidence", fuzz_evidence);
+}
+
+/// The `differential` target reaches the cross-shard and rollback rules from
+/// its seeds alone: some corpus inputs commit a transaction, abort one, and
+/// restore a rolled-back shard, on model and engine alike.
+#[test]
+fn the_differential_corpus_reaches_commits_aborts_and_restorations() {
+    let (mut commits, mut aborts, mut restorations) = (0, 0, 0);
+    for file in corpus("differential") {
+        let data = std::fs::read(&file).unwrap();
+        let Some(run) = fuzz_differential_run(&data) else {
+            continue;
+        };
+        let events: Vec<&Event> = run
+            .model_steps
+            .iter()
+            .flat_map(|s| match &s.outcome {
+                Outcome::Accepted { events } => events.iter().collect(),
+                Outcome::Rejected { .. } => Vec::new(),
+            })
+            .collect();
+        commits += usize::from(
+            events
+                .iter()
+                .any(|e| matches!(e, Event::XtxCommitted { .. })),
+        );
+        aborts += usize::from(events.iter().any(|e| matches!(e, Event::XtxAborted { .. })));
+        restorations += usize::from(
+            events
+                .iter()
+                .any(|e| matches!(e, Event::StateRestored { .. })),
+        );
+    }
+    mend_conformance::announce(&format!(
+        "differential corpus: {commits} inputs commit a transaction, {aborts} abort one, \
+         {restorations} restore a rolled-back shard"
+    ));
+    assert!(commits > 0, "no differential seed commits a transaction");
+    assert!(aborts > 0, "no differential seed aborts a transaction");
+    assert!(restorations > 0, "no differential seed restores a shard");
 }

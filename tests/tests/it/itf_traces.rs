@@ -53,10 +53,11 @@ fn every_trace_file_parses_as_itf_and_replays_on_model_and_engine() {
             // the last step of the trace.
             if trace.meta.violation != "none" {
                 let byzantine = trace.meta.parse_byzantine().unwrap();
+                let params = trace.meta.parse_params().unwrap();
                 let mut before = &run.initial;
                 let mut first = None;
                 for (i, step) in run.model_steps.iter().enumerate() {
-                    if let Err(v) = check_step(before, &step.view, &byzantine) {
+                    if let Err(v) = check_step(before, &step.view, &params, &byzantine) {
                         first = Some((i + 1, v));
                         break;
                     }
@@ -111,4 +112,64 @@ fn every_fault_kind_has_a_conformance_trace_that_detects_it() {
             path.display()
         );
     }
+}
+
+/// [R-RB-2] The worked example of the docs is committed, still matches what
+/// model and engine do today, and shows what it claims: a rollback that
+/// aborts a transaction in flight on both shards, releases both locks and
+/// restores the shard to its latest finalized checkpoint.
+#[test]
+fn the_worked_rollback_example_aborts_an_in_flight_transaction_on_both_shards() {
+    use mend_conformance::examples::{rollback_example_trace, ROLLBACK_EXAMPLE_FILE};
+    use mend_spec::{Event, Outcome, XtxState};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("traces")
+        .join(ROLLBACK_EXAMPLE_FILE);
+    let committed = read_trace(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (rewrite with `cargo run -p mend-conformance --bin make-corpus`)",
+            path.display()
+        )
+    });
+    let events: Vec<&Event> = committed
+        .states
+        .iter()
+        .flat_map(|s| match &s.outcome {
+            Outcome::Accepted { events } => events.iter().collect(),
+            Outcome::Rejected { .. } => Vec::new(),
+        })
+        .collect();
+    let aborted = events
+        .iter()
+        .find_map(|e| match e {
+            Event::XtxAborted { id } => Some(*id),
+            _ => None,
+        })
+        .expect("the example aborts a transaction");
+    let released: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::LockReleased { shard, xtx, .. } if *xtx == aborted => Some(*shard),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(released.len(), 2, "both locks of {aborted} are released");
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::StateRestored { .. })));
+    let last = &committed.states.last().expect("a trace has states").view;
+    let x = last
+        .transactions
+        .iter()
+        .find(|x| x.id == aborted)
+        .expect("the aborted transaction is in the view");
+    assert_eq!(x.source_side.state, XtxState::Aborted);
+    assert_eq!(x.destination_side.state, XtxState::Aborted);
+    let fresh = rollback_example_trace().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        fresh.states,
+        committed.states,
+        "{} is stale (rewrite with `cargo run -p mend-conformance --bin make-corpus`)",
+        path.display()
+    );
 }

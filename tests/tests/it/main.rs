@@ -6,3 +6,4 @@ mod exhaustive;
 mod fuzz_corpus;
 mod itf_traces;
 mod random_differential;
+mod scenarios;
