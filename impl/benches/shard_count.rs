@@ -21,64 +21,21 @@
 //! shards should stay near 1.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::Signer;
 use mend_impl::{
-    block_claim_signing_bytes, compute_block_id, compute_checkpoint_id, compute_state_root,
-    proposal_signing_bytes, vote_signing_bytes, Block, BlockClaim, CheckpointBody, Engine,
-    Evidence, Hash32, Message, SignatureBytes, SignedBlockClaim, SignedProposal, SignedVote,
-    Transaction,
+    block_claim_signing_bytes, compute_block_id, compute_checkpoint_id, vote_signing_bytes,
+    BlockClaim, CheckpointBody, Engine, Evidence, Message, SignatureBytes, SignedBlockClaim,
+    SignedVote, Transaction,
 };
-use mend_spec::test_keys::compute_test_key_seed;
 use mend_spec::{
-    compute_genesis_committee, Epoch, Generation, Height, Params, ShardId, ShardStatus, ValidatorId,
+    compute_genesis_committee, Epoch, Generation, Height, Params, ShardId, ShardStatus,
 };
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-fn signing_key(v: ValidatorId) -> SigningKey {
-    SigningKey::from_bytes(&compute_test_key_seed(v))
-}
+mod support;
 
-/// The honest successor of a head `(height, block id, root)` of `shard`.
-fn successor(shard: ShardId, head: (Height, Hash32, Hash32)) -> Block {
-    let (height, parent, root) = head;
-    let height = height.next().expect("small heights");
-    let transactions = vec![Transaction {
-        key: height.0 as u32,
-        value: height.0,
-    }];
-    Block {
-        shard,
-        height,
-        parent,
-        state_root: compute_state_root(&root, &transactions),
-        transactions,
-    }
-}
-
-fn produce(engine: &mut Engine, shard: ShardId, count: u64) {
-    for _ in 0..count {
-        let head = engine.head(shard).expect("the shard exists");
-        engine
-            .apply(&Message::Block(successor(shard, head)))
-            .expect("an honest block is accepted");
-    }
-}
-
-fn sign_proposal(proposer: ValidatorId, body: CheckpointBody) -> SignedProposal {
-    let bytes = proposal_signing_bytes(
-        body.shard,
-        body.epoch,
-        Generation(0),
-        &compute_checkpoint_id(&body),
-    );
-    SignedProposal {
-        proposer,
-        generation: Generation(0),
-        checkpoint: body,
-        signature: SignatureBytes(signing_key(proposer).sign(&bytes).to_bytes()),
-    }
-}
+use support::{produce, sign_proposal, signing_key, successor};
 
 struct Setup {
     engine: Engine,
