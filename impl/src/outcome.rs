@@ -611,52 +611,28 @@ impl EngineRejection {
     }
 }
 
-impl From<BlockError> for EngineRejection {
-    fn from(e: BlockError) -> Self {
-        EngineRejection::Block(e)
-    }
+/// Each operation's typed error is an [`EngineRejection`] of its variant.
+macro_rules! engine_rejection_from {
+    ($($error:ident => $variant:ident),* $(,)?) => {
+        $(
+            impl From<$error> for EngineRejection {
+                fn from(e: $error) -> Self {
+                    EngineRejection::$variant(e)
+                }
+            }
+        )*
+    };
 }
 
-impl From<ProposalError> for EngineRejection {
-    fn from(e: ProposalError) -> Self {
-        EngineRejection::Proposal(e)
-    }
-}
-
-impl From<VoteError> for EngineRejection {
-    fn from(e: VoteError) -> Self {
-        EngineRejection::Vote(e)
-    }
-}
-
-impl From<EvidenceError> for EngineRejection {
-    fn from(e: EvidenceError) -> Self {
-        EngineRejection::Evidence(e)
-    }
-}
-
-impl From<EpochError> for EngineRejection {
-    fn from(e: EpochError) -> Self {
-        EngineRejection::Epoch(e)
-    }
-}
-
-impl From<PrepareError> for EngineRejection {
-    fn from(e: PrepareError) -> Self {
-        EngineRejection::Prepare(e)
-    }
-}
-
-impl From<XtxVoteError> for EngineRejection {
-    fn from(e: XtxVoteError) -> Self {
-        EngineRejection::XtxVote(e)
-    }
-}
-
-impl From<RollbackError> for EngineRejection {
-    fn from(e: RollbackError) -> Self {
-        EngineRejection::Rollback(e)
-    }
+engine_rejection_from! {
+    BlockError => Block,
+    ProposalError => Proposal,
+    VoteError => Vote,
+    EvidenceError => Evidence,
+    EpochError => Epoch,
+    PrepareError => Prepare,
+    XtxVoteError => XtxVote,
+    RollbackError => Rollback,
 }
 
 /// The first bytes of an id in hex, enough to tell ids apart in a message.
