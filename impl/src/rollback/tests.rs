@@ -888,3 +888,74 @@ fn a_shard_frozen_by_a_failed_rollback_stays_frozen_while_its_fault_is_open() {
     assert_eq!(after.shards[0].status, ShardStatus::Frozen);
     assert_eq!(after.shards[0].rollback, before.shards[0].rollback);
 }
+
+#[test]
+fn two_shards_of_one_xtx_rolling_back_at_once_free_each_others_locks() {
+    // [R-RB-2] step 1: shard 1's rollback takes onto its aborted list the
+    // xtx shard 0's rollback aborted and still locks, so that shard 1's step
+    // 2 releases both locks before shard 1 restores (INV-2 (c)).
+    let mut h = Harness::default_config();
+    for shard in [S0, S1] {
+        h.produce_blocks(shard, 2);
+        h.finalize_next(shard);
+        h.produce_blocks(shard, 1);
+    }
+    h.prepare(0, S0, S1, 1);
+    for shard in [S0, S1] {
+        let (head, _, _) = h.engine.head(shard).unwrap();
+        h.open_critical_fault(shard, head);
+    }
+    h.advance_epoch();
+    h.advance_epoch();
+    assert_eq!(h.status(S0), ShardStatus::Recovering);
+    assert_eq!(h.status(S1), ShardStatus::Recovering);
+    let events = h.advance_rollback(S0);
+    assert!(events.contains(&EngineEvent::XtxAborted { id: XtxId(0) }));
+    let events = h.advance_rollback(S1);
+    // Nothing left in flight to abort; the xtx is adopted, its locks held.
+    assert_eq!(
+        events,
+        vec![EngineEvent::RollbackAdvanced {
+            shard: S1,
+            phase: RollbackPhase::AbortingTransactions,
+        }]
+    );
+    let view = h.engine.snapshot();
+    assert_eq!(
+        view.shards[1].rollback.as_ref().map(|r| r.aborted.clone()),
+        Some(vec![XtxId(0)])
+    );
+    assert!(view.shards.iter().all(|s| s.locks.len() == 1));
+    let events = h.advance_rollback(S1);
+    assert_eq!(
+        events,
+        vec![
+            EngineEvent::RollbackAdvanced {
+                shard: S1,
+                phase: RollbackPhase::ReleasingLocks,
+            },
+            EngineEvent::LockReleased {
+                shard: S0,
+                key: 1,
+                xtx: XtxId(0),
+            },
+            EngineEvent::LockReleased {
+                shard: S1,
+                key: 1,
+                xtx: XtxId(0),
+            },
+        ]
+    );
+    h.advance_rollback(S1);
+    assert_eq!(h.generation(S1), Generation(1));
+    // Shard 0's own step 2 finds nothing left to release.
+    let events = h.advance_rollback(S0);
+    assert_eq!(
+        events,
+        vec![EngineEvent::RollbackAdvanced {
+            shard: S0,
+            phase: RollbackPhase::ReleasingLocks,
+        }]
+    );
+    assert!(h.engine.verify_audit_chain().is_ok());
+}
