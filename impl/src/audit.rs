@@ -3,15 +3,16 @@
 //!
 //! Every status change appends exactly one record ([R-ISO-3], [R-RB-1],
 //! [R-RB-2], [R-RB-6]), and every rollback's restoration one more
-//! ([R-RB-4]); slashes and reassignments will add their own entries. A
-//! record names its
+//! ([R-RB-4]), every slash one ([R-SLASH-3]) and every reassignment that
+//! changed a committee one ([R-ASSIGN-2]). A record names its
 //! cause by fault id ([R-FAULT-4]), never by the bytes of whichever evidence
 //! arrived first, so no record depends on arrival order ([R-DET-0]). Each
 //! record's hash chains to the one before it, so changing, dropping or
 //! reordering any record breaks every hash after it, and
 //! [`verify_audit_chain`] finds the first record that does not verify.
 //!
-//! The engine also keeps each record's cause as a `mend_spec::Fault` beside
+//! The engine also keeps each record's cause (none for a reassignment) as a
+//! `mend_spec::Fault` beside
 //! the log, and for a rollback record the target checkpoint's body. Neither
 //! is hashed (the fault id and the checkpoint id are); they are there so
 //! that the snapshot can show the record in the vocabulary the model uses,
@@ -20,7 +21,8 @@
 
 use crate::crypto::compute_audit_record_hash;
 use crate::wire::{CheckpointBody, Hash32};
-use mend_spec::{Epoch, Fault, Generation, Height, ShardId, ShardStatus};
+use mend_spec::protocol::{ReassignmentStrategy, SlashReason};
+use mend_spec::{Epoch, Fault, Generation, Height, ShardId, ShardStatus, ValidatorId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -29,7 +31,7 @@ pub const AUDIT_GENESIS_HASH: Hash32 = [0; 32];
 
 /// [R-AUDIT-1] What one record describes. Serialized by bincode exactly as
 /// [`compute_audit_record_hash`] encodes it (a test pins the two together).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum AuditEntry {
     /// [R-ISO-3] A shard's status rose at an epoch boundary; or
     /// [R-RB-1], [R-RB-2], [R-RB-6] its rollback started, completed or
@@ -62,10 +64,40 @@ pub enum AuditEntry {
         /// The rollback generation after the step.
         generation: Generation,
     },
+    /// [R-SLASH-3] A validator was slashed for one offence window.
+    /// Encoded as `(validator: u16, shard: u16, reason: u32, fault id,
+    /// window: u64, stake before: u64, stake after: u64, tombstoned: bool)`.
+    Slash {
+        validator: ValidatorId,
+        /// The shard whose open fault named it.
+        shard: ShardId,
+        /// Its index in [R-SLASH-2]'s table is the encoded `u32`.
+        reason: SlashReason,
+        /// The fault id ([R-FAULT-4]) of the fault it was slashed for.
+        fault: Hash32,
+        /// The offence window: the fault's epoch.
+        window: Epoch,
+        stake_before: u64,
+        stake_after: u64,
+        /// Whether it is tombstoned after the slash.
+        tombstoned: bool,
+    },
+    /// [R-ASSIGN-2] A committee with vacancies was redrawn. Encoded as
+    /// `(shard: u16, strategy: u32, committee before, committee after)`,
+    /// each committee a `u64` length then its `u16` ids, ascending.
+    Reassignment {
+        shard: ShardId,
+        /// Its index in [R-ASSIGN-1]'s list is the encoded `u32`.
+        strategy: ReassignmentStrategy,
+        /// The committee before the draw (after the boundary's slashes).
+        before: Vec<ValidatorId>,
+        /// The committee after it.
+        after: Vec<ValidatorId>,
+    },
 }
 
 /// [R-AUDIT-1] One record of the log with its chain hash ([R-AUDIT-2]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct AuditRecord {
     /// Position in the log, from 0 without gaps.
     pub index: u64,
@@ -130,9 +162,10 @@ pub fn verify_audit_chain(records: &[AuditRecord]) -> Result<(), AuditChainError
 /// What the log keeps beside a record, unhashed (see the module header).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RecordNote {
-    /// The fault whose id is the record's cause.
-    pub(crate) cause: Fault,
-    /// The body of a rollback record's target; `None` for a status change.
+    /// The fault whose id is the record's cause (a slash's fault); `None`
+    /// for a reassignment, which has no cause.
+    pub(crate) cause: Option<Fault>,
+    /// The body of a rollback record's target; `None` for every other.
     pub(crate) target: Option<CheckpointBody>,
 }
 
@@ -157,18 +190,24 @@ impl AuditLog {
         let previous = self.records.last().map_or(AUDIT_GENESIS_HASH, |r| r.hash);
         // A Vec never holds more than u64::MAX elements.
         let index = self.records.len() as u64;
-        let record = AuditRecord {
-            index,
-            epoch,
-            entry,
-            hash: compute_audit_record_hash(&previous, index, epoch, &entry),
-        };
         assert_eq!(
             matches!(entry, AuditEntry::Rollback { .. }),
             note.target.is_some(),
             "a rollback record, and only one, has a target body beside it"
         );
-        self.records.push(record);
+        assert_eq!(
+            matches!(entry, AuditEntry::Reassignment { .. }),
+            note.cause.is_none(),
+            "every record but a reassignment has a cause beside it"
+        );
+        let hash = compute_audit_record_hash(&previous, index, epoch, &entry);
+        let record = AuditRecord {
+            index,
+            epoch,
+            entry,
+            hash,
+        };
+        self.records.push(record.clone());
         self.notes.push(note);
         assert_eq!(
             self.records.len(),
@@ -236,7 +275,7 @@ mod tests {
 
     fn note(height: u64) -> RecordNote {
         RecordNote {
-            cause: fault(height),
+            cause: Some(fault(height)),
             target: None,
         }
     }
@@ -268,7 +307,7 @@ mod tests {
         let mut expected = Sha3_256::new();
         expected.update(b"mend/audit/v1");
         expected.update(previous);
-        expected.update(bincode::serialize(&(4u64, Epoch(9), e)).unwrap());
+        expected.update(bincode::serialize(&(4u64, Epoch(9), &e)).unwrap());
         let expected: Hash32 = expected.finalize().into();
         assert_eq!(
             compute_audit_record_hash(&previous, 4, Epoch(9), &e),
@@ -299,7 +338,7 @@ mod tests {
         assert_eq!(verify_audit_chain(records), Ok(()));
         assert_eq!(verify_audit_chain(&[]), Ok(()));
         let causes: Vec<_> = log.with_notes().map(|(_, n)| n.cause).collect();
-        assert_eq!(causes, vec![fault(0), fault(1), fault(2)]);
+        assert_eq!(causes, vec![Some(fault(0)), Some(fault(1)), Some(fault(2))]);
     }
 
     #[test]
@@ -372,7 +411,7 @@ mod tests {
             Epoch(3),
             rollback_entry(),
             RecordNote {
-                cause: fault(4),
+                cause: Some(fault(4)),
                 target: Some(target),
             },
         );
@@ -419,7 +458,7 @@ mod tests {
         ];
         for tamper in tampers {
             let mut records = log.records().to_vec();
-            let before = records[2].entry;
+            let before = records[2].entry.clone();
             tamper(&mut records[2].entry);
             assert_ne!(records[2].entry, before);
             assert_eq!(verify_audit_chain(&records).unwrap_err().index, 2);

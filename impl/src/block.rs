@@ -13,6 +13,7 @@
 //! history is stored and memory does not grow with the chain.
 
 use crate::crypto::{compute_block_id, compute_genesis_root, compute_state_root};
+use crate::heal::is_syncing_blocks;
 use crate::isolate::is_taking_transactions;
 use crate::outcome::{BlockError, EngineEvent};
 use crate::state::{KnownShard, State};
@@ -209,8 +210,11 @@ pub(crate) fn validate_block(state: &State, block: &Block) -> Result<ValidatedBl
         .find_shard(block.shard)
         .ok_or(BlockError::UnknownShard { shard: block.shard })?;
     let shard = state.shard(known);
-    // [R-BLK-1] check 2: the shard takes new transactions ([R-ISO-1]).
-    if !is_taking_transactions(shard.status) {
+    // [R-BLK-1] check 2: the shard takes new transactions ([R-ISO-1]), or
+    // it is re-syncing its blocks after a rollback ([R-HEAL-3]).
+    if !is_taking_transactions(shard.status)
+        && !is_syncing_blocks(shard, state.params.checkpoint_interval_blocks)
+    {
         return Err(BlockError::ShardFrozen {
             shard: block.shard,
             status: shard.status,

@@ -1,7 +1,7 @@
 //! The rules that a seeded bug can make wrong, in one place
 //! ([R-CKPT-6], [R-CKPT-7] check 8, [R-CKPT-8] checks 5 and 11, [R-FAULT-3]
 //! check 10, [R-ISO-3], [R-AUDIT-1], [R-XTX-4], [R-RB-2], [R-RB-3],
-//! [R-RB-4]).
+//! [R-RB-4], [R-SLASH-3], [R-ASSIGN-2], [R-HEAL-2], [R-HEAL-4]).
 //!
 //! A seeded bug (`mend_spec::SeededBug`) is a deliberately wrong rule that
 //! proves an invariant check can fail. The engine takes one only when built
@@ -10,6 +10,7 @@
 //! a wrong one. The rest of the engine asks [`Rules`] instead of testing for
 //! a bug, so the wrong rules stay out of sight of the honest code.
 
+use mend_spec::protocol::HealingStage;
 #[cfg(feature = "seeded-bugs")]
 use mend_spec::SeededBug;
 use mend_spec::{compute_quorum, Height};
@@ -199,6 +200,49 @@ impl Rules {
         true
     }
 
+    /// [R-SLASH-3]: whether an open liveness fault, which names nobody,
+    /// slashes the lowest member of its shard's committee. Never under the
+    /// rules: only a validator named by valid evidence is slashed.
+    pub(crate) fn is_liveness_slashing_the_lowest_member(self) -> bool {
+        #[cfg(feature = "seeded-bugs")]
+        if self.is_seeded(SeededBug::SlashWithoutEvidence) {
+            return true;
+        }
+        false
+    }
+
+    /// [R-ASSIGN-2]: whether a reassignment keeps the sitting members. Always
+    /// under the rules; the `ReassignBelowQuorum` seeded bug keeps only the
+    /// validators it drew.
+    pub(crate) fn are_sitting_members_kept(self) -> bool {
+        #[cfg(feature = "seeded-bugs")]
+        if self.is_seeded(SeededBug::ReassignBelowQuorum) {
+            return false;
+        }
+        true
+    }
+
+    /// [R-HEAL-2]: the stage the tick out of `Rebuilding` enters:
+    /// `SyncingBlocks` (the `SkipSyncingBlocks` seeded bug skips it).
+    pub(crate) fn stage_after_rebuilding(self) -> HealingStage {
+        #[cfg(feature = "seeded-bugs")]
+        if self.is_seeded(SeededBug::SkipSyncingBlocks) {
+            return HealingStage::VerifyingState;
+        }
+        HealingStage::SyncingBlocks
+    }
+
+    /// [R-HEAL-4]: whether `VerifyingState` needs a checkpoint finalized at
+    /// the head to move on. Always under the rules; the
+    /// `ReintegrateWithoutQuorum` seeded bug moves on without one.
+    pub(crate) fn is_healing_verified_by_checkpoint(self) -> bool {
+        #[cfg(feature = "seeded-bugs")]
+        if self.is_seeded(SeededBug::ReintegrateWithoutQuorum) {
+            return false;
+        }
+        true
+    }
+
     /// [R-ISO-3]: the index of the shard that the status change decided by
     /// the faults of shard `index` (of `shards`) is applied to: itself.
     pub(crate) fn status_change_shard(self, index: usize, shards: usize) -> usize {
@@ -254,6 +298,17 @@ mod tests {
         for index in 0..4 {
             assert_eq!(Rules::HONEST.also_restored_shard(index, 4), None);
         }
+    }
+
+    #[test]
+    fn the_honest_recovery_rules_slash_only_the_accused_and_heal_every_stage() {
+        assert!(!Rules::HONEST.is_liveness_slashing_the_lowest_member());
+        assert!(Rules::HONEST.are_sitting_members_kept());
+        assert_eq!(
+            Rules::HONEST.stage_after_rebuilding(),
+            HealingStage::SyncingBlocks
+        );
+        assert!(Rules::HONEST.is_healing_verified_by_checkpoint());
     }
 
     #[test]
@@ -319,6 +374,22 @@ mod tests {
                 rules.also_restored_shard(1, 2) == Some(0),
                 bug == SeededBug::RollbackHealthyShard
             );
+            assert_eq!(
+                rules.is_liveness_slashing_the_lowest_member(),
+                bug == SeededBug::SlashWithoutEvidence
+            );
+            assert_eq!(
+                !rules.are_sitting_members_kept(),
+                bug == SeededBug::ReassignBelowQuorum
+            );
+            assert_eq!(
+                rules.stage_after_rebuilding() == HealingStage::VerifyingState,
+                bug == SeededBug::SkipSyncingBlocks
+            );
+            assert_eq!(
+                !rules.is_healing_verified_by_checkpoint(),
+                bug == SeededBug::ReintegrateWithoutQuorum
+            );
         }
         // With one shard, the next shard is the one rolled back.
         assert_eq!(
@@ -378,7 +449,11 @@ mod seeded_engine_tests {
             .any(|e| matches!(e, EngineEvent::StatusChanged { .. })));
         let view = h.engine.snapshot();
         assert_eq!(view.shards[0].status, ShardStatus::Frozen);
-        assert!(view.audit.is_empty());
+        // Only the accused's slash is recorded, not the status change.
+        assert!(view.audit.iter().all(|r| !matches!(
+            r.record.entry,
+            crate::audit::AuditEntry::StatusChange { .. }
+        )));
     }
 
     #[test]
@@ -419,19 +494,20 @@ mod seeded_engine_tests {
         let view = h.engine.snapshot();
         assert_eq!(view.shards[0].status, ShardStatus::Normal);
         assert_eq!(view.shards[1].status, ShardStatus::Frozen);
-        assert_eq!(view.audit.len(), 1);
+        // The accused's slash on shard 0, then the misplaced status change.
+        assert_eq!(view.audit.len(), 2);
         assert_eq!(h.engine.verify_audit_chain(), Ok(()));
         // The record is consistent with the shard it names: the bug shows in
         // the view, not as a malformed record.
         let crate::audit::AuditEntry::StatusChange { shard, cause, .. } =
-            view.audit[0].record.entry
+            view.audit[1].record.entry
         else {
             panic!("a status change record");
         };
         assert_eq!(shard, ShardId(1));
         assert_eq!(
             cause,
-            crate::crypto::compute_fault_id(ShardId(1), &view.audit[0].cause)
+            crate::crypto::compute_fault_id(ShardId(1), &view.audit[1].cause.unwrap())
         );
     }
 
@@ -593,8 +669,9 @@ mod seeded_engine_tests {
         assert_eq!(view.shards[0].height, Height(2));
         assert_eq!(view.shards[0].head_root, h.root_at(ShardId(0), Height(2)));
         // Evidence about height 1, whose root is no longer known, proves
-        // nothing instead of stopping the engine.
-        let accused = ValidatorId(3);
+        // nothing instead of stopping the engine. (v3, the accused of the
+        // fault that isolated the shard, was slashed out of its committee.)
+        let accused = ValidatorId(2);
         let body = CheckpointBody {
             shard: ShardId(0),
             epoch: h.epoch(),

@@ -14,7 +14,10 @@ use crate::wire::{
     Block, BlockClaim, CheckpointBody, Hash32, Receipt, SignatureBytes, Transaction, XtxVoteBody,
 };
 use ed25519_dalek::{Signature, VerifyingKey};
-use mend_spec::{Epoch, Fault, FaultKind, Generation, ShardId, ShardStatus, XtxDecision};
+use mend_spec::protocol::{ReassignmentStrategy, SlashReason};
+use mend_spec::{
+    Epoch, Fault, FaultKind, Generation, ShardId, ShardStatus, ValidatorId, XtxDecision,
+};
 use sha3::{Digest, Sha3_256};
 
 /// [R-BLK-2] Domain tag of the genesis root.
@@ -220,7 +223,67 @@ impl Canonical for AuditEntry {
                 sink.put(root_after);
                 sink.put(&generation.0.to_le_bytes());
             }
+            AuditEntry::Slash {
+                validator,
+                shard,
+                reason,
+                fault,
+                window,
+                stake_before,
+                stake_after,
+                tombstoned,
+            } => {
+                put_variant(sink, 2);
+                sink.put(&validator.0.to_le_bytes());
+                sink.put(&shard.0.to_le_bytes());
+                put_variant(sink, slash_reason_index(*reason));
+                sink.put(fault);
+                sink.put(&window.0.to_le_bytes());
+                sink.put(&stake_before.to_le_bytes());
+                sink.put(&stake_after.to_le_bytes());
+                sink.put(&[u8::from(*tombstoned)]);
+            }
+            AuditEntry::Reassignment {
+                shard,
+                strategy,
+                before,
+                after,
+            } => {
+                put_variant(sink, 3);
+                sink.put(&shard.0.to_le_bytes());
+                put_variant(sink, strategy_index(*strategy));
+                put_validators(sink, before);
+                put_validators(sink, after);
+            }
         }
+    }
+}
+
+/// [R-AUDIT-1] A slash reason's index in [R-SLASH-2]'s table.
+fn slash_reason_index(reason: SlashReason) -> u32 {
+    match reason {
+        SlashReason::Equivocation => 0,
+        SlashReason::FalseStateRoot => 1,
+        SlashReason::CrossShardViolation => 2,
+        SlashReason::MissedProposals => 3,
+        SlashReason::TransactionMisbehaviour => 4,
+    }
+}
+
+/// [R-AUDIT-1] A strategy's index in [R-ASSIGN-1]'s list.
+fn strategy_index(strategy: ReassignmentStrategy) -> u32 {
+    match strategy {
+        ReassignmentStrategy::DeterministicReshuffle => 0,
+        ReassignmentStrategy::PrioritizeSlashed => 1,
+        ReassignmentStrategy::StakeBalance => 2,
+    }
+}
+
+/// [R-AUDIT-1] A committee: its `u64` length, then each id as `u16`.
+fn put_validators(sink: &mut impl CanonicalSink, validators: &[ValidatorId]) {
+    sink.put(&(validators.len() as u64).to_le_bytes());
+    for v in validators {
+        sink.put(&v.0.to_le_bytes());
     }
 }
 

@@ -5,7 +5,8 @@
 //! either refuses the message with a typed rejection or returns a validated
 //! value (`ValidatedBlock`, `ValidatedProposal`, `ValidatedVote`,
 //! `ValidatedEvidence`, `ValidatedTick`, `ValidatedPrepare`,
-//! `ValidatedXtxVote`, `ValidatedRollbackTick`) that only the validation can
+//! `ValidatedXtxVote`, `ValidatedRollbackTick`, `ValidatedHealingTick`)
+//! that only the validation can
 //! build. The apply step
 //! consumes that value and cannot fail. Nothing is written before validation
 //! has finished, so a rejected message leaves the state exactly as it was,
@@ -18,6 +19,7 @@ use crate::checkpoint::EquivocationEvidence;
 use crate::checkpoint::{apply_proposal, apply_vote, validate_proposal, validate_vote};
 use crate::detect::{apply_evidence, validate_evidence};
 use crate::epoch::{apply_advance, validate_advance};
+use crate::heal::{apply_healing_tick, validate_healing_tick};
 use crate::outcome::{EngineEvent, EngineRejection, GenesisError, InputError};
 use crate::rollback::{apply_rollback_tick, validate_rollback_tick};
 use crate::state::State;
@@ -25,10 +27,11 @@ use crate::view::{snapshot, EngineView};
 use crate::wire::{decode_message, Hash32, Message};
 use crate::xtx::{apply_prepare, apply_xtx_vote, validate_prepare, validate_xtx_vote};
 use ed25519_dalek::VerifyingKey;
-use mend_spec::{Epoch, Fault, Height, Params, ShardId};
+use mend_spec::{Epoch, Fault, Generation, Height, Params, ShardId, ValidatorId};
 
-/// The engine of SPEC.md §4 to §6: checkpoint finality, fault detection,
-/// isolation, the audit log, cross-shard transactions and rollback. Pure:
+/// The engine of SPEC.md §4 to §7: checkpoint finality, fault detection,
+/// isolation, the audit log, cross-shard transactions, rollback, slashing,
+/// reassignment, healing and the recovery pipeline. Pure:
 /// no I/O, no clock, no randomness. Two engines built alike and fed the
 /// same messages are equal.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,6 +98,10 @@ impl Engine {
                 let valid = validate_rollback_tick(state, *shard)?;
                 Ok(apply_rollback_tick(state, valid))
             }
+            Message::AdvanceHealing { shard } => {
+                let valid = validate_healing_tick(state, *shard)?;
+                Ok(apply_healing_tick(state, valid))
+            }
         }
     }
 
@@ -144,6 +151,33 @@ impl Engine {
             .unwrap_or_default()
     }
 
+    /// [R-SLASH-1] The record of `validator`: its stake, whether it is
+    /// tombstoned and its slashed windows (ascending); `None` if it is not
+    /// registered.
+    pub fn validator(&self, validator: ValidatorId) -> Option<mend_spec::view::ValidatorView> {
+        self.state
+            .validators
+            .get(validator)
+            .map(|r| crate::view::validator_view(validator, r))
+    }
+
+    /// [R-CKPT-5], [R-ASSIGN-2] The current committee of `shard`,
+    /// ascending; empty for an unknown shard.
+    pub fn committee(&self, shard: ShardId) -> Vec<ValidatorId> {
+        self.state
+            .find_shard(shard)
+            .map(|known| self.state.shard(known).committee.members().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// [R-CKPT-5] The rollback generation of `shard`; `None` for an unknown
+    /// shard.
+    pub fn generation(&self, shard: ShardId) -> Option<Generation> {
+        self.state
+            .find_shard(shard)
+            .map(|known| self.state.shard(known).generation)
+    }
+
     /// [R-AUDIT-1] The audit log, oldest first.
     pub fn audit_log(&self) -> &[AuditRecord] {
         self.state.audit.records()
@@ -184,7 +218,7 @@ mod tests {
     use crate::outcome::VoteError;
     use crate::testkit::{test_keys, Harness, XorShift};
     use crate::wire::{encode_message, DecodeError, MalformedReason};
-    use mend_spec::{Rejection, ValidatorId, VoteRejection};
+    use mend_spec::{Rejection, VoteRejection};
 
     #[test]
     fn an_engine_needs_one_key_per_validator() {

@@ -5,17 +5,18 @@
 //! ([INV-5 Determinism]). Every pending checkpoint expires at a boundary because its
 //! votes are signed in the old epoch's domain ([R-CKPT-5]) and no new vote
 //! for it could pass [R-CKPT-8] check 5; keeping it would only hold a slot of
-//! `P`. At the same boundary each shard's status change ([R-ISO-3]) and fault
-//! expiry ([R-FAULT-6]) take effect, in `isolate`, and an `Isolated` shard
-//! starts its rollback instead of a status change ([R-RB-1], in
-//! `rollback`). This is the one message that visits every shard.
+//! `P`. Then each shard takes its turn of recovery steps, in
+//! `orchestrate`: slashes ([R-SLASH-3]), reassignment ([R-ASSIGN-2]), the
+//! first of starting a rollback ([R-RB-1]), adjusting validators
+//! ([R-PIPE-2]), checking a healing's verification ([R-HEAL-4]) or the
+//! detection status change ([R-ISO-3]), then fault expiry ([R-FAULT-6]).
+//! This is the one message that visits every shard.
 
 use crate::checkpoint::count_u32;
-use crate::isolate::{apply_status_change, expire_faults};
+use crate::orchestrate::apply_boundary_turn;
 use crate::outcome::{EngineEvent, EpochError};
-use crate::rollback::start_rollback;
 use crate::state::State;
-use mend_spec::{Epoch, ShardStatus};
+use mend_spec::Epoch;
 
 /// An epoch tick that passed [R-EPOCH-1].
 #[derive(Debug)]
@@ -37,10 +38,9 @@ pub(crate) fn validate_advance(state: &State, epoch: Epoch) -> Result<ValidatedT
 
 /// [R-EPOCH-1], [R-EPOCH-2] Advances the epoch and emits `EpochAdvanced`;
 /// then, for each shard in ascending order ([R-DET-0]): expires its pending
-/// checkpoints (`PendingExpired` if it had any); if it is `Isolated` at its
-/// turn, starts its rollback ([R-RB-1]), and otherwise applies its status
-/// change ([R-ISO-3]), `StatusChanged` either way; then expires its old
-/// faults (`FaultsExpired`, [R-FAULT-6]).
+/// checkpoints (`PendingExpired` if it had any), then takes its turn of
+/// slashes, reassignment, recovery or detection, and fault expiry
+/// ([R-EPOCH-2], `orchestrate::apply_boundary_turn`).
 pub(crate) fn apply_advance(state: &mut State, tick: ValidatedTick) -> Vec<EngineEvent> {
     assert!(tick.epoch > state.epoch, "the epoch never decreases");
     state.epoch = tick.epoch;
@@ -55,12 +55,7 @@ pub(crate) fn apply_advance(state: &mut State, tick: ValidatedTick) -> Vec<Engin
                 count: count_u32(expired),
             });
         }
-        if state.shards[index].status == ShardStatus::Isolated {
-            events.extend(start_rollback(state, index));
-        } else {
-            events.extend(apply_status_change(state, index));
-        }
-        events.extend(expire_faults(state, index));
+        events.extend(apply_boundary_turn(state, index));
     }
     events
 }

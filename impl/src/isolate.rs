@@ -99,9 +99,9 @@ struct Decision {
 /// with that response, if it is above the shard's level.
 fn decide(state: &State, index: usize) -> Option<Decision> {
     let shard = state.shards.get(index)?;
-    // A shard frozen for an operator after a failed rollback keeps its
-    // status ([R-RB-6]).
-    if shard.rollback.as_ref().is_some_and(|r| r.failure.is_some()) {
+    // A shard frozen for an operator (its pipeline `Failed`: a failed
+    // rollback or healing) keeps its status ([R-RB-6], [R-PIPE-3]).
+    if shard.pipeline == Some(mend_spec::protocol::PipelineStage::Failed) {
         return None;
     }
     let current = level(shard.status)?;
@@ -172,7 +172,7 @@ pub(crate) fn apply_status_change(state: &mut State, index: usize) -> Option<Eng
             epoch,
             entry,
             RecordNote {
-                cause: decision.cause,
+                cause: Some(decision.cause),
                 target: None,
             },
         );
@@ -193,9 +193,14 @@ pub(crate) fn expire_faults(state: &mut State, index: usize) -> Option<EngineEve
     let max_age = state.params.evidence_age_epochs;
     let shard = state.shards.get_mut(index)?;
     let expired = shard.faults.expire(epoch, max_age);
-    (expired > 0).then(|| EngineEvent::FaultsExpired {
-        shard: shard.id,
-        count: count_u32(expired),
+    let shard_id = shard.id;
+    // [R-ASSIGN-1] The expired faults no longer name their accused.
+    for fault in &expired {
+        state.validators.close_fault(fault);
+    }
+    (!expired.is_empty()).then(|| EngineEvent::FaultsExpired {
+        shard: shard_id,
+        count: count_u32(expired.len()),
     })
 }
 
@@ -269,6 +274,7 @@ mod tests {
             state.shards[0]
                 .faults
                 .insert_for_test(*f, compute_fault_id(ShardId(0), f));
+            state.validators.open_fault(f);
         }
     }
 
@@ -290,8 +296,12 @@ mod tests {
             open(&mut h, &arrived);
             let events = h.engine.apply(&Message::AdvanceEpoch { epoch: Epoch(1) });
             let events = events.unwrap();
+            let changed: Vec<_> = events
+                .iter()
+                .filter(|e| matches!(e, EngineEvent::StatusChanged { .. }))
+                .collect();
             assert_eq!(
-                events[1],
+                *changed[0],
                 EngineEvent::StatusChanged {
                     shard: ShardId(0),
                     from: ShardStatus::Normal,
@@ -327,7 +337,15 @@ mod tests {
             "{events:?}"
         );
         assert_eq!(h.engine.snapshot().shards[0].status, ShardStatus::Frozen);
-        assert_eq!(h.engine.audit_log().len(), 1);
+        // The accused's slash, then the one status change. (The hand-built
+        // liveness fault names v1 too, already slashed in window 0.)
+        let kinds: Vec<_> = h
+            .engine
+            .audit_log()
+            .iter()
+            .map(|r| !matches!(r.entry, AuditEntry::Slash { .. }))
+            .collect();
+        assert_eq!(kinds, vec![false, true]);
     }
 
     #[test]
@@ -361,7 +379,7 @@ mod tests {
             .iter()
             .filter_map(|r| match r.entry {
                 AuditEntry::StatusChange { to, .. } => Some(to),
-                AuditEntry::Rollback { .. } => None,
+                _ => None,
             })
             .collect();
         assert_eq!(tos, expected);

@@ -3,6 +3,10 @@
 //! transactions and rollback (§6), and the wire format that carries them
 //! ([R-WIRE-1]).
 //!
+//! It also answers a fault with a recovery (§7): slashing and stake
+//! accounting, committee reassignment, healing by block re-execution and
+//! root comparison, and the recovery pipeline that drives them.
+//!
 //! The engine is a sans-io state machine. It takes one message at a time, as
 //! a typed [`Message`] or as bytes, and returns either the events the message
 //! caused or one typed rejection that carries its evidence; a rejected
@@ -31,11 +35,20 @@
 //! - `rollback`: the rollback state machine, from its start at an epoch
 //!   boundary to `Healing` or `Frozen` ([R-RB-1] .. [R-RB-6]).
 //! - [`audit`]: the hash-chained audit log ([R-AUDIT-1], [R-AUDIT-2]).
+//! - `slash`: validator records, stake, the reserve and slashing
+//!   ([R-SLASH-1] .. [R-SLASH-6]).
+//! - `assign`: committee reassignment by three strategies ([R-ASSIGN-1] ..
+//!   [R-ASSIGN-4]).
+//! - `heal`: healing stages, ticks, verification, reintegration
+//!   ([R-HEAL-1] .. [R-HEAL-6]).
+//! - `orchestrate`: the recovery pipeline and each shard's turn at the
+//!   boundary ([R-PIPE-1] .. [R-PIPE-4], [R-EPOCH-2]).
 //! - `epoch`: the epoch clock and the boundary ([R-EPOCH-1], [R-EPOCH-2]).
 //! - [`engine`]: genesis and dispatch: validate, then apply.
 //! - [`view`]: the snapshot the conformance test compares with the model.
 //! - [`outcome`]: events and the typed rejections.
 
+mod assign;
 pub mod audit;
 mod block;
 mod bugs;
@@ -44,9 +57,12 @@ pub mod crypto;
 mod detect;
 pub mod engine;
 mod epoch;
+mod heal;
 mod isolate;
+mod orchestrate;
 pub mod outcome;
 mod rollback;
+mod slash;
 mod state;
 pub mod view;
 pub mod wire;
@@ -67,10 +83,11 @@ pub use crypto::{
 };
 pub use engine::Engine;
 pub use outcome::{
-    BlockError, EngineEvent, EngineRejection, EpochError, EvidenceError, GenesisError, InputError,
-    Mismatch, PrepareError, ProposalError, RollbackError, VoteError, XtxVoteError,
+    BlockError, EngineEvent, EngineRejection, EpochError, EvidenceError, GenesisError,
+    HealingError, InputError, Mismatch, PrepareError, ProposalError, RollbackError, VoteError,
+    XtxVoteError,
 };
-pub use view::{AuditRecordSnapshot, EngineView, RollbackSnapshot, ShardSnapshot};
+pub use view::{AuditRecordSnapshot, EngineView, HealingSnapshot, RollbackSnapshot, ShardSnapshot};
 pub use wire::{
     decode_evidence, decode_message, encode_evidence, encode_message, Block, BlockClaim,
     CheckpointBody, DecodeError, Evidence, Hash32, MalformedReason, Message, Receipt,

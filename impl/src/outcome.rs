@@ -10,7 +10,9 @@
 //! which is what the conformance test compares with the model.
 
 use crate::wire::{CheckpointBody, DecodeError, Hash32};
+use mend_spec::outcome::HealingRejection;
 use mend_spec::params::ParamsError;
+use mend_spec::protocol::{HealingFailure, HealingStage, PipelineStage, SlashReason};
 use mend_spec::{
     BlockRejection, Epoch, EpochRejection, EvidenceRejection, Fault, FaultKind, Generation, Height,
     PrepareRejection, ProposalRejection, Rejection, RollbackFailure, RollbackPhase,
@@ -108,6 +110,36 @@ pub enum EngineEvent {
     RollbackFailed {
         shard: ShardId,
         reason: RollbackFailure,
+    },
+    /// [R-SLASH-3] A validator named by an open fault of `shard` was
+    /// slashed for its offence window `window`; one audit record was
+    /// appended.
+    ValidatorSlashed {
+        validator: ValidatorId,
+        shard: ShardId,
+        reason: SlashReason,
+        window: Epoch,
+        penalty: u64,
+        tombstoned: bool,
+    },
+    /// [R-ASSIGN-2] `shard`'s committee was redrawn; `committee` is the new
+    /// one, ascending. One audit record was appended.
+    CommitteeReassigned {
+        shard: ShardId,
+        committee: Vec<ValidatorId>,
+    },
+    /// [R-HEAL-2], [R-PIPE-2] `shard`'s healing entered `stage`.
+    HealingAdvanced { shard: ShardId, stage: HealingStage },
+    /// [R-HEAL-5] `shard`'s healing failed; the shard is frozen for an
+    /// operator.
+    HealingFailed {
+        shard: ShardId,
+        reason: HealingFailure,
+    },
+    /// [R-PIPE-1] `shard`'s recovery pipeline entered `stage`.
+    PipelineAdvanced {
+        shard: ShardId,
+        stage: PipelineStage,
     },
 }
 
@@ -434,6 +466,35 @@ pub enum RollbackError {
     NotRecovering { shard: ShardId, status: ShardStatus },
 }
 
+/// Why a healing tick was rejected ([R-HEAL-2]), in check order. A tick
+/// whose rebuild check fails is not rejected: the healing fails, with its
+/// events ([R-HEAL-5]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HealingError {
+    /// [R-HEAL-2] check 1.
+    UnknownShard { shard: ShardId },
+    /// [R-HEAL-2] check 2: the shard is not `Healing`, or its pipeline is
+    /// not at `Healing` or `RecoveryComplete` (no healing, or a failed one).
+    NotHealing {
+        shard: ShardId,
+        status: ShardStatus,
+        pipeline: Option<PipelineStage>,
+    },
+    /// [R-HEAL-2] `SyncingBlocks`: the head is not yet at the base's height
+    /// plus `N` (`target`; `None` if that height would overflow).
+    NotSynced {
+        shard: ShardId,
+        head: Height,
+        target: Option<Height>,
+    },
+    /// [R-HEAL-2], [R-HEAL-4] `VerifyingState` ends only at an epoch
+    /// boundary.
+    AwaitingEpoch { shard: ShardId },
+    /// [R-HEAL-2] `ReadyForReintegration`: `fault`, the smallest open
+    /// fault, is open on the shard.
+    FaultOpen { shard: ShardId, fault: Fault },
+}
+
 /// A rejected message: one typed error per operation ([R-OUT-2]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EngineRejection {
@@ -445,6 +506,7 @@ pub enum EngineRejection {
     Prepare(PrepareError),
     XtxVote(XtxVoteError),
     Rollback(RollbackError),
+    Healing(HealingError),
 }
 
 /// Why bytes given to [`crate::Engine::apply_bytes`] were refused.
@@ -595,6 +657,19 @@ impl RollbackError {
     }
 }
 
+impl HealingError {
+    /// The spec's code for this rejection.
+    pub fn code(&self) -> HealingRejection {
+        match self {
+            HealingError::UnknownShard { .. } => HealingRejection::UnknownShard,
+            HealingError::NotHealing { .. } => HealingRejection::NotHealing,
+            HealingError::NotSynced { .. } => HealingRejection::NotSynced,
+            HealingError::AwaitingEpoch { .. } => HealingRejection::AwaitingEpoch,
+            HealingError::FaultOpen { .. } => HealingRejection::FaultOpen,
+        }
+    }
+}
+
 impl EngineRejection {
     /// [R-OUT-2] The spec's typed code, without the evidence.
     pub fn code(&self) -> Rejection {
@@ -607,6 +682,7 @@ impl EngineRejection {
             EngineRejection::Prepare(e) => Rejection::Prepare(e.code()),
             EngineRejection::XtxVote(e) => Rejection::XtxVote(e.code()),
             EngineRejection::Rollback(e) => Rejection::Rollback(e.code()),
+            EngineRejection::Healing(e) => Rejection::Healing(e.code()),
         }
     }
 }
@@ -633,6 +709,7 @@ engine_rejection_from! {
     PrepareError => Prepare,
     XtxVoteError => XtxVote,
     RollbackError => Rollback,
+    HealingError => Healing,
 }
 
 /// The first bytes of an id in hex, enough to tell ids apart in a message.
@@ -989,6 +1066,36 @@ impl fmt::Display for RollbackError {
     }
 }
 
+impl fmt::Display for HealingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HealingError::UnknownShard { shard } => write!(f, "no shard {shard}"),
+            HealingError::NotHealing {
+                shard,
+                status,
+                pipeline,
+            } => write!(
+                f,
+                "{shard} is {status:?} with pipeline {pipeline:?}, not healing"
+            ),
+            HealingError::NotSynced {
+                shard,
+                head,
+                target,
+            } => match target {
+                Some(target) => write!(f, "{shard} is at h{} of h{}", head.0, target.0),
+                None => write!(f, "{shard} is at h{} and cannot reach its target", head.0),
+            },
+            HealingError::AwaitingEpoch { shard } => {
+                write!(f, "{shard} verifies its state at the next epoch boundary")
+            }
+            HealingError::FaultOpen { shard, fault } => {
+                write!(f, "{shard} still has an open fault: {fault}")
+            }
+        }
+    }
+}
+
 impl fmt::Display for EngineRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -1000,6 +1107,7 @@ impl fmt::Display for EngineRejection {
             EngineRejection::Prepare(e) => write!(f, "prepare rejected: {e}"),
             EngineRejection::XtxVote(e) => write!(f, "cross-shard vote rejected: {e}"),
             EngineRejection::Rollback(e) => write!(f, "rollback tick rejected: {e}"),
+            EngineRejection::Healing(e) => write!(f, "healing tick rejected: {e}"),
         }
     }
 }
@@ -1033,6 +1141,7 @@ impl std::error::Error for EpochError {}
 impl std::error::Error for PrepareError {}
 impl std::error::Error for XtxVoteError {}
 impl std::error::Error for RollbackError {}
+impl std::error::Error for HealingError {}
 impl std::error::Error for EngineRejection {}
 impl std::error::Error for InputError {}
 impl std::error::Error for GenesisError {}

@@ -32,10 +32,12 @@ use crate::audit::{AuditEntry, RecordNote};
 use crate::block::RestoredFrom;
 use crate::checkpoint::count_u32;
 use crate::crypto::compute_genesis_root;
+use crate::orchestrate::set_pipeline;
 use crate::outcome::{EngineEvent, RollbackError};
 use crate::state::{KnownShard, State, StatusCause};
 use crate::wire::{CheckpointBody, Hash32};
 use crate::xtx::{abort_in_flight, aborted_holding_locks, release_aborted_locks};
+use mend_spec::protocol::PipelineStage;
 use mend_spec::{
     Epoch, Generation, Height, RollbackFailure, RollbackPhase, ShardId, ShardStatus, XtxId,
 };
@@ -111,8 +113,9 @@ pub(crate) fn start_rollback(state: &mut State, index: usize) -> Option<EngineEv
 
 /// Changes the status of the shard at `index` to `to` because of `cause`,
 /// appends its audit record (equal roots before and after) and returns
-/// `StatusChanged` ([R-RB-1], [R-RB-2] step 5, [R-RB-6], [R-AUDIT-1]).
-fn change_status(
+/// `StatusChanged` ([R-RB-1], [R-RB-2] step 5, [R-RB-6], [R-HEAL-5],
+/// [R-HEAL-6], [R-AUDIT-1]).
+pub(crate) fn change_status(
     state: &mut State,
     index: usize,
     to: ShardStatus,
@@ -136,7 +139,7 @@ fn change_status(
             root_after: root,
         },
         RecordNote {
-            cause: cause.fault,
+            cause: Some(cause.fault),
             target: None,
         },
     );
@@ -343,7 +346,7 @@ fn restore_state(state: &mut State, known: KnownShard) -> Vec<EngineEvent> {
             generation,
         },
         RecordNote {
-            cause: cause.fault,
+            cause: Some(cause.fault),
             target: Some(target.body),
         },
     );
@@ -400,7 +403,8 @@ fn verify_state(state: &mut State, known: KnownShard) -> Vec<EngineEvent> {
 
 /// [R-RB-2] step 5: `VerifyingState -> Completed`. The shard becomes
 /// `Healing` with one record `Recovering -> Healing`; the completed rollback
-/// stays in the view until healing ([R-HEAL-*]) takes the shard over.
+/// stays in the view until healing ([R-HEAL-*]) takes the shard over; the
+/// pipeline moves to `ValidatorAdjustment` ([R-PIPE-1]).
 fn complete(state: &mut State, known: KnownShard) -> Vec<EngineEvent> {
     let epoch = state.epoch;
     let shard_id = state.shard(known).id;
@@ -419,6 +423,11 @@ fn complete(state: &mut State, known: KnownShard) -> Vec<EngineEvent> {
             cause,
             epoch,
         ),
+        set_pipeline(
+            state,
+            usize::from(shard_id.0),
+            PipelineStage::ValidatorAdjustment,
+        ),
     ]
 }
 
@@ -428,7 +437,8 @@ fn complete(state: &mut State, known: KnownShard) -> Vec<EngineEvent> {
 /// aborted list); keeps the rollback with its failure reason; and freezes
 /// the shard for an operator with one record `Recovering -> Frozen`.
 /// Events: `XtxAborted` (ascending id), `LockReleased` (ascending
-/// `(shard, key)`), `RollbackFailed`, `StatusChanged`.
+/// `(shard, key)`), `RollbackFailed`, `StatusChanged`, then
+/// `PipelineAdvanced{Failed}` ([R-PIPE-1]).
 fn fail(state: &mut State, known: KnownShard, reason: RollbackFailure) -> Vec<EngineEvent> {
     let epoch = state.epoch;
     let shard_id = state.shard(known).id;
@@ -457,6 +467,11 @@ fn fail(state: &mut State, known: KnownShard, reason: RollbackFailure) -> Vec<En
         ShardStatus::Frozen,
         cause,
         epoch,
+    ));
+    events.push(set_pipeline(
+        state,
+        usize::from(shard_id.0),
+        PipelineStage::Failed,
     ));
     events
 }

@@ -22,11 +22,14 @@ use crate::block::ChainHead;
 use crate::bugs::Rules;
 use crate::checkpoint::ShardCheckpoints;
 use crate::detect::OpenFaults;
+use crate::heal::Healing;
 use crate::outcome::GenesisError;
 use crate::rollback::Rollback;
+use crate::slash::ValidatorTable;
 use crate::wire::Hash32;
 use crate::xtx::{ShardXtx, XtxTable};
 use ed25519_dalek::VerifyingKey;
+use mend_spec::protocol::PipelineStage;
 use mend_spec::{
     compute_genesis_committee, Epoch, Fault, Generation, Params, ShardId, ShardStatus, ValidatorId,
 };
@@ -43,6 +46,9 @@ pub(crate) struct State {
     pub(crate) epoch: Epoch,
     /// Index = shard id.
     pub(crate) shards: Vec<ShardState>,
+    /// [R-SLASH-1] Every registered validator's record (index = validator
+    /// id), the reserve, and the validators open faults accuse.
+    pub(crate) validators: ValidatorTable,
     /// [R-AUDIT-1] The global, append-only audit log.
     pub(crate) audit: AuditLog,
     /// [R-XTX-1] Every cross-shard transaction ever prepared, by id.
@@ -72,6 +78,12 @@ pub(crate) struct ShardState {
     /// [R-RB-1], [R-RB-2] The rollback in progress, or the completed one
     /// until healing takes the shard over.
     pub(crate) rollback: Option<Rollback>,
+    /// [R-HEAL-1] The healing in progress, or the last one (reintegrated or
+    /// failed) until the next healing replaces it.
+    pub(crate) healing: Option<Healing>,
+    /// [R-PIPE-1] The stage of the shard's recovery pipeline, if one ever
+    /// started.
+    pub(crate) pipeline: Option<PipelineStage>,
 }
 
 /// [R-ISO-3], [R-RB-1] The cause of a status change: the fault and its id
@@ -114,6 +126,25 @@ impl Committee {
         self.members.len()
     }
 
+    /// [R-SLASH-3] Removes `validator` if it sits here; whether it did.
+    pub(crate) fn remove(&mut self, validator: ValidatorId) -> bool {
+        match self.members.binary_search(&validator) {
+            Ok(at) => {
+                self.members.remove(at);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// [R-ASSIGN-2] A committee of `members`, sorted ascending and without
+    /// repeats, whatever order they come in.
+    pub(crate) fn from_members(mut members: Vec<ValidatorId>) -> Committee {
+        members.sort_unstable();
+        members.dedup();
+        Committee { members }
+    }
+
     /// The members, ascending.
     pub(crate) fn members(&self) -> &[ValidatorId] {
         &self.members
@@ -132,7 +163,8 @@ impl State {
         // that it came from `Params::new`. This also keeps
         // `params.validators()` below from overflowing. The detection bounds
         // `L`, `A_e`, `A_b` and the rollback window `W` are carried over and
-        // checked, not reset to their defaults ([R-PARAM-3]).
+        // checked, not reset to their defaults ([R-PARAM-3]); so are the
+        // reserve `R` and the reassignment strategy ([R-SLASH-1]).
         let params = Params::new(
             params.shards,
             params.committee_size,
@@ -148,6 +180,7 @@ impl State {
             )
         })
         .and_then(|checked| checked.with_rollback_window(params.rollback_window_blocks))
+        .and_then(|checked| checked.with_recovery(params.reserve_validators, params.reassignment))
         .map_err(GenesisError::Params)?;
         let expected = params.validators();
         if keys.len() != usize::from(expected) {
@@ -176,13 +209,17 @@ impl State {
                 status_cause: None,
                 xtx: ShardXtx::default(),
                 rollback: None,
+                healing: None,
+                pipeline: None,
             })
             .collect();
+        let validators = ValidatorTable::genesis(&params);
         Ok(State {
             params,
             keys: keys.into(),
             epoch: Epoch(0),
             shards,
+            validators,
             audit: AuditLog::default(),
             transactions: XtxTable::default(),
             rules,

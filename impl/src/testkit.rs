@@ -19,8 +19,8 @@ use crate::wire::{
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use mend_spec::test_keys::compute_test_key_seed;
 use mend_spec::{
-    compute_genesis_committee, compute_quorum, Epoch, FaultKind, Generation, Height, Params,
-    Rejection, ShardId, ShardStatus, ValidatorId, XtxDecision, XtxId,
+    compute_quorum, Epoch, FaultKind, Generation, Height, Params, Rejection, ShardId, ShardStatus,
+    ValidatorId, XtxDecision, XtxId,
 };
 
 /// The deterministic test key of `validator`.
@@ -275,6 +275,7 @@ pub(crate) fn sample_messages() -> Vec<Message> {
             XtxDecision::Abort,
         )),
         Message::AdvanceRollback { shard: ShardId(1) },
+        Message::AdvanceHealing { shard: ShardId(1) },
     ]);
     messages
 }
@@ -317,8 +318,10 @@ impl Harness {
         Harness::new(Params::default_config())
     }
 
+    /// The current committee of `shard` ([R-ASSIGN-2]: it changes at epoch
+    /// boundaries after slashes).
     pub(crate) fn committee(&self, shard: ShardId) -> Vec<ValidatorId> {
-        compute_genesis_committee(&self.params, shard)
+        self.engine.committee(shard)
     }
 
     pub(crate) fn quorum(&self) -> usize {
@@ -361,8 +364,15 @@ impl Harness {
         for _ in 0..count {
             let block = self.next_block(shard);
             let root = block.state_root;
-            self.engine.apply(&Message::Block(block)).unwrap();
-            self.roots[usize::from(shard.0)].push(root);
+            let height = block.height;
+            if let Err(e) = self.engine.apply(&Message::Block(block)) {
+                panic!("block of {shard} at {height:?} refused: {e}");
+            }
+            // After a rollback the chain is re-produced from the target:
+            // forget the roots above the head first.
+            let roots = &mut self.roots[usize::from(shard.0)];
+            roots.truncate(height.0 as usize);
+            roots.push(root);
         }
     }
 
@@ -664,6 +674,83 @@ impl Harness {
         let generation = self.generation(shard);
         let evidence = Evidence::CheckpointStateMismatch(sign_proposal(accused, generation, body));
         self.engine.apply(&Message::Evidence(evidence)).unwrap();
+    }
+
+    /// One tick of `shard`'s healing ([R-HEAL-2]); must be accepted.
+    pub(crate) fn advance_healing(&mut self, shard: ShardId) -> Vec<EngineEvent> {
+        match self.engine.apply(&Message::AdvanceHealing { shard }) {
+            Ok(events) => events,
+            Err(e) => panic!("healing tick of {shard} refused: {e}"),
+        }
+    }
+
+    /// [R-HEAL-4] Proposes and finalizes the honest checkpoint of `shard` at
+    /// its head, in the current epoch and the shard's generation, with the
+    /// proposal of its current committee's first member and the votes of
+    /// its first `q` members (`q` of the configured `n`); returns its body
+    /// and the events of the last vote.
+    pub(crate) fn finalize_at_head(
+        &mut self,
+        shard: ShardId,
+    ) -> (CheckpointBody, Vec<EngineEvent>) {
+        let (height, _, root) = self.engine.head(shard).unwrap();
+        let body = CheckpointBody {
+            shard,
+            epoch: self.epoch(),
+            height,
+            state_root: root,
+            parent: self.latest_finalized_id(shard),
+        };
+        let generation = self.generation(shard);
+        let committee = self.committee(shard);
+        let proposal = Message::Proposal(sign_proposal(committee[0], generation, body));
+        if let Err(e) = self.engine.apply(&proposal) {
+            panic!("proposal at the head of {shard} refused: {e}");
+        }
+        let mut last = Vec::new();
+        for v in committee.into_iter().take(self.quorum()) {
+            let vote = Message::Vote(sign_vote(v, shard, self.epoch(), generation, body));
+            last = match self.engine.apply(&vote) {
+                Ok(events) => events,
+                Err(e) => panic!("vote of {v} refused: {e}"),
+            };
+        }
+        (body, last)
+    }
+
+    /// Drives `shard` from a healthy chain to `Reintegrated` and returns
+    /// every event on the way, in order: finalizes its next checkpoint (the
+    /// base), produces one block above it, opens a Critical fault against
+    /// its last member, and takes the boundaries and ticks of [R-RB-*],
+    /// [R-PIPE-*] and [R-HEAL-*] (re-producing the `N` blocks from the base
+    /// while `SyncingBlocks`, finalizing the checkpoint at the head in
+    /// `VerifyingState`), waiting for the fault to expire ([R-FAULT-6])
+    /// before the last tick. Needs a reserve (`R >= 1`) to refill the
+    /// committee and the default `A_e` of 2 or less.
+    pub(crate) fn drive_to_reintegration(&mut self, shard: ShardId) -> Vec<EngineEvent> {
+        let mut events = Vec::new();
+        self.finalize_next(shard);
+        self.produce_blocks(shard, 1);
+        let (head, _, _) = self.engine.head(shard).unwrap();
+        self.open_critical_fault(shard, head);
+        events.extend(self.advance_epoch());
+        events.extend(self.advance_epoch());
+        for _ in 0..5 {
+            events.extend(self.advance_rollback(shard));
+        }
+        events.extend(self.advance_epoch());
+        events.extend(self.advance_healing(shard));
+        events.extend(self.advance_healing(shard));
+        self.produce_blocks(shard, self.params.checkpoint_interval_blocks);
+        events.extend(self.advance_healing(shard));
+        let (_, finalized) = self.finalize_at_head(shard);
+        events.extend(finalized);
+        events.extend(self.advance_epoch());
+        while !self.engine.open_faults(shard).is_empty() {
+            events.extend(self.advance_epoch());
+        }
+        events.extend(self.advance_healing(shard));
+        events
     }
 
     /// The status of `shard`.

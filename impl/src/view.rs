@@ -13,12 +13,21 @@
 //! vocabulary (`mend_spec::XtxView`, `mend_spec::Lock`) and appear as they
 //! are. Every list has the canonical order stated on its field,
 //! so two snapshots of equal states are structurally equal ([R-DET-0]).
-//! Building it walks every shard; it is for tests and tools, not the hot path.
+//! Validators appear as plain vocabulary (`mend_spec::ValidatorView`), ascending
+//! by id; a shard's healing with its cause as a fault and its base as a
+//! checkpoint body; its pipeline stage as it is. A slash record carries its
+//! fault beside it like a status change; a reassignment has no cause.
+//! Building it walks every shard and validator; it is for tests and tools,
+//! not the hot path.
 
-use crate::audit::AuditRecord;
+use crate::audit::{AuditEntry, AuditRecord};
+use crate::heal::Healing;
 use crate::rollback::Rollback;
+use crate::slash::ValidatorRecord;
 use crate::state::State;
 use crate::wire::{CheckpointBody, Hash32};
+use mend_spec::protocol::{HealingFailure, HealingStage, PipelineStage};
+use mend_spec::view::ValidatorView;
 use mend_spec::{
     Epoch, Fault, Generation, Height, Lock, RollbackFailure, RollbackPhase, ShardId, ShardStatus,
     ValidatorId, XtxId, XtxView,
@@ -33,20 +42,86 @@ pub struct EngineView {
     /// [R-XTX-1] Every cross-shard transaction ever prepared, ascending by
     /// id, each with its two sides.
     pub transactions: Vec<XtxView>,
+    /// [R-SLASH-1] Every registered validator's record, ascending by id
+    /// (reserve included).
+    pub validators: Vec<ValidatorView>,
     /// [R-AUDIT-1] The audit log, oldest first.
     pub audit: Vec<AuditRecordSnapshot>,
 }
 
 /// [R-AUDIT-1] One audit record as the engine holds it, with its cause as a
 /// fault beside it (the record itself names the cause by fault id).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AuditRecordSnapshot {
     pub record: AuditRecord,
-    /// The fault whose id is the record's cause ([R-FAULT-4]).
-    pub cause: Fault,
+    /// The fault whose id is the record's cause ([R-FAULT-4]): a status
+    /// change's or rollback's cause, a slash's fault; `None` for a
+    /// reassignment, which has none.
+    pub cause: Option<Fault>,
     /// [R-RB-4] The body of a rollback record's target, whose id
     /// ([R-CKPT-3]) the record holds; `None` for a status change.
     pub target: Option<CheckpointBody>,
+}
+
+impl AuditRecordSnapshot {
+    /// [R-AUDIT-3] The abstract entry of a `Slash` or `Reassignment`
+    /// record, which hold no roots: the same fields, with a slash's fault
+    /// id replaced by its fault (checked against the id: `None` if
+    /// `compute_fault_id(shard, fault)` is not the recorded id). `None` for
+    /// a status change or rollback record, whose roots only the caller can
+    /// map to abstract ones.
+    pub fn recovery_entry(&self) -> Option<mend_spec::AuditEntry> {
+        match &self.record.entry {
+            AuditEntry::Slash {
+                validator,
+                shard,
+                reason,
+                fault,
+                window,
+                stake_before,
+                stake_after,
+                tombstoned,
+            } => {
+                let cause = self.cause?;
+                (crate::crypto::compute_fault_id(*shard, &cause) == *fault).then_some(
+                    mend_spec::AuditEntry::Slash {
+                        validator: *validator,
+                        shard: *shard,
+                        reason: *reason,
+                        fault: cause,
+                        window: *window,
+                        stake_before: *stake_before,
+                        stake_after: *stake_after,
+                        tombstoned: *tombstoned,
+                    },
+                )
+            }
+            AuditEntry::Reassignment {
+                shard,
+                strategy,
+                before,
+                after,
+            } => Some(mend_spec::AuditEntry::Reassignment {
+                shard: *shard,
+                strategy: *strategy,
+                before: before.clone(),
+                after: after.clone(),
+            }),
+            AuditEntry::StatusChange { .. } | AuditEntry::Rollback { .. } => None,
+        }
+    }
+}
+
+/// [R-HEAL-1] A shard's healing: in progress, reintegrated or failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct HealingSnapshot {
+    pub stage: HealingStage,
+    /// The fault that started the recovery (the rollback's cause).
+    pub cause: Fault,
+    /// The finalized checkpoint the rollback returned to.
+    pub base: CheckpointBody,
+    /// Why it failed, if it did ([R-HEAL-5]).
+    pub failure: Option<HealingFailure>,
 }
 
 /// [R-RB-1], [R-RB-2] A shard's rollback, in progress or completed.
@@ -96,9 +171,14 @@ pub struct ShardSnapshot {
     pub faults: Vec<Fault>,
     /// [R-XTX-1] The lock table, ascending by key.
     pub locks: Vec<Lock>,
-    /// [R-RB-2] The rollback in progress, or the completed one while the
-    /// shard is `Healing`; a failed rollback is removed ([R-RB-6]).
+    /// [R-RB-2] The rollback in progress, the completed one until its
+    /// healing starts ([R-PIPE-2]), or the failed one ([R-RB-6]).
     pub rollback: Option<RollbackSnapshot>,
+    /// [R-HEAL-1] The healing in progress, or the last one (reintegrated or
+    /// failed).
+    pub healing: Option<HealingSnapshot>,
+    /// [R-PIPE-1] The recovery pipeline's stage, if one ever started.
+    pub pipeline: Option<PipelineStage>,
 }
 
 /// Builds the snapshot of `state`.
@@ -144,6 +224,8 @@ pub(crate) fn snapshot(state: &State) -> EngineView {
                     .map(|(key, xtx)| Lock { key, xtx })
                     .collect(),
                 rollback: shard.rollback.as_ref().map(rollback_snapshot),
+                healing: shard.healing.as_ref().map(healing_snapshot),
+                pipeline: shard.pipeline,
             }
         })
         .collect();
@@ -152,16 +234,40 @@ pub(crate) fn snapshot(state: &State) -> EngineView {
         .audit
         .with_notes()
         .map(|(record, note)| AuditRecordSnapshot {
-            record: *record,
+            record: record.clone(),
             cause: note.cause,
             target: note.target,
         })
+        .collect();
+    let validators = (0u16..)
+        .zip(state.validators.records())
+        .map(|(v, record)| validator_view(ValidatorId(v), record))
         .collect();
     EngineView {
         epoch: state.epoch,
         shards,
         transactions,
+        validators,
         audit,
+    }
+}
+
+/// [R-SLASH-1] One validator's record in the spec's vocabulary.
+pub(crate) fn validator_view(validator: ValidatorId, record: &ValidatorRecord) -> ValidatorView {
+    ValidatorView {
+        validator,
+        stake: record.stake,
+        tombstoned: record.tombstoned,
+        slashed_windows: record.slashed_windows.clone(),
+    }
+}
+
+fn healing_snapshot(healing: &Healing) -> HealingSnapshot {
+    HealingSnapshot {
+        stage: healing.stage,
+        cause: healing.cause.fault,
+        base: healing.base.body,
+        failure: healing.failure,
     }
 }
 

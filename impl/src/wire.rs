@@ -19,9 +19,10 @@
 //! message carries one of the seven forms of [R-FAULT-2], in the table's
 //! order, so that its `u32` variant index is the fault kind's index.
 //!
-//! Cross-shard transactions ([R-XTX-2], [R-XTX-3]) and the rollback driver's
-//! tick ([R-RB-2]) came later and were appended after `Evidence`, so the
-//! indices of the older messages did not change.
+//! Cross-shard transactions ([R-XTX-2], [R-XTX-3]), the rollback driver's
+//! tick ([R-RB-2]) and the healing driver's tick ([R-HEAL-2]) came later and
+//! were appended after `Evidence`, so the indices of the older messages did
+//! not change.
 
 use bincode::Options;
 use mend_spec::{Epoch, Generation, Height, ShardId, ValidatorId, XtxDecision, XtxId};
@@ -262,6 +263,11 @@ pub enum Message {
     /// [R-RB-2] Index 7: the recovery driver moves `shard`'s rollback one
     /// phase on. Anyone may send it.
     AdvanceRollback {
+        shard: ShardId,
+    },
+    /// [R-HEAL-2] Index 8: the recovery driver moves `shard`'s healing one
+    /// stage on. Anyone may send it.
+    AdvanceHealing {
         shard: ShardId,
     },
 }
@@ -518,7 +524,7 @@ mod tests {
             .iter()
             .map(|m| tag(&encode_message(m)))
             .collect();
-        assert_eq!(tags, vec![0, 1, 2, 3, 4, 4, 4, 4, 4, 4, 4, 5, 6, 7]);
+        assert_eq!(tags, vec![0, 1, 2, 3, 4, 4, 4, 4, 4, 4, 4, 5, 6, 7, 8]);
     }
 
     #[test]
@@ -744,7 +750,7 @@ mod tests {
     #[test]
     fn an_unknown_variant_index_is_an_invalid_value() {
         let mut bytes = encode_message(&Message::AdvanceEpoch { epoch: Epoch(1) });
-        bytes[..4].copy_from_slice(&8u32.to_le_bytes());
+        bytes[..4].copy_from_slice(&9u32.to_le_bytes());
         assert_eq!(
             decode_message(&bytes),
             Err(DecodeError::Malformed {
@@ -879,6 +885,24 @@ mod tests {
         let expected = vec![7, 0, 0, 0, 4, 0];
         assert_eq!(encode_message(&tick), expected);
         assert_eq!(decode_message(&expected), Ok(tick));
+
+        let heal = Message::AdvanceHealing {
+            shard: ShardId(0x0102),
+        };
+        let expected = vec![8, 0, 0, 0, 2, 1];
+        assert_eq!(encode_message(&heal), expected);
+        assert_eq!(decode_message(&expected), Ok(heal));
+        for len in 0..expected.len() {
+            assert_eq!(
+                decode_message(&expected[..len]),
+                Err(DecodeError::Malformed {
+                    reason: MalformedReason::Truncated
+                })
+            );
+        }
+        let mut long = expected.clone();
+        long.push(0);
+        assert_eq!(decode_message(&long), Err(DecodeError::TrailingBytes));
     }
 
     #[test]

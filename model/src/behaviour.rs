@@ -1,6 +1,6 @@
 //! Who does what: the honest and Byzantine behaviour of `spec/SPEC.md` §3
 //! ([R-FAULT-MODEL-1] .. [R-FAULT-MODEL-3]) as a Stateright model whose
-//! transitions are the rules of §4, §5 and §6 ([`crate::rules::apply`]).
+//! transitions are the rules of §4 to §7 ([`crate::rules::apply`]).
 //!
 //! [`enabled_actions`] lists, for a view, every action some validator (or
 //! the block producer, the epoch clock, or anyone holding evidence) may
@@ -9,12 +9,18 @@
 //! are rejected by the rules, and a rejected action is simply not a
 //! transition. The shards' producers prepare the configuration's
 //! cross-shard transactions, the participants' committees vote on them,
-//! and the recovery driver ticks every rollback ([R-ACT-1]).
+//! and the recovery driver ticks every rollback and every healing
+//! ([R-ACT-1]). A healing shard's committee (reserve validators drawn into
+//! it included, honest unless the configuration lists them Byzantine)
+//! re-syncs its blocks and proposes and votes on the checkpoint that
+//! verifies them ([R-HEAL-3], [R-HEAL-4]).
 //!
-//! The properties are the invariants of §8 ([`mend_spec::invariants`]):
-//! the state invariants INV-2, INV-6 (quorum and no honest accused) and
-//! INV-7 (no forks, and the rollback target), and the transition
-//! invariants INV-1, INV-3 and the status graph of [R-ISO-2]. Stateright's properties see states only, so the model's state
+//! The properties are the invariants of §9 ([`mend_spec::invariants`]):
+//! the state invariants INV-2, INV-6 (committees and slashing (b), (c),
+//! (e), (f); no honest accused (d)) and INV-7 (no forks, and the rollback
+//! target), and the transition invariants INV-1, INV-3, the status graph
+//! of [R-ISO-2], INV-4 and INV-6 (a) (a finalization's certificate against
+//! the committee before the step). Stateright's properties see states only, so the model's state
 //! carries the transition check: [`ModelState`] is the view plus the first
 //! transition violation on the path to it, which a correct model never
 //! has, so the state space does not grow. Each configuration names the
@@ -33,9 +39,11 @@ use crate::rules::{
 };
 use mend_spec::invariants::{
     check_inv1_no_global_rollback, check_inv2_no_cross_shard_corruption, check_inv2_prepared_sides,
-    check_inv3_no_silent_recovery, check_inv6_no_honest_accused, check_inv6_quorum,
-    check_inv7_no_forks, check_inv7_rollback_target, check_status_graph,
+    check_inv3_no_silent_recovery, check_inv4_no_unverified_reintegration, check_inv6_committees,
+    check_inv6_no_honest_accused, check_inv6_quorum, check_inv7_no_forks,
+    check_inv7_rollback_target, check_status_graph,
 };
+use mend_spec::protocol::{HealingStage, PipelineStage};
 use mend_spec::{
     Action, AuditEntry, BlockClaim, BlockFault, Checkpoint, ClaimContent, Epoch, Evidence,
     FaultKind, Height, InvariantId, Params, ParentLink, Proposal, Receipt, RollbackPhase,
@@ -128,8 +136,16 @@ pub enum AlwaysProperty {
     /// The status graph of [R-ISO-2], over a step (its violations are
     /// reported under INV-3).
     StatusGraph,
-    /// [INV-6 ByzantineTolerance] (a): finalized only with a quorum.
+    /// [INV-4 NoUnverifiedReintegration], over a step.
+    Inv4NoUnverifiedReintegration,
+    /// [INV-6 ByzantineTolerance] (a), over a step: a checkpoint finalized
+    /// in it has `q` members of the committee before it, `q - f` honest.
     Inv6Quorum,
+    /// [INV-6 ByzantineTolerance] (b), (c), (e), (f): no honest validator
+    /// slashed, a `Normal` shard's committee at least `q` untombstoned
+    /// members, no validator slashed twice in a window, no committee with
+    /// more than `f` vacancies.
+    Inv6Committees,
     /// [INV-6 ByzantineTolerance] (d): no open fault names an honest
     /// validator.
     Inv6NoHonestAccused,
@@ -143,12 +159,14 @@ pub enum AlwaysProperty {
 impl AlwaysProperty {
     /// Every `always` property, in the order of [`mend_spec::check_step`]:
     /// the transition invariants, then the state invariants.
-    pub const ALL: [AlwaysProperty; 8] = [
+    pub const ALL: [AlwaysProperty; 10] = [
         AlwaysProperty::Inv1NoGlobalRollback,
         AlwaysProperty::Inv2NoCrossShardCorruption,
         AlwaysProperty::Inv3NoSilentRecovery,
         AlwaysProperty::StatusGraph,
+        AlwaysProperty::Inv4NoUnverifiedReintegration,
         AlwaysProperty::Inv6Quorum,
+        AlwaysProperty::Inv6Committees,
         AlwaysProperty::Inv6NoHonestAccused,
         AlwaysProperty::Inv7NoForks,
         AlwaysProperty::Inv7RollbackTarget,
@@ -161,7 +179,9 @@ impl AlwaysProperty {
             AlwaysProperty::Inv2NoCrossShardCorruption => "INV-2 NoCrossShardCorruption",
             AlwaysProperty::Inv3NoSilentRecovery => "INV-3 NoSilentRecovery",
             AlwaysProperty::StatusGraph => "R-ISO-2 status graph",
+            AlwaysProperty::Inv4NoUnverifiedReintegration => "INV-4 NoUnverifiedReintegration",
             AlwaysProperty::Inv6Quorum => "INV-6 quorum",
+            AlwaysProperty::Inv6Committees => "INV-6 committees",
             AlwaysProperty::Inv6NoHonestAccused => "INV-6 no honest accused",
             AlwaysProperty::Inv7NoForks => "INV-7 NoForks",
             AlwaysProperty::Inv7RollbackTarget => "INV-7 rollback target",
@@ -181,9 +201,12 @@ impl AlwaysProperty {
             AlwaysProperty::Inv3NoSilentRecovery | AlwaysProperty::StatusGraph => {
                 InvariantId::Inv3NoSilentRecovery
             }
-            AlwaysProperty::Inv6Quorum | AlwaysProperty::Inv6NoHonestAccused => {
-                InvariantId::Inv6ByzantineTolerance
+            AlwaysProperty::Inv4NoUnverifiedReintegration => {
+                InvariantId::Inv4NoUnverifiedReintegration
             }
+            AlwaysProperty::Inv6Quorum
+            | AlwaysProperty::Inv6Committees
+            | AlwaysProperty::Inv6NoHonestAccused => InvariantId::Inv6ByzantineTolerance,
             AlwaysProperty::Inv7NoForks | AlwaysProperty::Inv7RollbackTarget => {
                 InvariantId::Inv7NoForks
             }
@@ -198,6 +221,8 @@ impl AlwaysProperty {
                 | AlwaysProperty::Inv2NoCrossShardCorruption
                 | AlwaysProperty::Inv3NoSilentRecovery
                 | AlwaysProperty::StatusGraph
+                | AlwaysProperty::Inv4NoUnverifiedReintegration
+                | AlwaysProperty::Inv6Quorum
         )
     }
 
@@ -222,7 +247,11 @@ impl AlwaysProperty {
             }
             AlwaysProperty::Inv3NoSilentRecovery => check_inv3_no_silent_recovery(before, after),
             AlwaysProperty::StatusGraph => check_status_graph(before, after),
-            AlwaysProperty::Inv6Quorum => check_inv6_quorum(after),
+            AlwaysProperty::Inv4NoUnverifiedReintegration => {
+                check_inv4_no_unverified_reintegration(before, after, params)
+            }
+            AlwaysProperty::Inv6Quorum => check_inv6_quorum(before, after, params, byzantine),
+            AlwaysProperty::Inv6Committees => check_inv6_committees(after, params, byzantine),
             AlwaysProperty::Inv6NoHonestAccused => check_inv6_no_honest_accused(after, byzantine),
             AlwaysProperty::Inv7NoForks => check_inv7_no_forks(after),
             AlwaysProperty::Inv7RollbackTarget => {
@@ -248,16 +277,21 @@ impl AlwaysProperty {
 }
 
 /// The first transition property that the step `(before, after)` of a
-/// configuration with `params` breaks, in [`AlwaysProperty::ALL`] order.
-/// (The transition predicates do not read the Byzantine validators, so none
-/// are passed.)
-pub fn compute_broken_transition(params: &Params, before: &View, after: &View) -> Option<Broken> {
+/// configuration with `params` and the Byzantine validators `byzantine`
+/// breaks, in [`AlwaysProperty::ALL`] order (INV-6 (a) reads which signers
+/// are honest).
+pub fn compute_broken_transition(
+    params: &Params,
+    byzantine: &[ValidatorId],
+    before: &View,
+    after: &View,
+) -> Option<Broken> {
     AlwaysProperty::ALL
         .into_iter()
         .filter(|p| p.is_transition())
         .find_map(|property| {
             property
-                .check(params, &[], before, after)
+                .check(params, byzantine, before, after)
                 .err()
                 .map(|violation| Broken {
                     property,
@@ -317,11 +351,25 @@ pub enum Example {
     RollbackFails,
     /// Some shard is `Healing`: its rollback completed ([R-RB-2] step 5).
     Healing,
+    /// Some validator was slashed ([R-SLASH-3]).
+    ValidatorSlashed,
+    /// Some committee was reassigned ([R-ASSIGN-2]).
+    CommitteeReassigned,
+    /// A shard went through every pipeline stage from `FaultDetected` to
+    /// `Reintegrated`: it is `Normal` with its pipeline `Reintegrated` and
+    /// its healing `Reintegrated` (INV-4 checks on every step that the
+    /// stages were passed in order, [R-PIPE-1], [R-HEAL-6]).
+    Reintegrated,
+    /// Two shards recover at once: both pipelines are in `RollingBack` ..
+    /// `RecoveryComplete` in one view ([R-PIPE-4]).
+    TwoShardsRecover,
+    /// A healing failed ([R-HEAL-5]).
+    HealingFails,
 }
 
 impl Example {
     /// Every example, in report order.
-    pub const ALL: [Example; 29] = [
+    pub const ALL: [Example; 34] = [
         Example::Finalizes,
         Example::ByzantineVoteCounted,
         Example::EveryShardFinalizes,
@@ -369,6 +417,11 @@ impl Example {
         Example::XtxAbortedByVote,
         Example::RollbackFails,
         Example::Healing,
+        Example::ValidatorSlashed,
+        Example::CommitteeReassigned,
+        Example::Reintegrated,
+        Example::TwoShardsRecover,
+        Example::HealingFails,
     ];
 
     /// The property's name in reports.
@@ -416,6 +469,11 @@ impl Example {
             Example::XtxAbortedByVote => "an xtx is aborted by a vote",
             Example::RollbackFails => "a rollback fails and freezes its shard",
             Example::Healing => "a shard is healing after its rollback",
+            Example::ValidatorSlashed => "a validator is slashed",
+            Example::CommitteeReassigned => "a committee is reassigned",
+            Example::Reintegrated => "a shard passes every pipeline stage to reintegration",
+            Example::TwoShardsRecover => "two shards recover at once",
+            Example::HealingFails => "a healing fails and freezes its shard",
         }
     }
 
@@ -508,8 +566,46 @@ impl Example {
                 )
             }),
             Example::Healing => has_status(view, ShardStatus::Healing),
+            Example::ValidatorSlashed => view
+                .audit
+                .iter()
+                .any(|r| matches!(r.entry, AuditEntry::Slash { .. })),
+            Example::CommitteeReassigned => view
+                .audit
+                .iter()
+                .any(|r| matches!(r.entry, AuditEntry::Reassignment { .. })),
+            Example::Reintegrated => view.shards.iter().any(|s| {
+                s.status == ShardStatus::Normal
+                    && s.pipeline == Some(PipelineStage::Reintegrated)
+                    && s.healing.is_some_and(|h| {
+                        h.stage == HealingStage::Reintegrated && h.failure.is_none()
+                    })
+            }),
+            Example::TwoShardsRecover => {
+                view.shards
+                    .iter()
+                    .filter(|s| s.pipeline.is_some_and(is_recovering_stage))
+                    .count()
+                    >= 2
+            }
+            Example::HealingFails => view.shards.iter().any(|s| {
+                s.healing.is_some_and(|h| h.failure.is_some())
+                    && s.pipeline == Some(PipelineStage::Failed)
+            }),
         }
     }
+}
+
+/// Whether a pipeline in `stage` is recovering: from `RollingBack` to
+/// `RecoveryComplete` ([R-PIPE-1]).
+fn is_recovering_stage(stage: PipelineStage) -> bool {
+    matches!(
+        stage,
+        PipelineStage::RollingBack
+            | PipelineStage::ValidatorAdjustment
+            | PipelineStage::Healing
+            | PipelineStage::RecoveryComplete
+    )
 }
 
 fn has_status(view: &View, status: ShardStatus) -> bool {
@@ -534,7 +630,7 @@ pub fn compute_properties(cfg: &ModelConfig) -> Vec<(&'static str, PropertyKind)
 /// Every action enabled in `view`, in a fixed order: blocks, the epoch
 /// tick, honest proposals, honest votes, Byzantine proposals, Byzantine
 /// votes (unless the configuration withholds them), evidence, cross-shard
-/// prepares, cross-shard votes, rollback ticks. Each group is built from the
+/// prepares, cross-shard votes, rollback ticks, healing ticks. Each group is built from the
 /// configuration and the view's sorted lists, so the order is the same
 /// every time ([R-DET-0]). Some of the actions are rejected by the rules;
 /// those are no transition.
@@ -555,6 +651,7 @@ pub fn enabled_actions(cfg: &ModelConfig, view: &View) -> Vec<Action> {
     push_prepares(cfg, &mut actions);
     push_xtx_votes(cfg, view, &mut actions);
     push_rollback_ticks(view, &mut actions);
+    push_healing_ticks(view, &mut actions);
     actions
 }
 
@@ -610,9 +707,23 @@ fn push_rollback_ticks(view: &View, actions: &mut Vec<Action>) {
     }
 }
 
+/// [R-HEAL-2] The recovery driver ticks the healing of every `Healing`
+/// shard, ascending; the rules refuse a tick whose stage is not done
+/// (`NotSynced`, `AwaitingEpoch`, `FaultOpen`) and one of a shard whose
+/// rollback completed but whose healing has not started (`NotHealing`).
+fn push_healing_ticks(view: &View, actions: &mut Vec<Action>) {
+    for shard in &view.shards {
+        if shard.status == ShardStatus::Healing {
+            actions.push(Action::AdvanceHealing { shard: shard.shard });
+        }
+    }
+}
+
 /// Honest block production: the next well-formed block of every shard
 /// below the height bound ([R-BLK-1]). A shard that takes no new
-/// transactions refuses it (`ShardFrozen`), so a frozen shard stalls.
+/// transactions refuses it (`ShardFrozen`), so a frozen shard stalls; a
+/// healing shard takes the blocks it re-syncs ([R-HEAL-3]), which its new
+/// committee re-produces.
 /// Faulty blocks only test rejection, which the unit tests of the rules
 /// cover; they change no state.
 fn push_blocks(cfg: &ModelConfig, view: &View, actions: &mut Vec<Action>) {
@@ -694,7 +805,7 @@ fn push_honest_votes(cfg: &ModelConfig, view: &View, actions: &mut Vec<Action>) 
                 let checkpoint = pending.checkpoint;
                 let is_executed = checkpoint.height <= shard.height;
                 let is_honest_root =
-                    checkpoint.root == compute_chain_root(shard, checkpoint.height);
+                    checkpoint.root == compute_chain_root(view, shard, checkpoint.height);
                 if is_executed
                     && is_honest_root
                     && !has_voted_at(shard, validator, view.epoch, checkpoint.height)
@@ -736,7 +847,7 @@ fn push_byzantine_proposals(cfg: &ModelConfig, view: &View, actions: &mut Vec<Ac
             let mut height = interval;
             while height <= shard.height.0 {
                 let roots = [
-                    compute_chain_root(shard, Height(height)),
+                    compute_chain_root(view, shard, Height(height)),
                     StateRoot::Forged {
                         height: Height(height),
                         nonce: 0,
@@ -833,7 +944,7 @@ fn compute_next_checkpoint(
         shard: shard.shard,
         epoch: view.epoch,
         height,
-        root: compute_chain_root(shard, height),
+        root: compute_chain_root(view, shard, height),
         parent: compute_expected_parent(shard),
     })
 }
@@ -916,7 +1027,7 @@ fn compute_signed_evidence(
             let root = if is_forged {
                 forged_root(shard.height)
             } else {
-                compute_chain_root(shard, shard.height)
+                compute_chain_root(view, shard, shard.height)
             };
             vec![Evidence::InvalidReceipt {
                 receipt: Receipt {
@@ -1062,7 +1173,7 @@ fn is_example_seen<M: Configured, const I: usize>(model: &M, state: &ModelState)
 fn model_properties<M: Model<State = ModelState> + Configured>(
     cfg: &ModelConfig,
 ) -> Vec<Property<M>> {
-    let always: [fn(&M, &ModelState) -> bool; 8] = [
+    let always: [fn(&M, &ModelState) -> bool; 10] = [
         holds_always::<M, 0>,
         holds_always::<M, 1>,
         holds_always::<M, 2>,
@@ -1071,8 +1182,10 @@ fn model_properties<M: Model<State = ModelState> + Configured>(
         holds_always::<M, 5>,
         holds_always::<M, 6>,
         holds_always::<M, 7>,
+        holds_always::<M, 8>,
+        holds_always::<M, 9>,
     ];
-    let examples: [fn(&M, &ModelState) -> bool; 29] = [
+    let examples: [fn(&M, &ModelState) -> bool; 34] = [
         is_example_seen::<M, 0>,
         is_example_seen::<M, 1>,
         is_example_seen::<M, 2>,
@@ -1102,6 +1215,11 @@ fn model_properties<M: Model<State = ModelState> + Configured>(
         is_example_seen::<M, 26>,
         is_example_seen::<M, 27>,
         is_example_seen::<M, 28>,
+        is_example_seen::<M, 29>,
+        is_example_seen::<M, 30>,
+        is_example_seen::<M, 31>,
+        is_example_seen::<M, 32>,
+        is_example_seen::<M, 33>,
     ];
     let mut properties: Vec<Property<M>> = AlwaysProperty::ALL
         .iter()
@@ -1127,7 +1245,7 @@ pub fn compute_next_state(
     let (view, _) = step(&cfg.params, cfg.bug, &state.view, action).ok()?;
     let broken = match &state.broken {
         Some(broken) => Some(broken.clone()),
-        None => compute_broken_transition(&cfg.params, &state.view, &view),
+        None => compute_broken_transition(&cfg.params, &cfg.byzantine, &state.view, &view),
     };
     Some(ModelState { view, broken })
 }

@@ -19,6 +19,17 @@
 //! - `rollback`: a cross-shard transaction between two shards ([R-XTX-*])
 //!   and the rollback of the one that detection isolates ([R-RB-*]), to
 //!   completion or to each reachable failure.
+//! - `recovery`: the whole recovery pipeline of one shard ([R-PIPE-*]),
+//!   from the evidence through slashing ([R-SLASH-*]), reassignment from a
+//!   reserve ([R-ASSIGN-*]), rollback and every healing stage
+//!   ([R-HEAL-*]) to reintegration.
+//! - `concurrent`: two shards recovering at once from a reserve of one, so
+//!   that one committee is refilled and the other cannot be
+//!   ([R-PIPE-4], [R-ASSIGN-3]).
+//!
+//! Outside the default suite, `tight` shows that the bound of INV-6 is
+//! tight: with `f + 1` Byzantine members in one committee the checker
+//! must find a violation.
 //!
 //! Before fault detection the one default configuration was heads up to
 //! heights 6 and 2 over epochs 0 and 1 (1,573,900 views). The last block
@@ -33,6 +44,7 @@
 
 use crate::behaviour::Example;
 use mend_spec::params::ParamsError;
+use mend_spec::protocol::ReassignmentStrategy;
 use mend_spec::{
     compute_genesis_committee, FaultKind, Params, SeededBug, ShardId, ShardStatus, ValidatorId,
     XtxDecision, XtxId, XtxPrepare,
@@ -108,17 +120,28 @@ pub struct ModelConfig {
 
 /// The names of the configurations `mend-model check` runs by default, in
 /// order.
-pub const DEFAULT_SUITE: [&str; 5] = ["finality", "retention", "faults", "liveness", "rollback"];
-
-/// The names of every named configuration: the default suite, then the
-/// ones run only on request.
-pub const NAMED_CONFIGS: [&str; 6] = [
+pub const DEFAULT_SUITE: [&str; 7] = [
     "finality",
     "retention",
     "faults",
     "liveness",
     "rollback",
+    "recovery",
+    "concurrent",
+];
+
+/// The names of every named configuration: the default suite, then the
+/// ones run only on request.
+pub const NAMED_CONFIGS: [&str; 9] = [
+    "finality",
+    "retention",
+    "faults",
+    "liveness",
+    "rollback",
+    "recovery",
+    "concurrent",
     "finality-wide",
+    "tight",
 ];
 
 impl ModelConfig {
@@ -221,6 +244,14 @@ impl ModelConfig {
     /// expiry are checked by the `liveness` configuration and the unit
     /// tests. Liveness evidence is submitted too, and always refused here:
     /// a shard needs `L + 1 = 2` epochs without a block.
+    ///
+    /// Since slashing ([R-SLASH-3]) the boundary of epoch 1 also slashes
+    /// the accused Byzantine member, which leaves the committee: 208,404
+    /// views instead of 312,376. No reserve, so that symmetry reduction
+    /// stays sound here (a drawn reserve validator is not interchangeable
+    /// with the honest members, [`crate::symmetry`]); `recovery` checks
+    /// reassignment, and `ReassignBelowQuorum` is caught in a variant of
+    /// this configuration with a reserve ([`ModelConfig::for_bug`]).
     pub fn faults() -> ModelConfig {
         let params = Params::default_config();
         ModelConfig {
@@ -281,7 +312,14 @@ impl ModelConfig {
     /// rollback at the next; with no checkpoint to return to, its first
     /// tick fails it and freezes the shard, which a Critical fault still
     /// open isolates again. That took this configuration from 524,648
-    /// views to 1,842,464; it has no cross-shard transaction.
+    /// views to 1,842,464; it has no cross-shard transaction. Slashing
+    /// ([R-SLASH-3]) then took it to 136,212: the accused Byzantine member
+    /// leaves its committee at the next boundary and can be accused of
+    /// nothing more there. An execution failure slashes without a
+    /// tombstone, so once its fault expires the member is eligible again
+    /// and can be drawn back ([R-ASSIGN-2]), into either committee. The
+    /// seeded bug `SlashWithoutEvidence` is caught here, the only
+    /// configuration with liveness evidence.
     pub fn liveness() -> ModelConfig {
         let params = Params::default_config()
             .with_detection(1, 1, 4)
@@ -402,6 +440,157 @@ impl ModelConfig {
         }
     }
 
+    /// The `recovery` configuration: the whole recovery pipeline of one
+    /// shard, fault to reintegration ([R-PIPE-1]). One shard, a committee
+    /// of 4 with its highest member Byzantine, `N = 1`, `K = 2`, `P = 2`,
+    /// the rollback window `W = 1`, a reserve of one validator (id 4)
+    /// drawn by `PrioritizeSlashed` ([R-ASSIGN-1]); the head grows to height
+    /// 2; epochs 0 to 4; evidence of checkpoint state mismatch (Critical,
+    /// tombstoning) against the shard while it holds no open fault.
+    ///
+    /// The shortest full run: the checkpoint at height 1 finalizes (the
+    /// base); the Byzantine member's forged proposal at height 2 is
+    /// evidence, which starts the pipeline; boundary 1 slashes and
+    /// tombstones it, draws the reserve validator into its seat and
+    /// isolates the shard; boundary 2 starts the rollback, whose five ticks
+    /// restore height 1 in generation 1; boundary 3 finds the committee
+    /// full and starts the healing, and expires the fault (`A_e = 2`); the
+    /// ticks rebuild, open syncing, the new committee re-produces block 2
+    /// and the tick into `VerifyingState` lets it finalize the checkpoint
+    /// at 2, which boundary 4 verifies; the last tick reintegrates the
+    /// shard. `N = 1` keeps the re-synced stretch to one block; epoch 4 is
+    /// the least that verifies. The same bounds reach a rollback without a
+    /// checkpoint (evidence at height 1: `NoCheckpoint`, frozen) and a
+    /// tick refused while a later fault is open (`FaultOpen`).
+    ///
+    /// Restrictions: the Byzantine member neither proposes nor votes
+    /// ([`ByzantineCheckpoints::Withheld`]: with `f` Byzantine members a
+    /// forged checkpoint cannot finalize, which `finality` checks); no
+    /// cross-shard transaction (`rollback` checks those); one evidence
+    /// kind, the one that isolates and tombstones. A mismatch of the
+    /// rebuild or of the verification cannot happen with at most `f`
+    /// Byzantine members ([R-HEAL-5]); the unit tests reach them by hand.
+    pub fn recovery() -> ModelConfig {
+        let params = Params::new(1, 4, 1, 2, 2)
+            .and_then(|p| p.with_rollback_window(1))
+            .and_then(|p| p.with_recovery(1, ReassignmentStrategy::PrioritizeSlashed))
+            .expect("the recovery parameters are within bounds");
+        ModelConfig {
+            name: "recovery",
+            byzantine: compute_highest_members(&params),
+            params,
+            max_heights: vec![2],
+            max_epoch: 4,
+            evidence: vec![FaultKind::CheckpointStateMismatch],
+            max_open_faults: vec![1],
+            byzantine_checkpoints: ByzantineCheckpoints::Withheld,
+            transactions: vec![],
+            xtx_voters: XtxVoters::FirstHonest,
+            xtx_decisions: vec![],
+            examples: vec![
+                Example::Finalizes,
+                Example::Detects(FaultKind::CheckpointStateMismatch),
+                Example::Frozen,
+                Example::Raised {
+                    from: ShardStatus::Normal,
+                    to: ShardStatus::Isolated,
+                },
+                Example::FaultExpired,
+                Example::RollbackFails,
+                Example::Healing,
+                Example::ValidatorSlashed,
+                Example::CommitteeReassigned,
+                Example::Reintegrated,
+            ],
+            bug: None,
+        }
+    }
+
+    /// The `concurrent` configuration: two shards recovering at once
+    /// ([R-PIPE-4]). As `recovery`, but two shards (committees 0..4 and
+    /// 4..8, members 3 and 7 Byzantine), the reserve one validator (id 8),
+    /// both heads up to height 2, epochs 0 to 3, and the evidence against
+    /// either shard.
+    ///
+    /// Both shards can be isolated at boundary 1 and start their rollbacks
+    /// at boundary 2; both complete, and boundary 3 adjusts both: shard 0,
+    /// first in the order, took the one reserve validator at boundary 1 and
+    /// starts healing; shard 1 found the reserve empty and its healing
+    /// fails (`CommitteeUnrestorable`, [R-ASSIGN-3]). Epoch 3 is the least
+    /// that reaches that; healing to reintegration is `recovery`'s.
+    ///
+    /// Evidence of a state-root mismatch (a forged vote against the
+    /// finalized checkpoint at height 1) isolates a shard whose head is at
+    /// that checkpoint, so heads up to height 1 suffice: 11,081 views, a
+    /// fraction of a second. Checkpoint state mismatch, as in `recovery`,
+    /// needs the heads at 2: 4,614,718 views, two minutes on two threads;
+    /// heads at 2 and 1 with epochs 0 to 4 (so that shard 0 can verify)
+    /// are 503,855 views, 12 seconds.
+    pub fn concurrent() -> ModelConfig {
+        let params = Params::new(2, 4, 1, 2, 2)
+            .and_then(|p| p.with_rollback_window(1))
+            .and_then(|p| p.with_recovery(1, ReassignmentStrategy::PrioritizeSlashed))
+            .expect("the concurrent parameters are within bounds");
+        ModelConfig {
+            name: "concurrent",
+            byzantine: compute_highest_members(&params),
+            params,
+            max_heights: vec![1, 1],
+            max_epoch: 3,
+            evidence: vec![FaultKind::StateRootMismatch],
+            max_open_faults: vec![1, 1],
+            byzantine_checkpoints: ByzantineCheckpoints::Withheld,
+            transactions: vec![],
+            xtx_voters: XtxVoters::FirstHonest,
+            xtx_decisions: vec![],
+            examples: vec![
+                Example::Finalizes,
+                Example::EveryShardFinalizes,
+                Example::Detects(FaultKind::StateRootMismatch),
+                Example::Healing,
+                Example::ValidatorSlashed,
+                Example::CommitteeReassigned,
+                Example::TwoShardsRecover,
+                Example::HealingFails,
+            ],
+            bug: None,
+        }
+    }
+
+    /// The `tight` configuration, outside the default suite: the bound of
+    /// INV-6 is tight (`spec/SPEC.md` §9). One shard, a committee of 4 with
+    /// two Byzantine members (2 and 3: `f + 1`), `N = 1`, the head up to
+    /// height 1, epoch 0 only, no evidence; the Byzantine members propose
+    /// and vote on everything. The checker must find a violation: two
+    /// Byzantine votes and one honest vote finalize the checkpoint at
+    /// height 1 with one honest signer, below `q - f = 2`
+    /// (`FinalizedWithoutHonestQuorum`, INV-6 (a)), in five steps.
+    pub fn tight() -> ModelConfig {
+        let params = Params::new(1, 4, 1, 2, 2).expect("the tight parameters are within bounds");
+        ModelConfig {
+            name: "tight",
+            byzantine: vec![ValidatorId(2), ValidatorId(3)],
+            params,
+            max_heights: vec![1],
+            max_epoch: 0,
+            evidence: vec![],
+            max_open_faults: vec![],
+            byzantine_checkpoints: ByzantineCheckpoints::Everything,
+            transactions: vec![],
+            xtx_voters: XtxVoters::FirstHonest,
+            xtx_decisions: vec![],
+            examples: vec![Example::Finalizes, Example::ByzantineVoteCounted],
+            bug: None,
+        }
+    }
+
+    /// Whether a check of this configuration must find a violation rather
+    /// than pass: only `tight`, which has more Byzantine members than the
+    /// fault model allows ([R-FAULT-MODEL-3]).
+    pub fn expects_violation(&self) -> bool {
+        self.name == "tight"
+    }
+
     /// The named configuration called `name`, if any ([`NAMED_CONFIGS`]).
     pub fn by_name(name: &str) -> Option<ModelConfig> {
         match name {
@@ -411,6 +600,9 @@ impl ModelConfig {
             "faults" => Some(ModelConfig::faults()),
             "liveness" => Some(ModelConfig::liveness()),
             "rollback" => Some(ModelConfig::rollback()),
+            "recovery" => Some(ModelConfig::recovery()),
+            "concurrent" => Some(ModelConfig::concurrent()),
+            "tight" => Some(ModelConfig::tight()),
             _ => None,
         }
     }
@@ -438,6 +630,18 @@ impl ModelConfig {
                  transaction from shard 0 to shard 1, checkpoint-state-mismatch evidence against \
                  shard 0"
             }
+            "recovery" => {
+                "the recovery pipeline of one shard, fault to reintegration: height 2, epochs \
+                 0-4, N = 1, W = 1, a reserve of 1, checkpoint-state-mismatch evidence"
+            }
+            "concurrent" => {
+                "two shards recovering at once from a reserve of 1: heights 2 and 2, epochs 0-3, \
+                 N = 1, W = 1, checkpoint-state-mismatch evidence against both"
+            }
+            "tight" => {
+                "the bound is tight: one shard, 2 Byzantine members of 4, height 1, epoch 0; \
+                 must find an INV-6 violation (not in the default suite)"
+            }
             "large" => {
                 "simulation: larger committees and chains, every kind of evidence, cross-shard \
                  transactions"
@@ -456,7 +660,9 @@ impl ModelConfig {
 
     /// The configuration in which `bug` is caught, running with it: the
     /// finality bugs in `finality`, the detection and isolation bugs in
-    /// `faults`, the cross-shard and rollback bugs in `rollback`.
+    /// `faults`, the cross-shard and rollback bugs in `rollback`, a slash
+    /// on liveness evidence in `liveness` (the only one with it), the
+    /// healing and reassignment bugs in `recovery`.
     pub fn for_bug(bug: SeededBug) -> ModelConfig {
         let cfg = match bug {
             SeededBug::QuorumOfTwoF
@@ -466,10 +672,30 @@ impl ModelConfig {
             SeededBug::SilentStatusChange
             | SeededBug::AcceptUnsignedEvidence
             | SeededBug::IsolateWrongShard => ModelConfig::faults(),
+            // `faults` with a reserve of one and its Low evidence only: a
+            // transaction-ordering slash disables a member and changes no
+            // status, so the bug leaves a `Normal` shard below quorum, the
+            // case INV-6 (c) names, in two steps. (In `recovery` the same bug
+            // is caught by INV-6 (f) on an isolated shard, in three.)
+            SeededBug::ReassignBelowQuorum => {
+                let faults = ModelConfig::faults();
+                ModelConfig {
+                    params: faults
+                        .params
+                        .with_recovery(1, ReassignmentStrategy::PrioritizeSlashed)
+                        .expect("a reserve of 1 is within bounds"),
+                    evidence: vec![FaultKind::TransactionOrderingViolation],
+                    ..faults
+                }
+            }
             SeededBug::ReceiptBeforeFinal
             | SeededBug::RollbackBeyondWindow
             | SeededBug::AbortOneSide
             | SeededBug::RollbackHealthyShard => ModelConfig::rollback(),
+            SeededBug::SlashWithoutEvidence => ModelConfig::liveness(),
+            SeededBug::ReintegrateWithoutQuorum | SeededBug::SkipSyncingBlocks => {
+                ModelConfig::recovery()
+            }
         };
         cfg.with_bug(Some(bug))
     }

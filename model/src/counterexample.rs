@@ -249,12 +249,14 @@ fn compute_epoch_lowered(action: &Action, removed: Epoch) -> Action {
         ..c
     };
     match *action {
-        // Blocks, cross-shard prepares and votes, and rollback ticks name no
-        // epoch (an xtx vote's domain is its shard's generation).
+        // Blocks, cross-shard prepares and votes, and rollback and healing
+        // ticks name no epoch (an xtx vote's domain is its shard's
+        // generation).
         Action::ProduceBlock { .. }
         | Action::PrepareXtx(_)
         | Action::CastXtxVote(_)
-        | Action::AdvanceRollback { .. } => *action,
+        | Action::AdvanceRollback { .. }
+        | Action::AdvanceHealing { .. } => *action,
         Action::AdvanceEpoch { epoch } => Action::AdvanceEpoch {
             epoch: lower(epoch),
         },

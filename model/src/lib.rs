@@ -1,12 +1,13 @@
 //! mend's model: a deliberately simple, obviously correct rendering of the
 //! rules of `spec/SPEC.md` §4 (checkpoints and their finality), §5 (fault
-//! detection, isolation and the audit log) and §6 (cross-shard transactions
-//! and rollback), checked with Stateright against the invariants of §8.
+//! detection, isolation and the audit log), §6 (cross-shard transactions
+//! and rollback) and §7 (slashing, reassignment, healing and the recovery
+//! pipeline), checked with Stateright against the invariants of §9.
 //!
 //! - [`rules`]: the rules as one pure function `apply(view, action)`.
 //! - [`config`]: what a run explores, and the named configurations of the
 //!   default suite (`finality`, `retention`, `faults`, `liveness`,
-//!   `rollback`).
+//!   `rollback`, `recovery`, `concurrent`), and `tight`, which must fail.
 //! - [`behaviour`]: honest and Byzantine behaviour (§3) as a Stateright
 //!   model whose properties are the invariants.
 //! - [`counterexample`]: cutting and shrinking counterexamples, and ITF

@@ -14,7 +14,10 @@
 //! [R-FAULT-8]); [`isolate`] holds the status changes of the epoch boundary
 //! and the audit log ([R-ISO-1] .. [R-ISO-3], [R-AUDIT-1]); [`xtx`] holds
 //! cross-shard transactions ([R-XTX-1] .. [R-XTX-6]) and [`rollback`] the
-//! rollback of an isolated shard ([R-RB-1] .. [R-RB-6]).
+//! rollback of an isolated shard ([R-RB-1] .. [R-RB-6]); §7 is in
+//! [`slash`] (slashing, [R-SLASH-1] .. [R-SLASH-6]), [`assign`] (committee
+//! reassignment, [R-ASSIGN-1] .. [R-ASSIGN-4]) and [`heal`] (healing and the
+//! recovery pipeline, [R-HEAL-1] .. [R-HEAL-6], [R-PIPE-1] .. [R-PIPE-4]).
 //!
 //! The abstract world has no bytes, keys or hashes: a checkpoint's content is
 //! its id, a `Signature::Valid` verifies and anything else does not, and a
@@ -22,19 +25,25 @@
 //! accepted block is honest, so the root a block at height `h` gets is
 //! `Block{h, g}`, `g` being the shard's generation when it is appended
 //! ([R-BLK-2]); [`compute_chain_root`] says what the root of a shard's
-//! chain at a height is after a rollback.
+//! chain at a height is after rollbacks, from the branch points the audit
+//! log records.
 
+pub mod assign;
 pub mod detect;
+pub mod heal;
 pub mod isolate;
 pub mod rollback;
+pub mod slash;
 pub mod xtx;
 
+use mend_spec::params::STAKE_GENESIS;
+use mend_spec::protocol::HealingStage;
+use mend_spec::view::ValidatorView;
 use mend_spec::{
-    compute_fault_tolerance, compute_genesis_committee, compute_quorum, Action, BlockFault,
-    BlockRejection, Checkpoint, Epoch, EpochRejection, Equivocation, Event, FinalizedCheckpoint,
-    Generation, Height, Outcome, Params, ParentLink, PendingCheckpoint, Proposal,
-    ProposalRejection, Rejection, SeededBug, ShardId, ShardStatus, ShardView, Signature, StateRoot,
-    ValidatorId, View, Vote, VoteRejection,
+    compute_genesis_committee, Action, AuditEntry, BlockFault, BlockRejection, Checkpoint, Epoch,
+    EpochRejection, Equivocation, Event, FinalizedCheckpoint, Generation, Height, Outcome, Params,
+    ParentLink, PendingCheckpoint, Proposal, ProposalRejection, Rejection, SeededBug, ShardId,
+    ShardStatus, ShardView, Signature, StateRoot, ValidatorId, View, Vote, VoteRejection,
 };
 
 pub use crate::config::ModelConfig;
@@ -42,8 +51,11 @@ pub use crate::config::ModelConfig;
 /// The view ([R-VIEW-1]) before any step: epoch 0; every shard `Normal`, in generation 0,
 /// at height 0 with the genesis root and last block epoch 0 ([R-BLK-1]), its
 /// genesis committee ([R-CKPT-5]), and nothing pending, finalized or
-/// recorded, no open fault, no lock and no rollback; no cross-shard
-/// transaction ([R-XTX-1]); an empty audit log.
+/// recorded, no open fault, no lock, no rollback, no healing and no
+/// pipeline; one record per registered validator, the reserve included,
+/// ascending, each with the genesis stake, not tombstoned and never slashed
+/// ([R-SLASH-1]); no cross-shard transaction ([R-XTX-1]); an empty audit
+/// log.
 pub fn init_view(params: &Params) -> View {
     View {
         epoch: Epoch(0),
@@ -63,6 +75,17 @@ pub fn init_view(params: &Params) -> View {
                 faults: vec![],
                 locks: vec![],
                 rollback: None,
+                healing: None,
+                pipeline: None,
+            })
+            .collect(),
+        validators: params
+            .validator_ids()
+            .map(|validator| ValidatorView {
+                validator,
+                stake: STAKE_GENESIS,
+                tombstoned: false,
+                slashed_windows: vec![],
             })
             .collect(),
         transactions: vec![],
@@ -84,21 +107,31 @@ pub fn compute_honest_root(height: Height, generation: Generation) -> StateRoot 
 /// at height `h` on the shard's current chain, the genesis root at 0.
 ///
 /// Every block is honest, so that root is `Block{h, g}` with `g` the
-/// generation the block was appended in. Before any rollback that is the
-/// shard's generation. A rollback ([R-RB-4]) raises the generation but keeps
-/// the blocks up to its target, whose roots stay those of the old
-/// generation; so the generation here is the one of the head root, which
-/// the rollback restores to the root of the target's block. That is right
-/// for every height up to the head only because a rolled-back shard
-/// produces no block again: it stays `Healing` (or `Frozen`), and blocks
-/// need `Normal` or `Investigating` ([R-BLK-1]); healing ([R-HEAL-*]) will
-/// have to say what a new block's root is. A genesis head (no block yet)
-/// takes the shard's generation.
-pub fn compute_chain_root(shard: &ShardView, height: Height) -> StateRoot {
-    let generation = match shard.head_root {
-        StateRoot::Block { generation, .. } => generation,
-        StateRoot::Genesis | StateRoot::Forged { .. } => shard.generation,
-    };
+/// generation of the branch that produced height `h`. Generation 0 starts
+/// at genesis; each restoration ([R-RB-4]) starts a new generation that
+/// branches off at its target: it keeps the heights up to the target and
+/// produces every height above it again (healing re-syncs them,
+/// [R-HEAL-3]). The audit log records every branch point: one `Rollback`
+/// record per restoration, with its target and new generation, in order
+/// ([R-AUDIT-1]). So the generation of height `h` is the one of the latest
+/// record of `s` whose target lies below `h`, or 0 if there is none: each
+/// later restoration re-produces exactly the heights above its target. The
+/// model keeps no branch points of its own, so its state is the view.
+pub fn compute_chain_root(view: &View, shard: &ShardView, height: Height) -> StateRoot {
+    let generation = view
+        .audit
+        .iter()
+        .filter_map(|record| match record.entry {
+            AuditEntry::Rollback {
+                shard: s,
+                target,
+                generation,
+                ..
+            } if s == shard.shard && target.height < height => Some(generation),
+            _ => None,
+        })
+        .next_back()
+        .unwrap_or(Generation(0));
     compute_honest_root(height, generation)
 }
 
@@ -125,13 +158,13 @@ pub fn compute_expected_parent(shard: &ShardView) -> ParentLink {
     }
 }
 
-/// [R-CKPT-6] How many counted votes finalize a checkpoint of a committee of
-/// `committee_size`: the quorum `q`, or `2f` under the seeded bug
-/// `QuorumOfTwoF`.
-pub fn compute_finalization_threshold(bug: Option<SeededBug>, committee_size: usize) -> usize {
+/// [R-CKPT-6] How many counted votes finalize a checkpoint: the quorum `q`
+/// of the configured `n`, whatever the committee's vacancies
+/// ([R-SLASH-5]), or `2f` under the seeded bug `QuorumOfTwoF`.
+pub fn compute_finalization_threshold(params: &Params, bug: Option<SeededBug>) -> usize {
     match bug {
-        Some(SeededBug::QuorumOfTwoF) => compute_fault_tolerance(committee_size).saturating_mul(2),
-        _ => compute_quorum(committee_size),
+        Some(SeededBug::QuorumOfTwoF) => params.fault_tolerance().saturating_mul(2),
+        _ => params.quorum(),
     }
 }
 
@@ -187,6 +220,9 @@ pub fn step(
         Action::AdvanceRollback { shard } => {
             rollback::process_advance(view, params, bug, *shard).map_err(Rejection::Rollback)
         }
+        Action::AdvanceHealing { shard } => {
+            heal::process_advance(view, params, bug, *shard).map_err(Rejection::Healing)
+        }
     }
 }
 
@@ -209,12 +245,15 @@ fn find_shard(params: &Params, view: &View, shard: ShardId) -> Option<usize> {
 }
 
 /// Whether `validator` was registered at genesis: one of the `S * n`
-/// validators ([R-CKPT-5]).
+/// committee members or the `R` reserve validators ([R-CKPT-5],
+/// [R-SLASH-1]).
 ///
 /// Computed in `u32`, independently of `Params::validators`, so that the
 /// model does not lean on the spec crate's arithmetic for a rule.
 fn is_registered(params: &Params, validator: ValidatorId) -> bool {
-    u32::from(validator.0) < u32::from(params.shards) * u32::from(params.committee_size)
+    u32::from(validator.0)
+        < u32::from(params.shards) * u32::from(params.committee_size)
+            + u32::from(params.reserve_validators)
 }
 
 /// Whether a signature verifies ([R-CKPT-5]): only the named validator's own
@@ -245,17 +284,41 @@ pub fn is_taking_transactions(status: ShardStatus) -> bool {
     }
 }
 
-/// [R-CKPT-7] check 2, [R-CKPT-8] check 2: whether a shard of this status
-/// is rolling back or healing, so that nothing may finalize on it
-/// ([R-RB-3]).
-pub fn is_recovering(status: ShardStatus) -> bool {
-    match status {
-        ShardStatus::Recovering | ShardStatus::Healing => true,
+/// [R-CKPT-7] check 2, [R-CKPT-8] check 2: whether a shard is rolling back,
+/// or healing in a stage other than `VerifyingState`, so that nothing may
+/// finalize on it ([R-RB-3]): a healing shard checkpoints only to verify
+/// its re-synced state ([R-HEAL-4]), and a failed healing not at all.
+pub fn is_recovering(shard: &ShardView) -> bool {
+    match shard.status {
+        ShardStatus::Recovering => true,
+        ShardStatus::Healing => !shard
+            .healing
+            .is_some_and(|h| h.stage == HealingStage::VerifyingState && h.failure.is_none()),
         ShardStatus::Normal
         | ShardStatus::Investigating
         | ShardStatus::Frozen
         | ShardStatus::Isolated => false,
     }
+}
+
+/// [R-BLK-1] check 2: whether a shard takes a block: it takes new
+/// transactions ([R-ISO-1]), or it is healing in stage `SyncingBlocks`
+/// (not failed) with its head below the base's height plus `N`
+/// ([R-HEAL-3]).
+pub fn is_taking_blocks(params: &Params, shard: &ShardView) -> bool {
+    if is_taking_transactions(shard.status) {
+        return true;
+    }
+    shard.status == ShardStatus::Healing
+        && shard.healing.is_some_and(|h| {
+            h.stage == HealingStage::SyncingBlocks
+                && h.failure.is_none()
+                && shard.height.0
+                    < h.base
+                        .height
+                        .0
+                        .saturating_add(params.checkpoint_interval_blocks)
+        })
 }
 
 /// [R-BLK-1] Appends the next block to a shard's chain.
@@ -269,8 +332,9 @@ fn process_block(
     let Some(index) = find_shard(params, view, shard) else {
         return Err(BlockRejection::UnknownShard);
     };
-    // [R-BLK-1] check 2: the shard takes new transactions ([R-ISO-1]).
-    if !is_taking_transactions(view.shards[index].status) {
+    // [R-BLK-1] check 2: the shard takes new transactions ([R-ISO-1]), or
+    // re-syncs its blocks while healing ([R-HEAL-3]).
+    if !is_taking_blocks(params, &view.shards[index]) {
         return Err(BlockRejection::ShardFrozen);
     }
     // [R-BLK-1] checks 3 to 7. Abstractly a faulty block is exactly its
@@ -319,8 +383,9 @@ fn process_proposal(
     };
     let shard = &view.shards[index];
     // [R-CKPT-7] check 2: nothing finalizes during a rollback ([R-RB-3]),
-    // so a `Recovering` or `Healing` shard takes no proposal.
-    if is_recovering(shard.status) {
+    // so a `Recovering` shard takes no proposal, nor a `Healing` one outside
+    // `VerifyingState` ([R-HEAL-4]).
+    if is_recovering(shard) {
         return Err(ProposalRejection::ShardRecovering);
     }
     // [R-CKPT-7] check 3: the proposer is registered.
@@ -408,9 +473,9 @@ fn process_vote(
         return Err(VoteRejection::UnknownShard);
     };
     let shard = &view.shards[index];
-    // [R-CKPT-8] check 2: a `Recovering` or `Healing` shard takes no vote
-    // ([R-RB-3]).
-    if is_recovering(shard.status) {
+    // [R-CKPT-8] check 2: a `Recovering` shard takes no vote ([R-RB-3]),
+    // nor a `Healing` one outside `VerifyingState` ([R-HEAL-4]).
+    if is_recovering(shard) {
         return Err(VoteRejection::ShardRecovering);
     }
     // [R-CKPT-8] check 3: the voter is registered.
@@ -506,8 +571,9 @@ fn process_vote(
         });
     }
 
-    // [R-CKPT-8] Finalization at the threshold ([R-CKPT-6]).
-    let threshold = compute_finalization_threshold(bug, target.committee.len());
+    // [R-CKPT-8] Finalization at the threshold ([R-CKPT-6]), `q` of the
+    // configured `n` however many seats are empty ([R-SLASH-5]).
+    let threshold = compute_finalization_threshold(params, bug);
     if target.pending[slot].votes.len() >= threshold {
         let finalized = target.pending.remove(slot);
         target.finalized.push(FinalizedCheckpoint {
@@ -538,9 +604,14 @@ fn process_vote(
 }
 
 /// [R-EPOCH-1] Ticks the epoch clock; [R-EPOCH-2] at the boundary, for
-/// each shard in ascending order: expires its pending checkpoints; starts
-/// its rollback if it is `Isolated` ([R-RB-1], [`rollback`]), and otherwise
-/// applies its status change ([R-ISO-3], [`isolate`]); expires its old
+/// each shard in ascending order: expires its pending checkpoints; slashes
+/// the validators its open faults name ([`slash`], [R-SLASH-3]); refills
+/// its committee ([`assign`], [R-ASSIGN-2]); then the first that applies
+/// of: starts its rollback if it is `Isolated` ([R-RB-1], [`rollback`]),
+/// adjusts its validators if its pipeline is at `ValidatorAdjustment`
+/// ([R-PIPE-2]), checks its verification if its healing is in
+/// `VerifyingState` ([R-HEAL-4], both in [`heal`]), and otherwise applies
+/// its detection status change ([R-ISO-3], [`isolate`]); expires its old
 /// faults ([R-FAULT-6]).
 fn process_epoch(
     view: &View,
@@ -567,12 +638,23 @@ fn process_epoch(
             });
             shard.pending.clear();
         }
-        // [R-EPOCH-2] An `Isolated` shard starts its rollback ([R-RB-1]),
-        // which is its status change of this boundary; any other shard
-        // takes the change its open faults force ([R-ISO-3]). Both append
-        // their audit record and emit `StatusChanged`.
+        // [R-SLASH-3] The validators its open faults name, in fault order;
+        // then [R-ASSIGN-2] its vacancies, from the reserve as it stands
+        // after the shards before it drew.
+        slash::process_slashes(&mut next, params, index, bug, &mut events);
+        assign::process_reassignment(&mut next, params, index, bug, &mut events);
+        // [R-EPOCH-2] The first that applies: an `Isolated` shard starts
+        // its rollback ([R-RB-1]); a shard whose rollback completed has its
+        // validators adjusted ([R-PIPE-2]); a healing in `VerifyingState`
+        // has its verification checked ([R-HEAL-4]); any other shard takes
+        // the change its open faults force ([R-ISO-3]). Each appends its
+        // audit records and emits its events.
         if next.shards[index].status == ShardStatus::Isolated {
             rollback::process_start(&mut next, index, &mut events);
+        } else if heal::is_adjusting(&next.shards[index]) {
+            heal::process_adjustment(&mut next, params, index, &mut events);
+        } else if heal::is_verifying(&next.shards[index]) {
+            heal::process_verification(&mut next, params, index, bug, &mut events);
         } else {
             isolate::process_status_change(&mut next, index, bug, &mut events);
         }
@@ -1177,9 +1259,9 @@ mod tests {
         assert_eq!(buggy.shards[0].finalized.len(), 1);
         let (correct, _) = run(&view, &votes);
         assert!(correct.shards[0].finalized.is_empty());
-        assert_eq!(compute_finalization_threshold(None, 4), 3);
+        assert_eq!(compute_finalization_threshold(&params(), None), 3);
         assert_eq!(
-            compute_finalization_threshold(Some(SeededBug::QuorumOfTwoF), 4),
+            compute_finalization_threshold(&params(), Some(SeededBug::QuorumOfTwoF)),
             2
         );
     }

@@ -113,21 +113,52 @@
 //!   counterexamples replay with the real rules. (A violation names
 //!   validators, but it is computed afresh on that replayed run.)
 //!
-//! The argument needs the committees to be the same in every reachable
-//! view (the rules of this model never change one) and pairwise disjoint
-//! (the genesis committees are); a member shared by two committees is not
+//! - Slashing ([R-SLASH-3]) and reassignment ([R-ASSIGN-2]) read the
+//!   accused of open faults (Byzantine, fixed by `σ`), membership and
+//!   vacancy counts, and draw from the validators in no committee, which
+//!   `σ` fixes too (it moves only current members); `PrioritizeSlashed`
+//!   and `StakeBalance` rank those by id and stake. Their records name the
+//!   slashed validator and the committees before and after a draw: `σ`
+//!   renames them (re-sorted) and re-derives the chain. Healing
+//!   ([R-HEAL-*]) reads stages, heights, roots and checkpoints, and copies
+//!   the rollback's cause. A validator's record follows its id.
+//!
+//! # Committees that change
+//!
+//! The argument needs the members renamed to be honest. Committees now
+//! change: a slash empties a seat and a draw fills it. That is sound as
+//! long as every Byzantine validator sitting in a committee is its
+//! highest-numbered member (below), which holds when the only validators
+//! ever drawn are the shard's own slashed Byzantine member: no reserve,
+//! and evidence naming a validator against one shard only.
+//! [`check_symmetric_config`] refuses every other configuration rather
+//! than renaming a Byzantine member: a reserve validator drawn into a
+//! committee outranks its Byzantine member, and in `liveness` a slashed,
+//! untombstoned Byzantine member of shard 0 can be drawn into shard 1's
+//! committee below that shard's honest members. Those configurations
+//! (`liveness`, `recovery`, `concurrent`) are checked without symmetry
+//! reduction; renaming by the configuration's own Byzantine list would
+//! lift this, at the cost of carrying that list in the state.
+//!
+//! The argument also needs the committees to be pairwise disjoint (the
+//! genesis committees are); a member shared by two committees is not
 //! renamed at all.
 //!
 //! # Which members are honest
 //!
 //! The checker takes the representative function as a plain
 //! `fn(&View) -> View`, with no configuration, so this module derives the
-//! honest members from the view: in each committee, every member but the
-//! highest-numbered one, which is how [`ModelConfig::default_config`] and
-//! [`ModelConfig::large`] choose the Byzantine validators
-//! ([R-FAULT-MODEL-3]). A symmetric check is valid only for a
-//! configuration whose Byzantine members are chosen that way;
-//! [`check_symmetric_config`] refuses any other.
+//! honest members from the view: in each genesis committee, every member
+//! but the highest-numbered one, which is how
+//! [`ModelConfig::default_config`] and [`ModelConfig::large`] choose the
+//! Byzantine validators ([R-FAULT-MODEL-3]). Without a reserve the view
+//! lists `S * n` validators, which gives `n` and so the genesis
+//! committees ([`compute_honest_groups`]); a member a slash took out of
+//! its committee keeps its place in its group, so that the groups are the
+//! same in every view of a run. A symmetric check is valid only for a
+//! configuration whose Byzantine members are chosen that way and whose
+//! committees take in no outside validator; [`check_symmetric_config`]
+//! refuses any other.
 //!
 //! # How the representative is chosen
 //!
@@ -162,6 +193,12 @@ pub enum SymmetryError {
         expected: Vec<ValidatorId>,
         actual: Vec<ValidatorId>,
     },
+    /// Committees can take in validators from outside: a reserve
+    /// ([R-SLASH-1]) or a slashed validator of another shard
+    /// ([R-ASSIGN-2]), higher-numbered than the Byzantine member, or
+    /// ranked by a digest of its id (`DeterministicReshuffle`); see
+    /// "Committees that change" in the module documentation.
+    CommitteesChange { reason: &'static str },
 }
 
 impl fmt::Display for SymmetryError {
@@ -173,6 +210,11 @@ impl fmt::Display for SymmetryError {
                  member of each committee ({}), but this configuration has {}",
                 list(expected),
                 list(actual)
+            ),
+            SymmetryError::CommitteesChange { reason } => write!(
+                f,
+                "symmetry reduction is disabled for this configuration: {reason}; check it \
+                 without --symmetry"
             ),
         }
     }
@@ -189,33 +231,95 @@ fn list(ids: &[ValidatorId]) -> String {
 /// highest-numbered member of each genesis committee ([R-FAULT-MODEL-3]):
 /// for it, [`compute_representative`] would rename Byzantine validators and
 /// the reduced check would be wrong.
+///
+/// It also refuses a configuration whose committees can take in a
+/// validator the representative would take for honest or rename wrongly
+/// (see "Committees that change"): one with a reserve, one in which
+/// evidence naming a validator may be submitted against more than one
+/// shard (a slashed, untombstoned Byzantine member may be drawn into
+/// another shard's committee), and one that reshuffles.
 pub fn check_symmetric_config(cfg: &ModelConfig) -> Result<(), SymmetryError> {
     let expected = compute_highest_members(&cfg.params);
-    if cfg.byzantine == expected {
-        Ok(())
-    } else {
-        Err(SymmetryError::ByzantineNotHighest {
+    if cfg.byzantine != expected {
+        return Err(SymmetryError::ByzantineNotHighest {
             expected,
             actual: cfg.byzantine.clone(),
-        })
+        });
     }
+    if cfg.params.reserve_validators > 0 {
+        return Err(SymmetryError::CommitteesChange {
+            reason: "it has a reserve, whose validators drawn into a committee outrank its \
+                     Byzantine member",
+        });
+    }
+    if cfg.params.reassignment == mend_spec::protocol::ReassignmentStrategy::DeterministicReshuffle
+    {
+        return Err(SymmetryError::CommitteesChange {
+            reason: "a deterministic reshuffle ranks validators by a digest of their ids",
+        });
+    }
+    let names_validator = cfg
+        .evidence
+        .iter()
+        .any(|k| *k != mend_spec::FaultKind::LivenessFailure)
+        || cfg.bug == Some(mend_spec::SeededBug::SlashWithoutEvidence);
+    let accused_shards = cfg
+        .params
+        .shard_ids()
+        .filter(|s| cfg.max_open_faults(*s) > 0)
+        .count();
+    if names_validator && accused_shards > 1 {
+        return Err(SymmetryError::CommitteesChange {
+            reason: "validators of more than one shard can be slashed, and a slashed Byzantine \
+                     member can be drawn into another shard's committee",
+        });
+    }
+    Ok(())
+}
+
+/// The genesis committee size `n` of a view of a configuration without a
+/// reserve: such a view lists `S * n` validators ([R-SLASH-1]). `None` for
+/// a view that lists none, or a number that is not a multiple of `S` (a
+/// hand-built view).
+fn compute_genesis_size(view: &View) -> Option<usize> {
+    let shards = view.shards.len();
+    let validators = view.validators.len();
+    if shards == 0 || validators == 0 || !validators.is_multiple_of(shards) {
+        return None;
+    }
+    Some(validators / shards)
 }
 
 /// The interchangeable validators of each shard, by the shard's index in
-/// the view, each group ascending: the committee's members except its
-/// highest-numbered one (Byzantine by [R-FAULT-MODEL-3]) and except any
-/// member that another shard's committee also lists.
+/// the view, each group ascending: the honest members of its genesis
+/// committee, that is every member but the highest-numbered one
+/// (Byzantine by [R-FAULT-MODEL-3]), whether or not a slash took them out
+/// of the committee since (only under a seeded bug can an honest one be
+/// slashed), except any that another shard's committee lists now. A view
+/// whose genesis committees cannot be read (`compute_genesis_size`)
+/// takes its current committees, each without its highest member.
 pub fn compute_honest_groups(view: &View) -> Vec<Vec<ValidatorId>> {
+    let size = compute_genesis_size(view);
     view.shards
         .iter()
         .enumerate()
         .map(|(index, shard)| {
-            let highest = shard.committee.iter().max().copied();
-            let mut group: Vec<ValidatorId> = shard
-                .committee
-                .iter()
-                .copied()
-                .filter(|v| Some(*v) != highest)
+            let members: Vec<ValidatorId> = match size {
+                Some(n) => (index * n..(index * n + n).saturating_sub(1))
+                    .filter_map(|v| u16::try_from(v).ok().map(ValidatorId))
+                    .collect(),
+                None => {
+                    let highest = shard.committee.iter().max().copied();
+                    shard
+                        .committee
+                        .iter()
+                        .copied()
+                        .filter(|v| Some(*v) != highest)
+                        .collect()
+                }
+            };
+            let mut group: Vec<ValidatorId> = members
+                .into_iter()
                 .filter(|v| {
                     !view
                         .shards
@@ -250,8 +354,17 @@ struct Footprint {
     /// The rollbacks whose cause names the validator, as (shard, the cause
     /// without its accused), ascending by shard.
     rollbacks: Vec<(ShardId, Fault)>,
-    /// The indices of the audit records whose cause names the validator.
-    audit: Vec<u64>,
+    /// The validator's record without its id: stake, tombstone, offence
+    /// windows ([R-SLASH-1]).
+    record: Option<(u64, bool, Vec<mend_spec::Epoch>)>,
+    /// The healings whose cause names the validator, as (shard, the cause
+    /// without its accused), ascending by shard.
+    healings: Vec<(ShardId, Fault)>,
+    /// The audit records naming the validator, ascending by index: the
+    /// index, whether their cause or fault names it, whether it is the
+    /// slashed validator, whether the committee before a reassignment
+    /// holds it, whether the one after does.
+    audit: Vec<(u64, bool, bool, bool, bool)>,
 }
 
 fn count(ids: &[ValidatorId], validator: ValidatorId) -> usize {
@@ -315,11 +428,44 @@ fn compute_footprint(view: &View, validator: ValidatorId) -> Footprint {
             ))
         })
         .collect();
+    let record = view
+        .validators
+        .iter()
+        .find(|v| v.validator == validator)
+        .map(|v| (v.stake, v.tombstoned, v.slashed_windows.clone()));
+    let healings = view
+        .shards
+        .iter()
+        .filter_map(|s| {
+            let cause = s.healing.as_ref()?.cause;
+            (cause.accused == Some(validator)).then_some((
+                s.shard,
+                Fault {
+                    accused: None,
+                    ..cause
+                },
+            ))
+        })
+        .collect();
     let audit = view
         .audit
         .iter()
-        .filter(|r| compute_cause(r).accused == Some(validator))
-        .map(|r| r.index)
+        .filter_map(|r| {
+            let in_cause = compute_cause(r).is_some_and(|c| c.accused == Some(validator));
+            let (slashed, before, after) = match &r.entry {
+                AuditEntry::Slash { validator: v, .. } => (*v == validator, false, false),
+                AuditEntry::Reassignment { before, after, .. } => (
+                    false,
+                    before.contains(&validator),
+                    after.contains(&validator),
+                ),
+                AuditEntry::StatusChange { .. } | AuditEntry::Rollback { .. } => {
+                    (false, false, false)
+                }
+            };
+            (in_cause || slashed || before || after)
+                .then_some((r.index, in_cause, slashed, before, after))
+        })
         .collect();
     Footprint {
         votes,
@@ -327,14 +473,18 @@ fn compute_footprint(view: &View, validator: ValidatorId) -> Footprint {
         equivocations,
         faults,
         rollbacks,
+        record,
+        healings,
         audit,
     }
 }
 
-/// The fault an audit record names as its cause.
-fn compute_cause(record: &AuditRecord) -> &Fault {
+/// The fault an audit record names as its cause (a slash's fault), if any.
+fn compute_cause(record: &AuditRecord) -> Option<&Fault> {
     match &record.entry {
-        AuditEntry::StatusChange { cause, .. } | AuditEntry::Rollback { cause, .. } => cause,
+        AuditEntry::StatusChange { cause, .. } | AuditEntry::Rollback { cause, .. } => Some(cause),
+        AuditEntry::Slash { fault, .. } => Some(fault),
+        AuditEntry::Reassignment { .. } => None,
     }
 }
 
@@ -394,18 +544,38 @@ fn rename(view: &View, renaming: &[(ValidatorId, ValidatorId)]) -> View {
         if let Some(rollback) = &mut shard.rollback {
             rollback.cause.accused = rollback.cause.accused.map(map);
         }
+        if let Some(healing) = &mut shard.healing {
+            healing.cause.accused = healing.cause.accused.map(map);
+        }
     }
-    // A record's hash covers its cause, so a renamed cause re-derives the
-    // chain from there on. (In a correct model every accused validator is
-    // Byzantine, which no renaming moves, and the log stays as it is.)
+    // The validators' records follow their ids, and stay ascending.
+    for record in &mut next.validators {
+        record.validator = map(record.validator);
+    }
+    next.validators.sort();
+    // A record's hash covers its cause and the validators it names, so a
+    // renamed record re-derives the chain from there on. (In a correct
+    // model every accused and slashed validator is Byzantine, which no
+    // renaming moves; a reassignment names honest members, whose renamed
+    // committees are re-sorted.)
     let renamed_causes: Vec<AuditEntry> = view
         .audit
         .iter()
         .map(|r| {
-            let mut entry = r.entry;
+            let mut entry = r.entry.clone();
             match &mut entry {
                 AuditEntry::StatusChange { cause, .. } | AuditEntry::Rollback { cause, .. } => {
                     cause.accused = cause.accused.map(map);
+                }
+                AuditEntry::Slash {
+                    validator, fault, ..
+                } => {
+                    *validator = map(*validator);
+                    fault.accused = fault.accused.map(map);
+                }
+                AuditEntry::Reassignment { before, after, .. } => {
+                    map_sorted(before);
+                    map_sorted(after);
                 }
             }
             entry
@@ -564,14 +734,37 @@ mod tests {
             if let Some(rollback) = &mut shard.rollback {
                 rollback.cause.accused = rollback.cause.accused.as_ref().map(f);
             }
+            if let Some(healing) = &mut shard.healing {
+                healing.cause.accused = healing.cause.accused.as_ref().map(f);
+            }
         }
+        for record in &mut next.validators {
+            record.validator = f(&record.validator);
+        }
+        next.validators.sort();
         // Rename each record's cause and chain the hashes again from the
         // first record.
         let mut previous = mend_spec::audit::AUDIT_GENESIS_HASH;
         for record in &mut next.audit {
-            let (AuditEntry::StatusChange { cause, .. } | AuditEntry::Rollback { cause, .. }) =
-                &mut record.entry;
-            cause.accused = cause.accused.as_ref().map(f);
+            match &mut record.entry {
+                AuditEntry::StatusChange { cause, .. } | AuditEntry::Rollback { cause, .. } => {
+                    cause.accused = cause.accused.as_ref().map(f);
+                }
+                AuditEntry::Slash {
+                    validator, fault, ..
+                } => {
+                    *validator = f(validator);
+                    fault.accused = fault.accused.as_ref().map(f);
+                }
+                AuditEntry::Reassignment { before, after, .. } => {
+                    for ids in [before, after] {
+                        for v in ids.iter_mut() {
+                            *v = f(v);
+                        }
+                        ids.sort();
+                    }
+                }
+            }
             record.hash = mend_spec::audit::compute_audit_hash(
                 &previous,
                 record.index,
@@ -874,9 +1067,9 @@ mod tests {
         let views = random_walk(&cfg, 5, 400);
         let honest_accused = |v: &View| {
             v.audit.iter().any(|r| {
-                let (AuditEntry::StatusChange { cause, .. } | AuditEntry::Rollback { cause, .. }) =
-                    r.entry;
-                cause.accused.is_some_and(|a| !cfg.is_byzantine(a))
+                compute_cause(r)
+                    .and_then(|cause| cause.accused)
+                    .is_some_and(|a| !cfg.is_byzantine(a))
             })
         };
         assert!(
@@ -922,7 +1115,7 @@ mod tests {
         };
         let mut seen_cause = false;
         let mut seen_restored = false;
-        for seed in 1..=40 {
+        for seed in 1..=400 {
             for view in random_walk(&cfg, seed, 60) {
                 if !honest_cause(&view) {
                     continue;
@@ -1103,7 +1296,31 @@ mod tests {
     fn a_configuration_with_other_byzantine_members_is_refused() {
         let cfg = ModelConfig::default_config();
         assert_eq!(check_symmetric_config(&cfg), Ok(()));
-        assert_eq!(check_symmetric_config(&ModelConfig::large(3, 7)), Ok(()));
+        // Evidence against three shards: a slashed Byzantine member could
+        // be drawn into another committee.
+        assert!(matches!(
+            check_symmetric_config(&ModelConfig::large(3, 7)),
+            Err(SymmetryError::CommitteesChange { .. })
+        ));
+        let quiet = ModelConfig {
+            evidence: vec![],
+            ..ModelConfig::large(3, 7)
+        };
+        assert_eq!(check_symmetric_config(&quiet), Ok(()));
+        let reserve = ModelConfig {
+            params: cfg
+                .params
+                .with_recovery(
+                    1,
+                    mend_spec::protocol::ReassignmentStrategy::PrioritizeSlashed,
+                )
+                .expect("within bounds"),
+            ..cfg.clone()
+        };
+        assert!(matches!(
+            check_symmetric_config(&reserve),
+            Err(SymmetryError::CommitteesChange { .. })
+        ));
         let mut lowest = cfg.clone();
         lowest.byzantine = ids(&[0, 4]);
         let error = check_symmetric_config(&lowest).unwrap_err();

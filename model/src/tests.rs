@@ -5,7 +5,8 @@
 //! the rules of fault detection, isolation and the audit log (`spec/SPEC.md`
 //! §5), one test per fault kind and per evidence rejection. The rules of §6
 //! have their own modules: [`xtx`] for cross-shard transactions and
-//! [`rollback`] for rollback.
+//! [`rollback`] for rollback; §7 has [`recovery`] for slashing,
+//! reassignment, healing and the pipeline.
 
 use crate::behaviour::{
     compute_next_state, enabled_actions, AlwaysProperty, CheckpointModel, Example, ModelState,
@@ -25,6 +26,7 @@ use mend_spec::{
 };
 use stateright::{Checker, HasDiscoveries, Model};
 
+mod recovery;
 mod rollback;
 mod xtx;
 
@@ -32,24 +34,35 @@ mod xtx;
 /// on one thread.
 const FINALITY_UNIQUE_STATES: usize = 384_000;
 const RETENTION_UNIQUE_STATES: usize = 30_927;
-const FAULTS_UNIQUE_STATES: usize = 312_376;
+/// 312,376 before slashing: the boundary that detection raises a status
+/// at now also slashes the accused Byzantine member, which leaves the
+/// committee and neither proposes nor votes again.
+const FAULTS_UNIQUE_STATES: usize = 208_404;
 /// 524,648 before rollback: a shard isolated at one boundary now starts
 /// its rollback at the next, which fails with no checkpoint to return to,
-/// and its fault may isolate it again.
-const LIVENESS_UNIQUE_STATES: usize = 1_359_962;
-const ROLLBACK_UNIQUE_STATES: usize = 321_549;
+/// and its fault may isolate it again (1,359,962). Slashing then took it
+/// to 136,212: the first boundary after a receipt or an execution failure
+/// disables the accused Byzantine member, which can then be accused of
+/// nothing more on its shard ([R-FAULT-3] check 4).
+const LIVENESS_UNIQUE_STATES: usize = 48_489;
+/// 321,549 before slashing: the forged proposal's signer is tombstoned
+/// and leaves its committee at the boundary that isolates its shard.
+const ROLLBACK_UNIQUE_STATES: usize = 301_835;
+const RECOVERY_UNIQUE_STATES: usize = 10_340;
+const CONCURRENT_UNIQUE_STATES: usize = 11_081;
 
 /// Unique states of each configuration up to renaming the honest members
 /// of each committee: depth first with symmetry reduction on one thread.
 /// The representative is canonical, so these are the numbers of classes of
 /// the reachable views (`symmetry.rs` checks that by brute force on smaller
-/// bounds). No view of `liveness` names an honest validator, so there every
-/// class is one view.
+/// bounds). `liveness`, `recovery` and `concurrent` are refused: their
+/// committees take in validators the representative cannot tell from
+/// honest members ([`crate::symmetry`], "Committees that change").
+/// Before slashing `faults` had 76,176 classes and `rollback` 202,173.
 const FINALITY_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 61_272;
 const RETENTION_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 7_479;
-const FAULTS_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 76_176;
-const LIVENESS_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 1_359_962;
-const ROLLBACK_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 202_173;
+const FAULTS_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 51_888;
+const ROLLBACK_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 190_987;
 
 /// Applies actions that must all be accepted.
 fn run(cfg: &ModelConfig, actions: &[Action]) -> View {
@@ -155,11 +168,6 @@ fn every_configuration_up_to_symmetry_is_pinned_no_larger_and_every_property_pas
             FAULTS_UNIQUE_STATES,
         ),
         (
-            ModelConfig::liveness(),
-            LIVENESS_UNIQUE_STATES_UP_TO_SYMMETRY,
-            LIVENESS_UNIQUE_STATES,
-        ),
-        (
             ModelConfig::rollback(),
             ROLLBACK_UNIQUE_STATES_UP_TO_SYMMETRY,
             ROLLBACK_UNIQUE_STATES,
@@ -172,6 +180,56 @@ fn every_configuration_up_to_symmetry_is_pinned_no_larger_and_every_property_pas
         assert!(report.unique_states <= plain, "{}", cfg.name);
         assert_every_property_passes(&report);
     }
+    for cfg in [
+        ModelConfig::liveness(),
+        ModelConfig::recovery(),
+        ModelConfig::concurrent(),
+    ] {
+        assert!(
+            matches!(
+                check_symmetric(&cfg, 1),
+                Err(crate::symmetry::SymmetryError::CommitteesChange { .. })
+            ),
+            "{}",
+            cfg.name
+        );
+    }
+}
+
+#[test]
+fn the_recovery_configuration_is_pinned_and_every_property_passes() {
+    assert_pinned(&ModelConfig::recovery(), RECOVERY_UNIQUE_STATES);
+}
+
+#[test]
+fn the_concurrent_configuration_is_pinned_and_every_property_passes() {
+    assert_pinned(&ModelConfig::concurrent(), CONCURRENT_UNIQUE_STATES);
+}
+
+#[test]
+fn the_tight_configuration_finds_two_byzantine_and_one_honest_signer_in_five_steps() {
+    let cfg = ModelConfig::tight();
+    assert!(cfg.expects_violation());
+    assert!(!crate::config::DEFAULT_SUITE.contains(&cfg.name));
+    let report = check(&cfg, 1);
+    assert!(!report.passed());
+    let found = report.counterexample.expect("a counterexample");
+    assert_eq!(found.property, AlwaysProperty::Inv6Quorum.name());
+    assert_eq!(found.actions.len(), 5, "{:?}", found.actions);
+    let mend_spec::Violation::FinalizedWithoutHonestQuorum { honest, needed, .. } = found.violation
+    else {
+        panic!("not an honest-quorum violation: {}", found.violation);
+    };
+    assert_eq!((honest, needed), (1, 2));
+    // Its trace replays to the same violation.
+    let trace = build_trace(&cfg, &found.actions, "test", "the bound is tight");
+    assert_eq!(replay_trace(&trace), Ok(Some(found.violation.clone())));
+    // With one Byzantine member of the same committee it holds.
+    let one = ModelConfig {
+        byzantine: vec![ValidatorId(3)],
+        ..ModelConfig::tight()
+    };
+    assert!(check(&one, 1).passed());
 }
 
 #[test]
@@ -250,6 +308,65 @@ fn assert_caught_in(cfg: &ModelConfig, bug: SeededBug, steps: usize, report: &Ch
     // Without the bug the same actions do not break any invariant.
     let correct = build_trace(&cfg.clone().with_bug(None), &found.actions, "test", "");
     assert_eq!(correct.meta.violation, "none", "{}", bug.name());
+}
+
+#[test]
+fn slash_without_evidence_is_caught_in_four_steps_by_inv3_and_breaks_inv6() {
+    // Liveness evidence names no validator, so a slash record naming one
+    // describes no slash [R-SLASH-3] allows: INV-3 reports the step, which
+    // comes first in the order of `check_step`; the same step slashes an
+    // honest validator, which INV-6 (b) forbids.
+    let bug = SeededBug::SlashWithoutEvidence;
+    let cfg = ModelConfig::for_bug(bug);
+    assert_eq!(cfg.name, "liveness");
+    let report = check(&cfg, 1);
+    let found = report.counterexample.clone().expect("a counterexample");
+    assert_eq!(found.property, AlwaysProperty::Inv3NoSilentRecovery.name());
+    assert_eq!(found.actions.len(), 4, "{:?}", found.actions);
+    assert!(matches!(
+        found.actions[2],
+        Action::SubmitEvidence(Evidence::Liveness { .. })
+    ));
+    let last = run(&cfg, &found.actions);
+    assert!(matches!(
+        mend_spec::invariants::check_inv6_committees(&last, &cfg.params, &cfg.byzantine),
+        Err(mend_spec::Violation::HonestValidatorSlashed { .. })
+    ));
+    let trace = build_trace(&cfg, &found.actions, "test", bug.description());
+    assert_eq!(replay_trace(&trace), Ok(Some(found.violation.clone())));
+    let correct = build_trace(&cfg.clone().with_bug(None), &found.actions, "test", "");
+    assert_eq!(correct.meta.violation, "none");
+}
+
+#[test]
+fn reintegrate_without_quorum_is_caught_by_inv4_in_twenty_steps() {
+    let report = assert_caught(SeededBug::ReintegrateWithoutQuorum, 20);
+    let found = report.counterexample.expect("a counterexample");
+    assert_eq!(
+        found.property,
+        AlwaysProperty::Inv4NoUnverifiedReintegration.name()
+    );
+}
+
+#[test]
+fn skip_syncing_blocks_is_caught_by_inv4_in_sixteen_steps() {
+    let report = assert_caught(SeededBug::SkipSyncingBlocks, 16);
+    let found = report.counterexample.expect("a counterexample");
+    assert_eq!(
+        found.actions.last(),
+        Some(&Action::AdvanceHealing { shard: ShardId(0) })
+    );
+}
+
+#[test]
+fn reassign_below_quorum_is_caught_by_inv6_on_a_normal_shard_in_two_steps() {
+    let report = assert_caught(SeededBug::ReassignBelowQuorum, 2);
+    let found = report.counterexample.expect("a counterexample");
+    assert_eq!(found.property, AlwaysProperty::Inv6Committees.name());
+    assert!(matches!(
+        found.violation,
+        mend_spec::Violation::NormalCommitteeBelowQuorum { .. }
+    ));
 }
 
 #[test]
@@ -377,6 +494,23 @@ fn every_seeded_bug_is_caught_up_to_symmetry_by_the_same_invariant() {
             SeededBug::RollbackBeyondWindow => 12,
             SeededBug::AbortOneSide => 7,
             SeededBug::RollbackHealthyShard => 13,
+            // Their configurations (`liveness`, `recovery`) draw outside
+            // validators into committees, which symmetry reduction refuses.
+            SeededBug::SlashWithoutEvidence
+            | SeededBug::ReintegrateWithoutQuorum
+            | SeededBug::SkipSyncingBlocks
+            | SeededBug::ReassignBelowQuorum => {
+                let cfg = ModelConfig::for_bug(bug);
+                assert!(
+                    matches!(
+                        check_symmetric(&cfg, 1),
+                        Err(crate::symmetry::SymmetryError::CommitteesChange { .. })
+                    ),
+                    "{}",
+                    bug.name()
+                );
+                continue;
+            }
         };
         let cfg = ModelConfig::for_bug(bug);
         let report = check_symmetric(&cfg, 1).expect("the Byzantine members are the highest");
@@ -420,13 +554,17 @@ fn a_path_found_under_symmetry_is_a_run_of_the_model_from_the_initial_view() {
         assert!(outcome.is_accepted(), "step {i}: {outcome}");
         assert_eq!(next, states[i + 1], "step {i}");
     }
-    let last = states.last().expect("a state");
-    assert_eq!(
-        AlwaysProperty::Inv6Quorum
-            .check(&cfg.params, &cfg.byzantine, last, last)
-            .map_err(|v| v.invariant()),
-        Err(InvariantId::Inv6ByzantineTolerance)
-    );
+    // INV-6 (a) is over a step: one step of the path breaks it.
+    let broken: Vec<_> = states
+        .windows(2)
+        .filter_map(|pair| {
+            AlwaysProperty::Inv6Quorum
+                .check(&cfg.params, &cfg.byzantine, &pair[0], &pair[1])
+                .err()
+        })
+        .map(|v| v.invariant())
+        .collect();
+    assert_eq!(broken, vec![InvariantId::Inv6ByzantineTolerance]);
 }
 
 /// The shortest QuorumOfTwoF counterexample, padded with steps that do not
@@ -512,8 +650,10 @@ fn shrinking_drops_the_steps_that_only_made_sense_after_a_deleted_one() {
         tick(1),
         tick(2),
         Action::AdvanceRollback { shard: ShardId(0) },
-        Action::ProposeCheckpoint(proposal(3, c)),
-        Action::CastVote(vote(3, c)),
+        // v3 was slashed at the first boundary: honest members finalize
+        // with two votes, below the quorum.
+        Action::ProposeCheckpoint(proposal(0, c)),
+        Action::CastVote(vote(1, c)),
         Action::CastVote(vote(2, c)),
     ];
     let property = AlwaysProperty::Inv6Quorum;
@@ -530,8 +670,8 @@ fn shrinking_drops_the_steps_that_only_made_sense_after_a_deleted_one() {
         vec![
             block(0),
             block(0),
-            Action::ProposeCheckpoint(proposal(3, c0)),
-            Action::CastVote(vote(3, c0)),
+            Action::ProposeCheckpoint(proposal(0, c0)),
+            Action::CastVote(vote(1, c0)),
             Action::CastVote(vote(2, c0)),
         ]
     );
@@ -844,7 +984,9 @@ fn finalized_view(cfg: &ModelConfig) -> (View, Checkpoint) {
 
 /// Asserts that `evidence` is accepted on `view`, emits exactly one
 /// `FaultDetected` for `shard` and changes nothing but that shard's open
-/// faults, where the fault joins in order ([R-FAULT-5]). Returns the fault
+/// faults, where the fault joins in order, and, for a fault whose response
+/// is `Isolated` on a shard with no active pipeline, its pipeline, which
+/// starts at `FaultDetected` ([R-FAULT-5], [R-PIPE-1]). Returns the fault
 /// and the view after it.
 fn assert_detected(
     cfg: &ModelConfig,
@@ -852,15 +994,32 @@ fn assert_detected(
     evidence: Evidence,
     shard: u16,
 ) -> (Fault, View) {
+    use mend_spec::protocol::PipelineStage;
     let (events, next) = accept(cfg, view, submit(evidence));
-    let [Event::FaultDetected { shard: at, fault }] = events[..] else {
-        panic!("not one FaultDetected: {events:?}");
+    let (Event::FaultDetected { shard: at, fault }, rest) = (events[0].clone(), &events[1..])
+    else {
+        panic!("not FaultDetected first: {events:?}");
     };
     assert_eq!(at, ShardId(shard));
     let mut expected = view.clone();
-    let faults = &mut expected.shards[usize::from(shard)].faults;
-    faults.push(fault);
-    faults.sort();
+    let target = &mut expected.shards[usize::from(shard)];
+    target.faults.push(fault);
+    target.faults.sort();
+    let isolates = crate::rules::isolate::compute_response(
+        crate::rules::isolate::compute_severity(fault.kind),
+    ) == Some(ShardStatus::Isolated);
+    if isolates && matches!(target.pipeline, None | Some(PipelineStage::Reintegrated)) {
+        target.pipeline = Some(PipelineStage::FaultDetected);
+        assert_eq!(
+            rest,
+            [Event::PipelineAdvanced {
+                shard: at,
+                stage: PipelineStage::FaultDetected
+            }]
+        );
+    } else {
+        assert!(rest.is_empty(), "{events:?}");
+    }
     assert_eq!(next, expected);
     assert_eq!(check_step(view, &next, &cfg.params, &cfg.byzantine), Ok(()));
     (fault, next)
@@ -1348,10 +1507,20 @@ fn the_boundary_raises_a_status_to_the_strongest_response_with_one_audit_record(
     let view = with_high_and_low_faults(&cfg);
     let cause = fault(FaultKind::ExecutionFailure, Some(3), 0, 2);
     let (events, next) = accept(&cfg, &view, tick(1));
+    // Both faults name v3 in window 0: one slash ([R-SLASH-3]), for the
+    // first in fault order; then the status change.
     assert_eq!(
         events,
         vec![
             Event::EpochAdvanced { epoch: Epoch(1) },
+            Event::ValidatorSlashed {
+                validator: ValidatorId(3),
+                shard: ShardId(0),
+                reason: mend_spec::protocol::SlashReason::TransactionMisbehaviour,
+                window: Epoch(0),
+                penalty: 100_000,
+                tombstoned: false,
+            },
             Event::StatusChanged {
                 shard: ShardId(0),
                 from: ShardStatus::Normal,
@@ -1370,7 +1539,11 @@ fn the_boundary_raises_a_status_to_the_strongest_response_with_one_audit_record(
         root_before: root,
         root_after: root,
     };
-    assert_eq!(next.audit, vec![compute_next_record(&[], Epoch(1), entry)]);
+    assert_eq!(next.audit.len(), 2);
+    assert_eq!(
+        next.audit[1],
+        compute_next_record(&next.audit[..1], Epoch(1), entry)
+    );
     // The faults stay open; the other shard is untouched but for the
     // epoch.
     assert_eq!(next.shards[0].faults, view.shards[0].faults);
@@ -1418,15 +1591,15 @@ fn the_cause_is_the_smallest_open_fault_whose_response_is_the_target_whatever_th
     // Three Critical faults force Isolated; of them the receipts come
     // first by kind, and of the receipts the lower height.
     assert_eq!(in_order.shards[0].status, ShardStatus::Isolated);
-    let AuditEntry::StatusChange { cause, to, .. } = in_order.audit[0].entry else {
-        panic!("not a status change: {}", in_order.audit[0]);
+    let changes = status_records(&in_order);
+    let [AuditEntry::StatusChange { cause, to, .. }] = changes[..] else {
+        panic!("not one status change: {changes:?}");
     };
     assert_eq!(to, ShardStatus::Isolated);
     assert_eq!(
         cause,
         fault(FaultKind::InvalidCrossShardReceipt, Some(3), 0, 1)
     );
-    assert_eq!(in_order.audit.len(), 1);
 }
 
 #[test]
@@ -1443,7 +1616,7 @@ fn a_status_rises_level_by_level_and_never_falls_and_low_faults_change_none() {
         ],
     );
     assert_eq!(view.shards[0].status, ShardStatus::Normal);
-    assert!(view.audit.is_empty());
+    assert!(status_records(&view).is_empty());
     // Liveness (Medium) at epoch 2: Investigating at epoch 3.
     let view = run_from(
         &cfg,
@@ -1478,10 +1651,11 @@ fn a_status_rises_level_by_level_and_never_falls_and_low_faults_change_none() {
             AuditEntry::StatusChange {
                 shard, from, to, ..
             } => Some((shard, from, to)),
-            AuditEntry::Rollback { .. } => None,
+            AuditEntry::Rollback { .. }
+            | AuditEntry::Slash { .. }
+            | AuditEntry::Reassignment { .. } => None,
         })
         .collect();
-    assert_eq!(changes.len(), view.audit.len());
     assert_eq!(
         changes,
         vec![
@@ -1490,16 +1664,25 @@ fn a_status_rises_level_by_level_and_never_falls_and_low_faults_change_none() {
             (ShardId(1), ShardStatus::Normal, ShardStatus::Investigating),
         ]
     );
-    // A Medium fault on a Frozen shard does not lower it.
+    // A Frozen shard takes no blocks, so it cannot be faulted for taking
+    // none ([R-FAULT-2] kind 5); its status stays.
     let mut frozen = view.clone();
     frozen.epoch = Epoch(6);
-    let again = run_from(
-        &cfg,
+    let (outcome, after) = apply(
+        &cfg.params,
+        None,
         &frozen,
-        &[submit(Evidence::Liveness { shard: ShardId(0) }), tick(7)],
+        &submit(Evidence::Liveness { shard: ShardId(0) }),
     );
+    assert_eq!(
+        outcome,
+        Outcome::Rejected {
+            rejection: Rejection::Evidence(EvidenceRejection::NotAFault)
+        }
+    );
+    assert_eq!(after, frozen);
+    let again = run_from(&cfg, &frozen, &[tick(7)]);
     assert_eq!(again.shards[0].status, ShardStatus::Frozen);
-    assert_eq!(again.audit, frozen.audit);
 }
 
 #[test]
@@ -1512,10 +1695,10 @@ fn old_faults_expire_at_the_boundary_after_the_status_change_and_the_status_stay
             claim: claim(3, 0, 0, 1, ClaimContent::WrongRoot),
         })],
     );
-    // Boundary to 1: the status change; 0 + 1 is not below 1, so the
-    // fault stays.
+    // Boundary to 1: the slash and the status change; 0 + 1 is not below
+    // 1, so the fault stays.
     let (events, view) = accept(&cfg, &view, tick(1));
-    assert_eq!(events.len(), 2);
+    assert_eq!(events.len(), 3);
     assert_eq!(view.shards[0].faults.len(), 1);
     // Boundary to 2: 0 + 1 < 2, the fault expires; Frozen stays.
     let (events, after) = accept(&cfg, &view, tick(2));
@@ -1540,24 +1723,29 @@ fn old_faults_expire_at_the_boundary_after_the_status_change_and_the_status_stay
 #[test]
 fn the_boundary_expires_pending_changes_status_and_expires_faults_shard_by_shard() {
     let cfg = ModelConfig::liveness();
-    let low = |shard: u16, producer| {
-        submit(Evidence::OrderingViolation {
-            claim: claim(producer, shard, 0, 1, ClaimContent::Unordered),
+    // The faults that expire are liveness faults of epoch 2, which name
+    // nobody: a fault naming v3 or v7 would slash it at its first
+    // boundary, and it could be accused no more.
+    let liveness = |shard: u16| {
+        submit(Evidence::Liveness {
+            shard: ShardId(shard),
         })
     };
     let high = |shard: u16, producer| {
         submit(Evidence::ExecutionFailure {
-            claim: claim(producer, shard, 1, 3, ClaimContent::WrongRoot),
+            claim: claim(producer, shard, 3, 3, ClaimContent::WrongRoot),
         })
     };
-    let c0 = honest_checkpoint(0, 1, 2, ParentLink::Genesis);
-    let c1 = honest_checkpoint(1, 1, 2, ParentLink::Genesis);
+    let c0 = honest_checkpoint(0, 3, 2, ParentLink::Genesis);
+    let c1 = honest_checkpoint(1, 3, 2, ParentLink::Genesis);
     let view = run(
         &cfg,
         &[
-            low(0, 3),
-            low(1, 7),
             tick(1),
+            tick(2),
+            liveness(0),
+            liveness(1),
+            tick(3),
             block(0),
             block(0),
             block(1),
@@ -1568,12 +1756,20 @@ fn the_boundary_expires_pending_changes_status_and_expires_faults_shard_by_shard
             high(1, 7),
         ],
     );
-    let (events, next) = accept(&cfg, &view, tick(2));
+    let (events, next) = accept(&cfg, &view, tick(4));
     let changed = |shard: u16, accused: u16| Event::StatusChanged {
         shard: ShardId(shard),
-        from: ShardStatus::Normal,
+        from: ShardStatus::Investigating,
         to: ShardStatus::Frozen,
-        cause: fault(FaultKind::ExecutionFailure, Some(accused), 1, 3),
+        cause: fault(FaultKind::ExecutionFailure, Some(accused), 3, 3),
+    };
+    let slashed = |shard: u16, validator: u16| Event::ValidatorSlashed {
+        validator: ValidatorId(validator),
+        shard: ShardId(shard),
+        reason: mend_spec::protocol::SlashReason::TransactionMisbehaviour,
+        window: Epoch(3),
+        penalty: 100_000,
+        tombstoned: false,
     };
     let one = |shard: u16| (ShardId(shard), 1);
     let expired = |(shard, count)| Event::FaultsExpired { shard, count };
@@ -1581,16 +1777,19 @@ fn the_boundary_expires_pending_changes_status_and_expires_faults_shard_by_shard
     assert_eq!(
         events,
         vec![
-            Event::EpochAdvanced { epoch: Epoch(2) },
+            Event::EpochAdvanced { epoch: Epoch(4) },
             pending(one(0)),
+            slashed(0, 3),
             changed(0, 3),
             expired(one(0)),
             pending(one(1)),
+            slashed(1, 7),
             changed(1, 7),
             expired(one(1)),
         ]
     );
-    assert_eq!(next.audit.len(), 2);
+    // Two records of epoch 3 (Investigating), four of this boundary.
+    assert_eq!(next.audit.len(), 6);
     assert_eq!(
         check_step(&view, &next, &cfg.params, &cfg.byzantine),
         Ok(())
@@ -1694,7 +1893,7 @@ fn silent_status_change_changes_the_status_without_a_record() {
     let view = with_high_and_low_faults(&cfg);
     let (_, next) = accept(&cfg, &view, tick(1));
     assert_eq!(next.shards[0].status, ShardStatus::Frozen);
-    assert!(next.audit.is_empty());
+    assert!(status_records(&next).is_empty());
     let violation = check_step(&view, &next, &cfg.params, &cfg.byzantine).unwrap_err();
     assert_eq!(
         violation.invariant(),
@@ -1709,19 +1908,20 @@ fn isolate_wrong_shard_applies_the_change_and_its_record_to_the_next_shard() {
     let (events, next) = accept(&cfg, &view, tick(1));
     assert_eq!(next.shards[0].status, ShardStatus::Normal);
     assert_eq!(next.shards[1].status, ShardStatus::Frozen);
+    assert!(matches!(events[1], Event::ValidatorSlashed { .. }));
     assert!(matches!(
-        events[1],
+        events[2],
         Event::StatusChanged {
             shard: ShardId(1),
             ..
         }
     ));
     assert!(matches!(
-        next.audit[0].entry,
-        AuditEntry::StatusChange {
+        status_records(&next)[..],
+        [AuditEntry::StatusChange {
             shard: ShardId(1),
             ..
-        }
+        }]
     ));
     let violation = check_step(&view, &next, &cfg.params, &cfg.byzantine).unwrap_err();
     assert_eq!(
@@ -1980,6 +2180,16 @@ fn assert_rejected(cfg: &ModelConfig, view: &View, action: Action, rejection: Re
     let (outcome, next) = apply(&cfg.params, cfg.bug, view, &action);
     assert_eq!(outcome, Outcome::Rejected { rejection }, "{action}");
     assert_eq!(&next, view, "a rejection changed the view: {action}");
+}
+
+/// The entries of the status-change records of a view's audit log, in
+/// order.
+fn status_records(view: &View) -> Vec<AuditEntry> {
+    view.audit
+        .iter()
+        .map(|r| r.entry.clone())
+        .filter(|e| matches!(e, AuditEntry::StatusChange { .. }))
+        .collect()
 }
 
 /// Applies one action that must be accepted and must break no invariant

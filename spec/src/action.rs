@@ -226,6 +226,9 @@ pub enum Action {
     /// The recovery driver moves `shard`'s rollback one phase on
     /// ([R-RB-2]).
     AdvanceRollback { shard: ShardId },
+    /// The recovery driver moves `shard`'s healing one stage on
+    /// ([R-HEAL-2]).
+    AdvanceHealing { shard: ShardId },
 }
 
 impl fmt::Display for StateRoot {
@@ -314,6 +317,7 @@ impl fmt::Display for Action {
                 signature_suffix(v.signature)
             ),
             Action::AdvanceRollback { shard } => write!(f, "advance the rollback of {shard}"),
+            Action::AdvanceHealing { shard } => write!(f, "advance the healing of {shard}"),
         }
     }
 }

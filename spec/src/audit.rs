@@ -6,8 +6,8 @@
 //! NoSilentRecovery] can check the chain on any view, the model's included.
 
 use crate::action::{Checkpoint, ParentLink, StateRoot};
-use crate::ids::{Epoch, Generation, Height, ShardId};
-use crate::protocol::{Fault, ShardStatus};
+use crate::ids::{Epoch, Generation, Height, ShardId, ValidatorId};
+use crate::protocol::{Fault, ReassignmentStrategy, ShardStatus, SlashReason};
 use serde::{Deserialize, Serialize};
 use sha3::{Digest, Sha3_256};
 use std::fmt;
@@ -15,9 +15,8 @@ use std::fmt;
 /// The hash before the first record: 32 zero bytes ([R-AUDIT-2]).
 pub const AUDIT_GENESIS_HASH: [u8; 32] = [0; 32];
 
-/// What one audit record describes ([R-AUDIT-1]). Slashes and reassignments
-/// add their variants when they are built.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// What one audit record describes ([R-AUDIT-1]).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "tag", content = "value")]
 pub enum AuditEntry {
     /// A shard's status changed at an epoch boundary ([R-ISO-3]).
@@ -43,10 +42,33 @@ pub enum AuditEntry {
         /// The rollback generation after the step.
         generation: Generation,
     },
+    /// A validator was slashed for one offence window ([R-SLASH-3]).
+    Slash {
+        validator: ValidatorId,
+        /// The shard whose open fault named it.
+        shard: ShardId,
+        reason: SlashReason,
+        /// The fault proven by the evidence.
+        fault: Fault,
+        window: Epoch,
+        stake_before: u64,
+        stake_after: u64,
+        tombstoned: bool,
+    },
+    /// A committee with vacancies was refilled ([R-ASSIGN-2]).
+    Reassignment {
+        shard: ShardId,
+        strategy: ReassignmentStrategy,
+        /// The committee before the draw (after the step's slashes),
+        /// ascending.
+        before: Vec<ValidatorId>,
+        /// The committee after it, ascending.
+        after: Vec<ValidatorId>,
+    },
 }
 
 /// One record of the abstract log, with its chain hash ([R-AUDIT-3]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct AuditRecord {
     /// Position in the log, from 0 without gaps.
     pub index: u64,
@@ -138,6 +160,39 @@ fn put_checkpoint(bytes: &mut Vec<u8>, c: &Checkpoint) {
     }
 }
 
+fn put_validators(bytes: &mut Vec<u8>, validators: &[ValidatorId]) {
+    bytes.extend_from_slice(&(validators.len() as u64).to_le_bytes());
+    for v in validators {
+        bytes.extend_from_slice(&v.0.to_le_bytes());
+    }
+}
+
+/// The SHA3-256 digest of an abstract root's encoding ([R-AUDIT-3]): what
+/// the model ranks a reshuffle by where the engine uses the concrete root
+/// ([R-ASSIGN-4]).
+pub fn compute_abstract_root_digest(root: StateRoot) -> [u8; 32] {
+    let mut bytes = Vec::with_capacity(24);
+    bytes.extend_from_slice(b"mend/abstract-root/v1");
+    put_root(&mut bytes, root);
+    Sha3_256::digest(&bytes).into()
+}
+
+/// The rank of `validator` in a deterministic reshuffle ([R-ASSIGN-1]):
+/// `SHA3-256("mend/reshuffle/v1" || epoch || seed root || validator)`,
+/// compared as bytes, lowest first.
+pub fn compute_reshuffle_rank(
+    epoch: Epoch,
+    seed_root: &[u8; 32],
+    validator: ValidatorId,
+) -> [u8; 32] {
+    let mut hasher = Sha3_256::new();
+    hasher.update(b"mend/reshuffle/v1");
+    hasher.update(epoch.0.to_le_bytes());
+    hasher.update(seed_root);
+    hasher.update(validator.0.to_le_bytes());
+    hasher.finalize().into()
+}
+
 /// The abstract chain hash of a record ([R-AUDIT-3]):
 /// `SHA3-256("mend/audit-abstract/v1" || previous || index || epoch || entry)`,
 /// integers little-endian, enums as one tag byte.
@@ -187,6 +242,38 @@ pub fn compute_audit_hash(
             put_root(&mut bytes, *root_after);
             bytes.extend_from_slice(&generation.0.to_le_bytes());
         }
+        AuditEntry::Slash {
+            validator,
+            shard,
+            reason,
+            fault,
+            window,
+            stake_before,
+            stake_after,
+            tombstoned,
+        } => {
+            bytes.push(2);
+            bytes.extend_from_slice(&validator.0.to_le_bytes());
+            bytes.extend_from_slice(&shard.0.to_le_bytes());
+            bytes.push(*reason as u8);
+            put_fault(&mut bytes, fault);
+            bytes.extend_from_slice(&window.0.to_le_bytes());
+            bytes.extend_from_slice(&stake_before.to_le_bytes());
+            bytes.extend_from_slice(&stake_after.to_le_bytes());
+            bytes.push(u8::from(*tombstoned));
+        }
+        AuditEntry::Reassignment {
+            shard,
+            strategy,
+            before,
+            after,
+        } => {
+            bytes.push(3);
+            bytes.extend_from_slice(&shard.0.to_le_bytes());
+            bytes.push(*strategy as u8);
+            put_validators(&mut bytes, before);
+            put_validators(&mut bytes, after);
+        }
     }
     Sha3_256::digest(&bytes).into()
 }
@@ -199,8 +286,8 @@ pub fn compute_next_record(log: &[AuditRecord], epoch: Epoch, entry: AuditEntry)
     AuditRecord {
         index,
         epoch,
-        entry,
         hash: compute_audit_hash(&previous, index, epoch, &entry),
+        entry,
     }
 }
 
@@ -232,6 +319,39 @@ impl fmt::Display for AuditRecord {
                 "{shard} ROLLED BACK from {height_before} to {target} because {cause} \
                  (root {root_before} -> {root_after}, now {generation})"
             ),
+            AuditEntry::Slash {
+                validator,
+                shard,
+                reason,
+                fault,
+                window,
+                stake_before,
+                stake_after,
+                tombstoned,
+            } => write!(
+                f,
+                "{validator} SLASHED on {shard} for {reason:?} ({fault}) in window {window}: \
+                 stake {stake_before} -> {stake_after}{}",
+                if *tombstoned { ", tombstoned" } else { "" }
+            ),
+            AuditEntry::Reassignment {
+                shard,
+                strategy,
+                before,
+                after,
+            } => {
+                let list = |ids: &[ValidatorId]| {
+                    let inner: Vec<String> = ids.iter().map(|v| v.to_string()).collect();
+                    format!("{{{}}}", inner.join(","))
+                };
+                write!(
+                    f,
+                    "{shard} REASSIGNED by {}: {} -> {}",
+                    strategy.name(),
+                    list(before),
+                    list(after)
+                )
+            }
         }?;
         let h = &self.hash;
         write!(
@@ -273,7 +393,7 @@ mod tests {
             first.hash,
             compute_audit_hash(&AUDIT_GENESIS_HASH, 0, Epoch(1), &entry(0))
         );
-        let second = compute_next_record(&[first], Epoch(1), entry(1));
+        let second = compute_next_record(std::slice::from_ref(&first), Epoch(1), entry(1));
         assert_eq!(second.index, 1);
         assert_eq!(
             second.hash,
@@ -332,7 +452,7 @@ mod tests {
             base,
             compute_audit_hash(&AUDIT_GENESIS_HASH, 0, Epoch(2), &entry(0))
         );
-        let mut changed = rollback;
+        let mut changed = rollback.clone();
         if let AuditEntry::Rollback { generation, .. } = &mut changed {
             *generation = Generation(2);
         }
@@ -340,7 +460,7 @@ mod tests {
             base,
             compute_audit_hash(&AUDIT_GENESIS_HASH, 0, Epoch(2), &changed)
         );
-        let mut changed = rollback;
+        let mut changed = rollback.clone();
         if let AuditEntry::Rollback { target, .. } = &mut changed {
             target.parent = ParentLink::Checkpoint {
                 epoch: Epoch(0),

@@ -46,11 +46,24 @@ pub enum SeededBug {
     /// Restoring a shard also lowers the next shard `(s + 1) mod S` to its
     /// latest finalized checkpoint (or genesis) ([R-RB-4] broken).
     RollbackHealthyShard,
+    /// Liveness evidence, which names no validator, slashes the lowest
+    /// member of the shard's committee for `MissedProposals` ([R-SLASH-3]
+    /// broken: a validator no evidence names is slashed).
+    SlashWithoutEvidence,
+    /// A healing in `VerifyingState` moves on at the boundary without a
+    /// checkpoint finalized at its head ([R-HEAL-4] skipped).
+    ReintegrateWithoutQuorum,
+    /// The tick out of `Rebuilding` goes straight to `VerifyingState`
+    /// ([R-HEAL-2]: `SyncingBlocks` skipped).
+    SkipSyncingBlocks,
+    /// A reassignment makes the validators it draws the whole committee,
+    /// dropping the sitting members ([R-ASSIGN-2] broken).
+    ReassignBelowQuorum,
 }
 
 impl SeededBug {
     /// Every seeded bug, in a fixed order.
-    pub const ALL: [SeededBug; 11] = [
+    pub const ALL: [SeededBug; 15] = [
         SeededBug::QuorumOfTwoF,
         SeededBug::CountNonMemberVote,
         SeededBug::CountDuplicateVote,
@@ -62,6 +75,10 @@ impl SeededBug {
         SeededBug::RollbackBeyondWindow,
         SeededBug::AbortOneSide,
         SeededBug::RollbackHealthyShard,
+        SeededBug::SlashWithoutEvidence,
+        SeededBug::ReintegrateWithoutQuorum,
+        SeededBug::SkipSyncingBlocks,
+        SeededBug::ReassignBelowQuorum,
     ];
 
     /// The name used on the command line.
@@ -78,6 +95,10 @@ impl SeededBug {
             SeededBug::RollbackBeyondWindow => "rollback-beyond-window",
             SeededBug::AbortOneSide => "abort-one-side",
             SeededBug::RollbackHealthyShard => "rollback-healthy-shard",
+            SeededBug::SlashWithoutEvidence => "slash-without-evidence",
+            SeededBug::ReintegrateWithoutQuorum => "reintegrate-without-quorum",
+            SeededBug::SkipSyncingBlocks => "skip-syncing-blocks",
+            SeededBug::ReassignBelowQuorum => "reassign-below-quorum",
         }
     }
 
@@ -108,6 +129,16 @@ impl SeededBug {
                 "abort only the rolled-back shard's side of an in-flight transaction"
             }
             SeededBug::RollbackHealthyShard => "roll the next, healthy shard back too",
+            SeededBug::SlashWithoutEvidence => {
+                "slash the first committee member on liveness evidence that names nobody"
+            }
+            SeededBug::ReintegrateWithoutQuorum => {
+                "declare a healed shard verified without a checkpoint finalized at its head"
+            }
+            SeededBug::SkipSyncingBlocks => "skip the SyncingBlocks stage of healing",
+            SeededBug::ReassignBelowQuorum => {
+                "replace a committee by the validators drawn, dropping its sitting members"
+            }
         }
     }
 
@@ -125,6 +156,14 @@ impl SeededBug {
             SeededBug::RollbackBeyondWindow => InvariantId::Inv7NoForks,
             SeededBug::AbortOneSide => InvariantId::Inv2NoCrossShardCorruption,
             SeededBug::RollbackHealthyShard => InvariantId::Inv1NoGlobalRollback,
+            // The slash's record cites a fault that names nobody, which
+            // INV-3 refuses in the same step in which INV-6 (b) sees an
+            // honest validator slashed; INV-3 comes first in tag order.
+            SeededBug::SlashWithoutEvidence => InvariantId::Inv3NoSilentRecovery,
+            SeededBug::ReassignBelowQuorum => InvariantId::Inv6ByzantineTolerance,
+            SeededBug::ReintegrateWithoutQuorum | SeededBug::SkipSyncingBlocks => {
+                InvariantId::Inv4NoUnverifiedReintegration
+            }
         }
     }
 }

@@ -36,15 +36,20 @@ pub use bugs::SeededBug;
 pub use ids::{Epoch, Generation, Height, ShardId, ValidatorId, XtxId};
 pub use invariants::{check_step, check_view, InvariantId, Violation};
 pub use outcome::{
-    BlockRejection, EpochRejection, Event, EvidenceRejection, Outcome, PrepareRejection,
-    ProposalRejection, Rejection, RollbackRejection, VoteRejection, XtxVoteRejection,
+    BlockRejection, EpochRejection, Event, EvidenceRejection, HealingRejection, Outcome,
+    PrepareRejection, ProposalRejection, Rejection, RollbackRejection, VoteRejection,
+    XtxVoteRejection,
 };
-pub use params::{compute_fault_tolerance, compute_genesis_committee, compute_quorum, Params};
+pub use params::{
+    compute_fault_tolerance, compute_genesis_committee, compute_quorum, Params, BASIS_POINTS,
+    STAKE_GENESIS,
+};
 pub use protocol::{
-    Fault, FaultKind, RollbackFailure, RollbackPhase, Severity, ShardStatus, XtxBallot,
-    XtxDecision, XtxState,
+    Fault, FaultKind, HealingFailure, HealingStage, PipelineStage, ReassignmentStrategy,
+    RollbackFailure, RollbackPhase, Severity, ShardStatus, SlashReason, XtxBallot, XtxDecision,
+    XtxState,
 };
 pub use view::{
-    Equivocation, FinalizedCheckpoint, Lock, PendingCheckpoint, RollbackView, ShardView, View,
-    XtxSide, XtxView,
+    Equivocation, FinalizedCheckpoint, HealingView, Lock, PendingCheckpoint, RollbackView,
+    ShardView, ValidatorView, View, XtxSide, XtxView,
 };

@@ -6,7 +6,10 @@
 
 use crate::action::{Checkpoint, StateRoot};
 use crate::ids::{Epoch, Generation, Height, ShardId, ValidatorId, XtxId};
-use crate::protocol::{Fault, RollbackFailure, RollbackPhase, ShardStatus, XtxDecision};
+use crate::protocol::{
+    Fault, HealingFailure, HealingStage, PipelineStage, RollbackFailure, RollbackPhase,
+    ShardStatus, SlashReason, XtxDecision,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -98,6 +101,34 @@ pub enum Event {
     RollbackFailed {
         shard: ShardId,
         reason: RollbackFailure,
+    },
+    /// A validator named by an open fault of `shard` was slashed for its
+    /// offence window ([R-SLASH-3]).
+    ValidatorSlashed {
+        validator: ValidatorId,
+        shard: ShardId,
+        reason: SlashReason,
+        window: Epoch,
+        penalty: u64,
+        tombstoned: bool,
+    },
+    /// A committee with vacancies was refilled; `committee` is the new one,
+    /// ascending ([R-ASSIGN-2]).
+    CommitteeReassigned {
+        shard: ShardId,
+        committee: Vec<ValidatorId>,
+    },
+    /// A healing entered `stage` ([R-HEAL-2], [R-PIPE-2]).
+    HealingAdvanced { shard: ShardId, stage: HealingStage },
+    /// A healing failed; the shard is frozen for an operator ([R-HEAL-5]).
+    HealingFailed {
+        shard: ShardId,
+        reason: HealingFailure,
+    },
+    /// A shard's recovery pipeline entered `stage` ([R-PIPE-1]).
+    PipelineAdvanced {
+        shard: ShardId,
+        stage: PipelineStage,
     },
 }
 
@@ -202,6 +233,20 @@ pub enum RollbackRejection {
     NotRecovering,
 }
 
+/// Why a healing tick was rejected ([R-HEAL-2]), in check order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum HealingRejection {
+    UnknownShard,
+    /// The shard is not `Healing`, or its healing failed.
+    NotHealing,
+    /// `SyncingBlocks` has not reached the base's height plus `N`.
+    NotSynced,
+    /// `VerifyingState` ends only at an epoch boundary ([R-HEAL-4]).
+    AwaitingEpoch,
+    /// A fault against the shard is open; it cannot be reintegrated.
+    FaultOpen,
+}
+
 /// A typed rejection: one enum per operation ([R-OUT-2]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "tag", content = "value")]
@@ -214,6 +259,7 @@ pub enum Rejection {
     Prepare(PrepareRejection),
     XtxVote(XtxVoteRejection),
     Rollback(RollbackRejection),
+    Healing(HealingRejection),
 }
 
 /// The outcome of one step ([R-OUT-1]).
@@ -300,6 +346,31 @@ impl fmt::Display for Event {
             ),
             Event::RollbackFailed { shard, reason } => {
                 write!(f, "ROLLBACK of {shard} FAILED: {reason:?}")
+            }
+            Event::ValidatorSlashed {
+                validator,
+                shard,
+                reason,
+                window,
+                penalty,
+                tombstoned,
+            } => write!(
+                f,
+                "SLASHED {validator} on {shard} for {reason:?} in window {window}: -{penalty}{}",
+                if *tombstoned { ", tombstoned" } else { "" }
+            ),
+            Event::CommitteeReassigned { shard, committee } => {
+                let ids: Vec<String> = committee.iter().map(|v| v.to_string()).collect();
+                write!(f, "{shard} committee is now {{{}}}", ids.join(","))
+            }
+            Event::HealingAdvanced { shard, stage } => {
+                write!(f, "healing of {shard} enters {stage:?}")
+            }
+            Event::HealingFailed { shard, reason } => {
+                write!(f, "HEALING of {shard} FAILED: {reason:?}")
+            }
+            Event::PipelineAdvanced { shard, stage } => {
+                write!(f, "recovery of {shard}: {stage:?}")
             }
         }
     }

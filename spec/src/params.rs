@@ -1,6 +1,7 @@
 //! Protocol parameters and their bounds ([R-PARAM-1] .. [R-PARAM-3]).
 
 use crate::ids::{ShardId, ValidatorId};
+use crate::protocol::ReassignmentStrategy;
 use serde::{Deserialize, Serialize};
 
 /// Smallest number of shards.
@@ -31,6 +32,15 @@ const _: () = assert!(
     ROLLBACK_WINDOW_BLOCKS_DEFAULT >= 1
         && ROLLBACK_WINDOW_BLOCKS_DEFAULT <= ROLLBACK_WINDOW_BLOCKS_MAX
 );
+/// Largest reserve `R`, in validators outside every committee at genesis
+/// ([R-SLASH-1]).
+pub const RESERVE_VALIDATORS_MAX: u16 = 1024;
+/// Default `R`.
+pub const RESERVE_VALIDATORS_DEFAULT: u16 = 0;
+/// Every validator's stake at genesis ([R-SLASH-1]).
+pub const STAKE_GENESIS: u64 = 1_000_000;
+/// Penalties are in basis points of the stake ([R-SLASH-2]).
+pub const BASIS_POINTS: u64 = 10_000;
 /// Default `L`.
 pub const LIVENESS_EPOCHS_DEFAULT: u64 = 1;
 /// Default `A_e`.
@@ -53,7 +63,10 @@ const _: () = assert!(COMMITTEE_SIZE_MIN >= 4);
 // `VALIDATORS_MAX`; at least the smallest committee fits on every shard.
 /// Most validators registered at genesis (`shards * committee_size`).
 pub const VALIDATORS_MAX: u32 = u16::MAX as u32;
-const _: () = assert!((SHARDS_MAX as u32) * (COMMITTEE_SIZE_MIN as u32) <= VALIDATORS_MAX);
+const _: () = assert!(
+    (SHARDS_MAX as u32) * (COMMITTEE_SIZE_MIN as u32) + RESERVE_VALIDATORS_MAX as u32
+        <= VALIDATORS_MAX
+);
 
 /// The parameters of one deployment. Construct with [`Params::new`], which
 /// checks every bound; the fields are public for reading.
@@ -81,6 +94,11 @@ pub struct Params {
     /// `W`: a rollback may undo at most this many blocks ([R-RB-3]); the
     /// engine keeps the roots of `A_b + W` blocks ([R-RB-4]).
     pub rollback_window_blocks: u64,
+    /// `R`: validators registered at genesis outside every committee, ids
+    /// `S*n .. S*n + R` ([R-SLASH-1]).
+    pub reserve_validators: u16,
+    /// How committees with vacancies are refilled ([R-ASSIGN-1]).
+    pub reassignment: ReassignmentStrategy,
 }
 
 /// Why a parameter set was refused.
@@ -96,8 +114,11 @@ pub enum ParamsError {
     Retention { checkpoints: u32 },
     /// `pending_checkpoints_max` outside `1..=PENDING_CHECKPOINTS_MAX`.
     PendingMax { checkpoints: u32 },
-    /// `shards * committee_size` exceeds `VALIDATORS_MAX`.
+    /// `shards * committee_size + reserve` exceeds `VALIDATORS_MAX`.
     Validators { shards: u16, committee_size: u16 },
+    /// `reserve_validators` above `RESERVE_VALIDATORS_MAX`, or the reserve
+    /// does not fit beside the committees in `VALIDATORS_MAX` ids.
+    Reserve { validators: u16 },
     /// `liveness_epochs` outside `1..=LIVENESS_EPOCHS_MAX`.
     Liveness { epochs: u64 },
     /// `evidence_age_epochs` outside `1..=EVIDENCE_AGE_EPOCHS_MAX`.
@@ -133,6 +154,11 @@ impl std::fmt::Display for ParamsError {
             ParamsError::Validators { shards, committee_size } => write!(
                 f,
                 "{shards} shards of {committee_size} validators: at most {VALIDATORS_MAX} validators"
+            ),
+            ParamsError::Reserve { validators } => write!(
+                f,
+                "reserve = {validators} validators: must be in 0..={RESERVE_VALIDATORS_MAX}, \
+                 with at most {VALIDATORS_MAX} validators in all"
             ),
             ParamsError::Liveness { epochs } => write!(
                 f,
@@ -203,6 +229,31 @@ impl Params {
             evidence_age_epochs: EVIDENCE_AGE_EPOCHS_DEFAULT,
             evidence_age_blocks: EVIDENCE_AGE_BLOCKS_DEFAULT,
             rollback_window_blocks: ROLLBACK_WINDOW_BLOCKS_DEFAULT,
+            reserve_validators: RESERVE_VALIDATORS_DEFAULT,
+            reassignment: ReassignmentStrategy::PrioritizeSlashed,
+        })
+    }
+
+    /// The same parameters with the reserve `R` and the reassignment
+    /// strategy set, checked against their bounds ([R-PARAM-1],
+    /// [R-PARAM-3]).
+    pub fn with_recovery(
+        self,
+        reserve_validators: u16,
+        reassignment: ReassignmentStrategy,
+    ) -> Result<Params, ParamsError> {
+        let committees = u32::from(self.shards) * u32::from(self.committee_size);
+        if reserve_validators > RESERVE_VALIDATORS_MAX
+            || committees + u32::from(reserve_validators) > VALIDATORS_MAX
+        {
+            return Err(ParamsError::Reserve {
+                validators: reserve_validators,
+            });
+        }
+        Ok(Params {
+            reserve_validators,
+            reassignment,
+            ..self
         })
     }
 
@@ -257,11 +308,31 @@ impl Params {
         Params::new(2, 4, 2, 2, 2).expect("the default parameters are within bounds")
     }
 
-    /// The number of validators registered at genesis: `shards * committee_size`.
+    /// The number of validators registered at genesis:
+    /// `shards * committee_size + reserve_validators`.
     pub fn validators(&self) -> u16 {
-        // In range: `Params::new` refuses products above VALIDATORS_MAX. The
-        // fields are public, so a hand-built `Params` is clamped, not wrapped.
-        self.shards.saturating_mul(self.committee_size)
+        // In range: `Params::new` and `with_recovery` refuse totals above
+        // VALIDATORS_MAX. The fields are public, so a hand-built `Params` is
+        // clamped, not wrapped.
+        self.shards
+            .saturating_mul(self.committee_size)
+            .saturating_add(self.reserve_validators)
+    }
+
+    /// The reserve at genesis: validators `S*n .. S*n + R`, ascending
+    /// ([R-SLASH-1]).
+    pub fn genesis_reserve(&self) -> impl Iterator<Item = ValidatorId> {
+        (self.shards.saturating_mul(self.committee_size)..self.validators()).map(ValidatorId)
+    }
+
+    /// `f` of the configured committee size `n` ([R-PARAM-2], [R-SLASH-5]).
+    pub fn fault_tolerance(&self) -> usize {
+        compute_fault_tolerance(usize::from(self.committee_size))
+    }
+
+    /// `q` of the configured committee size `n` ([R-PARAM-2], [R-SLASH-5]).
+    pub fn quorum(&self) -> usize {
+        compute_quorum(usize::from(self.committee_size))
     }
 
     /// Iterates the shard ids in ascending order.
@@ -379,6 +450,31 @@ mod tests {
         assert_eq!(
             p.with_rollback_window(7).map(|q| q.rollback_window_blocks),
             Ok(7)
+        );
+        assert_eq!(
+            p.with_recovery(
+                RESERVE_VALIDATORS_MAX + 1,
+                ReassignmentStrategy::StakeBalance
+            ),
+            Err(ParamsError::Reserve {
+                validators: RESERVE_VALIDATORS_MAX + 1
+            })
+        );
+        let big = Params::new(1023, 64, 2, 2, 2).unwrap();
+        assert_eq!(
+            big.with_recovery(64, ReassignmentStrategy::StakeBalance),
+            Err(ParamsError::Reserve { validators: 64 })
+        );
+        assert!(big
+            .with_recovery(63, ReassignmentStrategy::StakeBalance)
+            .is_ok());
+        let r = p
+            .with_recovery(3, ReassignmentStrategy::StakeBalance)
+            .unwrap();
+        assert_eq!(r.validators(), 11);
+        assert_eq!(
+            r.genesis_reserve().collect::<Vec<_>>(),
+            vec![ValidatorId(8), ValidatorId(9), ValidatorId(10)]
         );
     }
 

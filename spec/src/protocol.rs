@@ -215,3 +215,91 @@ pub enum SlashReason {
     MissedProposals,
     TransactionMisbehaviour,
 }
+
+impl SlashReason {
+    /// All five, in the order of [R-SLASH-2]'s table (their index is the
+    /// `reason` of a slash record's canonical encoding, [R-AUDIT-1]).
+    pub const ALL: [SlashReason; 5] = [
+        SlashReason::Equivocation,
+        SlashReason::FalseStateRoot,
+        SlashReason::CrossShardViolation,
+        SlashReason::MissedProposals,
+        SlashReason::TransactionMisbehaviour,
+    ];
+}
+
+/// How a committee with vacancies is refilled ([R-ASSIGN-1]).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub enum ReassignmentStrategy {
+    /// Redraw the whole committee from its members and the reserve, ranked
+    /// by a SHA3-256 digest seeded by the epoch and a finalized root.
+    DeterministicReshuffle,
+    /// Fill only the emptied seats, from the reserve in ascending id.
+    #[default]
+    PrioritizeSlashed,
+    /// Fill only the emptied seats, from the reserve by stake, highest first.
+    StakeBalance,
+}
+
+impl ReassignmentStrategy {
+    /// All three, in the order of [R-ASSIGN-1] (their index is the
+    /// `strategy` of a reassignment record's canonical encoding).
+    pub const ALL: [ReassignmentStrategy; 3] = [
+        ReassignmentStrategy::DeterministicReshuffle,
+        ReassignmentStrategy::PrioritizeSlashed,
+        ReassignmentStrategy::StakeBalance,
+    ];
+
+    /// The name used on the command line and in trace metadata.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReassignmentStrategy::DeterministicReshuffle => "reshuffle",
+            ReassignmentStrategy::PrioritizeSlashed => "prioritize-slashed",
+            ReassignmentStrategy::StakeBalance => "stake-balance",
+        }
+    }
+
+    /// Looks a strategy up by its name.
+    pub fn from_name(name: &str) -> Option<ReassignmentStrategy> {
+        ReassignmentStrategy::ALL
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
+}
+
+/// Why a healing failed and froze its shard for an operator ([R-HEAL-5]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum HealingFailure {
+    /// Validator adjustment could not bring the committee back to `n`
+    /// members ([R-PIPE-2], [R-ASSIGN-3]).
+    CommitteeUnrestorable,
+    /// The head was not at the base's height and root ([R-HEAL-2]).
+    RebuildMismatch,
+    /// The checkpoint finalized at the head has a root other than the head
+    /// root ([R-HEAL-4]).
+    VerificationMismatch,
+}
+
+impl HealingStage {
+    /// The stage after this one, `None` after `Reintegrated` ([R-HEAL-1]).
+    pub fn next(self) -> Option<HealingStage> {
+        match self {
+            HealingStage::Initializing => Some(HealingStage::Rebuilding),
+            HealingStage::Rebuilding => Some(HealingStage::SyncingBlocks),
+            HealingStage::SyncingBlocks => Some(HealingStage::VerifyingState),
+            HealingStage::VerifyingState => Some(HealingStage::ReadyForReintegration),
+            HealingStage::ReadyForReintegration => Some(HealingStage::Reintegrated),
+            HealingStage::Reintegrated => None,
+        }
+    }
+}
+
+impl PipelineStage {
+    /// Whether a pipeline in this stage is active: a shard with an active
+    /// pipeline starts no second one ([R-PIPE-1]).
+    pub fn is_active(self) -> bool {
+        !matches!(self, PipelineStage::Reintegrated | PipelineStage::Failed)
+    }
+}

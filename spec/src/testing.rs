@@ -26,7 +26,10 @@ pub fn one_shard_view() -> View {
             faults: vec![],
             locks: vec![],
             rollback: None,
+            healing: None,
+            pipeline: None,
         }],
+        validators: vec![],
         transactions: vec![],
         audit: vec![],
     }

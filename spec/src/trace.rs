@@ -12,6 +12,7 @@ use crate::bugs::SeededBug;
 use crate::ids::ValidatorId;
 use crate::outcome::Outcome;
 use crate::params::Params;
+use crate::protocol::ReassignmentStrategy;
 use crate::view::View;
 use serde::{Deserialize, Serialize};
 
@@ -103,7 +104,8 @@ impl TraceMeta {
             params: format!(
                 "shards={} committee_size={} checkpoint_interval_blocks={} \
                  retention_checkpoints={} pending_checkpoints_max={} liveness_epochs={} \
-                 evidence_age_epochs={} evidence_age_blocks={} rollback_window_blocks={}",
+                 evidence_age_epochs={} evidence_age_blocks={} rollback_window_blocks={} \
+                 reserve_validators={} reassignment={}",
                 params.shards,
                 params.committee_size,
                 params.checkpoint_interval_blocks,
@@ -112,7 +114,9 @@ impl TraceMeta {
                 params.liveness_epochs,
                 params.evidence_age_epochs,
                 params.evidence_age_blocks,
-                params.rollback_window_blocks
+                params.rollback_window_blocks,
+                params.reserve_validators,
+                params.reassignment.name()
             ),
             byzantine: byz.join(" "),
             seeded_bug: seeded_bug.map_or("none", SeededBug::name).into(),
@@ -125,8 +129,9 @@ impl TraceMeta {
         let bad = || TraceMetaError::Params {
             text: self.params.clone(),
         };
-        let mut fields = [None::<u64>; 9];
-        const NAMES: [&str; 9] = [
+        let mut fields = [None::<u64>; 10];
+        let mut strategy = None;
+        const NAMES: [&str; 10] = [
             "shards",
             "committee_size",
             "checkpoint_interval_blocks",
@@ -136,22 +141,30 @@ impl TraceMeta {
             "evidence_age_epochs",
             "evidence_age_blocks",
             "rollback_window_blocks",
+            "reserve_validators",
         ];
         for word in self.params.split_whitespace() {
             let (name, value) = word.split_once('=').ok_or_else(bad)?;
+            if name == "reassignment" {
+                strategy = Some(ReassignmentStrategy::from_name(value).ok_or_else(bad)?);
+                continue;
+            }
             let i = NAMES.iter().position(|n| *n == name).ok_or_else(bad)?;
             fields[i] = Some(value.parse().map_err(|_| bad())?);
         }
-        let [Some(s), Some(n), Some(ci), Some(k), Some(p), Some(l), Some(ae), Some(ab), Some(w)] =
+        let [Some(s), Some(n), Some(ci), Some(k), Some(p), Some(l), Some(ae), Some(ab), Some(w), Some(r)] =
             fields
         else {
             return Err(bad());
         };
+        let strategy = strategy.ok_or_else(bad)?;
         let narrow16 = |x: u64| u16::try_from(x).map_err(|_| bad());
         let narrow32 = |x: u64| u32::try_from(x).map_err(|_| bad());
+        let r = narrow16(r)?;
         Params::new(narrow16(s)?, narrow16(n)?, ci, narrow32(k)?, narrow32(p)?)
             .and_then(|params| params.with_detection(l, ae, ab))
             .and_then(|params| params.with_rollback_window(w))
+            .and_then(|params| params.with_recovery(r, strategy))
             .map_err(TraceMetaError::ParamsOutOfBounds)
     }
 
@@ -251,7 +264,8 @@ mod tests {
         ));
         meta.params = "shards=0 committee_size=4 checkpoint_interval_blocks=2 \
                        retention_checkpoints=2 pending_checkpoints_max=2 liveness_epochs=1 \
-                       evidence_age_epochs=2 evidence_age_blocks=4 rollback_window_blocks=4"
+                       evidence_age_epochs=2 evidence_age_blocks=4 rollback_window_blocks=4 \
+                       reserve_validators=0 reassignment=stake-balance"
             .into();
         assert!(matches!(
             meta.parse_params(),

@@ -10,7 +10,10 @@
 use crate::action::{Checkpoint, StateRoot};
 use crate::audit::AuditRecord;
 use crate::ids::{Epoch, Generation, Height, ShardId, ValidatorId, XtxId};
-use crate::protocol::{Fault, RollbackFailure, RollbackPhase, ShardStatus, XtxBallot, XtxState};
+use crate::protocol::{
+    Fault, HealingFailure, HealingStage, PipelineStage, RollbackFailure, RollbackPhase,
+    ShardStatus, XtxBallot, XtxState,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -118,6 +121,32 @@ pub struct RollbackView {
     pub failure: Option<RollbackFailure>,
 }
 
+/// A shard's healing, in progress, reintegrated or failed ([R-HEAL-1]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct HealingView {
+    pub stage: HealingStage,
+    /// The fault that started the recovery (the rollback's cause).
+    pub cause: Fault,
+    /// The finalized checkpoint the rollback returned to.
+    pub base: Checkpoint,
+    /// Why it failed, if it did; the shard is then frozen for an operator
+    /// ([R-HEAL-5]).
+    #[serde(with = "crate::protocol::quint_option")]
+    pub failure: Option<HealingFailure>,
+}
+
+/// One validator's record ([R-SLASH-1]). Its committee, if any, is read
+/// from the shards' committees.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ValidatorView {
+    pub validator: ValidatorId,
+    pub stake: u64,
+    /// Barred for ever ([R-SLASH-2]).
+    pub tombstoned: bool,
+    /// The offence windows it was slashed in, ascending ([R-SLASH-3]).
+    pub slashed_windows: Vec<Epoch>,
+}
+
 /// One shard as the view shows it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ShardView {
@@ -145,9 +174,16 @@ pub struct ShardView {
     /// The lock table, ascending by key ([R-XTX-1]).
     pub locks: Vec<Lock>,
     /// The rollback in progress, or the completed one until healing takes
-    /// over ([R-RB-2]).
+    /// over ([R-RB-2], [R-PIPE-2]), or the failed one.
     #[serde(with = "crate::protocol::quint_option")]
     pub rollback: Option<RollbackView>,
+    /// The healing in progress, or the last one ([R-HEAL-1]).
+    #[serde(with = "crate::protocol::quint_option")]
+    pub healing: Option<HealingView>,
+    /// The stage of the shard's recovery pipeline, if one ever started
+    /// ([R-PIPE-1]).
+    #[serde(with = "crate::protocol::quint_option")]
+    pub pipeline: Option<PipelineStage>,
 }
 
 /// The whole abstract view ([R-VIEW-1]).
@@ -160,6 +196,8 @@ pub struct View {
     pub epoch: Epoch,
     /// One entry per shard, ascending by shard id.
     pub shards: Vec<ShardView>,
+    /// Every registered validator's record, ascending by id ([R-SLASH-1]).
+    pub validators: Vec<ValidatorView>,
     /// Cross-shard transactions, ascending by id ([R-XTX-1]).
     pub transactions: Vec<XtxView>,
     /// The audit log, oldest first ([R-AUDIT-1]).
@@ -228,6 +266,37 @@ impl fmt::Display for View {
                     Some(reason) => writeln!(f, " FAILED {reason:?}")?,
                     None => writeln!(f)?,
                 }
+            }
+            if let Some(h) = &s.healing {
+                write!(
+                    f,
+                    "    healing {:?} because {} from {}",
+                    h.stage, h.cause, h.base
+                )?;
+                match h.failure {
+                    Some(reason) => writeln!(f, " FAILED {reason:?}")?,
+                    None => writeln!(f)?,
+                }
+            }
+            if let Some(stage) = s.pipeline {
+                writeln!(f, "    recovery {stage:?}")?;
+            }
+        }
+        for v in &self.validators {
+            if v.stake != crate::params::STAKE_GENESIS
+                || v.tombstoned
+                || !v.slashed_windows.is_empty()
+            {
+                let windows: Vec<String> =
+                    v.slashed_windows.iter().map(|e| e.to_string()).collect();
+                writeln!(
+                    f,
+                    "  {} stake {}{} slashed in {{{}}}",
+                    v.validator,
+                    v.stake,
+                    if v.tombstoned { " TOMBSTONED" } else { "" },
+                    windows.join(",")
+                )?;
             }
         }
         for x in &self.transactions {

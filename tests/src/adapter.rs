@@ -24,9 +24,9 @@ use mend_impl::{
 use mend_spec::audit::compute_audit_hash;
 use mend_spec::{
     Action, AuditEntry, AuditRecord, BlockClaim, BlockFault, Checkpoint, ClaimContent,
-    Equivocation, Event, Evidence, Fault, FinalizedCheckpoint, Generation, Height, Params,
-    ParentLink, PendingCheckpoint, Proposal, RollbackPhase, RollbackView, ShardId, ShardView,
-    Signature, StateRoot, ValidatorId, View, Vote, XtxVote,
+    Equivocation, Event, Evidence, Fault, FinalizedCheckpoint, Generation, HealingView, Height,
+    Params, ParentLink, PendingCheckpoint, Proposal, RollbackPhase, RollbackView, ShardId,
+    ShardView, Signature, StateRoot, ValidatorId, View, Vote, XtxVote,
 };
 use std::collections::BTreeMap;
 use std::fmt;
@@ -47,6 +47,9 @@ pub enum MappingError {
     /// A rollback record names a target id that is not the hash of the
     /// target body shown beside it ([R-CKPT-3]), or shows no body.
     WrongTargetId { shard: ShardId },
+    /// An audit record that names a cause by fault id shows no fault beside
+    /// it, or a record the adapter cannot map.
+    MissingCause { index: u64 },
 }
 
 impl fmt::Display for MappingError {
@@ -75,6 +78,10 @@ impl fmt::Display for MappingError {
                     "engine lists the {list} of {shard} out of ascending order"
                 )
             }
+            MappingError::MissingCause { index } => write!(
+                f,
+                "engine audit record #{index} shows no fault beside the fault id it names"
+            ),
             MappingError::WrongFaultId { shard, fault } => {
                 write!(
                     f,
@@ -160,6 +167,17 @@ impl Adapter {
     /// target's height ([R-RB-4]).
     pub fn note_branches(&mut self, view: &View) {
         for s in &view.shards {
+            // A healing's base is its rollback's target: the branch point of
+            // the generation the rollback began, which the healing's synced
+            // blocks continue ([R-HEAL-3]). The completed rollback has left
+            // the view by then ([R-PIPE-2]).
+            if let Some(h) = &s.healing {
+                if h.failure.is_none() && s.generation.0 > 0 && s.rollback.is_none() {
+                    self.branches
+                        .entry((s.shard, s.generation))
+                        .or_insert((Generation(s.generation.0 - 1), h.base.height));
+                }
+            }
             let Some(RollbackView {
                 phase,
                 target: Some(target),
@@ -439,6 +457,7 @@ impl Adapter {
             }),
             Action::CastXtxVote(v) => Message::XtxVote(self.signed_xtx_vote(&v)),
             Action::AdvanceRollback { shard } => Message::AdvanceRollback { shard },
+            Action::AdvanceHealing { shard } => Message::AdvanceHealing { shard },
         }
     }
 
@@ -715,6 +734,39 @@ impl Adapter {
                         shard: *shard,
                         reason: *reason,
                     },
+                    EngineEvent::ValidatorSlashed {
+                        validator,
+                        shard,
+                        reason,
+                        window,
+                        penalty,
+                        tombstoned,
+                    } => Event::ValidatorSlashed {
+                        validator: *validator,
+                        shard: *shard,
+                        reason: *reason,
+                        window: *window,
+                        penalty: *penalty,
+                        tombstoned: *tombstoned,
+                    },
+                    EngineEvent::CommitteeReassigned { shard, committee } => {
+                        Event::CommitteeReassigned {
+                            shard: *shard,
+                            committee: committee.clone(),
+                        }
+                    }
+                    EngineEvent::HealingAdvanced { shard, stage } => Event::HealingAdvanced {
+                        shard: *shard,
+                        stage: *stage,
+                    },
+                    EngineEvent::HealingFailed { shard, reason } => Event::HealingFailed {
+                        shard: *shard,
+                        reason: *reason,
+                    },
+                    EngineEvent::PipelineAdvanced { shard, stage } => Event::PipelineAdvanced {
+                        shard: *shard,
+                        stage: *stage,
+                    },
                 })
             })
             .collect()
@@ -801,6 +853,15 @@ impl Adapter {
                     })
                 }
             };
+            let healing = match &s.healing {
+                None => None,
+                Some(h) => Some(HealingView {
+                    stage: h.stage,
+                    cause: h.cause,
+                    base: self.abstract_checkpoint(&h.base)?,
+                    failure: h.failure,
+                }),
+            };
             shards.push(ShardView {
                 shard: s.shard,
                 status: s.status,
@@ -815,6 +876,8 @@ impl Adapter {
                 faults: s.faults.clone(),
                 locks: s.locks.clone(),
                 rollback,
+                healing,
+                pipeline: s.pipeline,
             });
         }
         if !snapshot.transactions.windows(2).all(|w| w[0].id < w[1].id) {
@@ -828,6 +891,13 @@ impl Adapter {
         // chain is checked by `Engine::verify_audit_chain` in lockstep.
         let mut audit: Vec<AuditRecord> = Vec::with_capacity(snapshot.audit.len());
         for r in &snapshot.audit {
+            // The fault a status change or rollback names by id; a slash's
+            // fault is checked inside `recovery_entry`.
+            let fault_of = || {
+                r.cause.ok_or(MappingError::MissingCause {
+                    index: r.record.index,
+                })
+            };
             let entry = match &r.record.entry {
                 EngineAuditEntry::StatusChange {
                     shard,
@@ -837,12 +907,13 @@ impl Adapter {
                     root_before,
                     root_after,
                 } => {
-                    check_fault_id(*shard, &r.cause, cause)?;
+                    let fault = fault_of()?;
+                    check_fault_id(*shard, &fault, cause)?;
                     AuditEntry::StatusChange {
                         shard: *shard,
                         from: *from,
                         to: *to,
-                        cause: r.cause,
+                        cause: fault,
                         root_before: self.abstract_root(*shard, root_before)?,
                         root_after: self.abstract_root(*shard, root_after)?,
                     }
@@ -856,20 +927,32 @@ impl Adapter {
                     root_after,
                     generation,
                 } => {
-                    check_fault_id(*shard, &r.cause, cause)?;
+                    let fault = fault_of()?;
+                    check_fault_id(*shard, &fault, cause)?;
                     let body = r
                         .target
                         .filter(|b| compute_checkpoint_id(b) == *target)
                         .ok_or(MappingError::WrongTargetId { shard: *shard })?;
                     AuditEntry::Rollback {
                         shard: *shard,
-                        cause: r.cause,
+                        cause: fault,
                         target: self.abstract_checkpoint(&body)?,
                         height_before: *height_before,
                         root_before: self.abstract_root(*shard, root_before)?,
                         root_after: self.abstract_root(*shard, root_after)?,
                         generation: *generation,
                     }
+                }
+                EngineAuditEntry::Slash { shard, .. } => {
+                    r.recovery_entry().ok_or(MappingError::WrongFaultId {
+                        shard: *shard,
+                        fault: fault_of()?,
+                    })?
+                }
+                EngineAuditEntry::Reassignment { .. } => {
+                    r.recovery_entry().ok_or(MappingError::MissingCause {
+                        index: r.record.index,
+                    })?
                 }
             };
             let previous = audit
@@ -878,13 +961,24 @@ impl Adapter {
             audit.push(AuditRecord {
                 index: r.record.index,
                 epoch: r.record.epoch,
-                entry,
                 hash: compute_audit_hash(&previous, r.record.index, r.record.epoch, &entry),
+                entry,
+            });
+        }
+        if !snapshot
+            .validators
+            .windows(2)
+            .all(|w| w[0].validator < w[1].validator)
+        {
+            return Err(MappingError::NotCanonical {
+                shard: ShardId(0),
+                list: "validators",
             });
         }
         Ok(View {
             epoch: snapshot.epoch,
             shards,
+            validators: snapshot.validators.clone(),
             transactions: snapshot.transactions.clone(),
             audit,
         })

@@ -14,7 +14,9 @@
 use crate::lockstep::{to_trace, Lockstep, RunConfig};
 use mend_model::{enabled_actions, ModelConfig};
 use mend_spec::trace::Trace;
-use mend_spec::{Action, Event, FaultKind, Outcome, RollbackPhase, View};
+use mend_spec::{
+    Action, AuditEntry, Event, FaultKind, Outcome, PipelineStage, RollbackPhase, View,
+};
 use std::collections::{BTreeSet, VecDeque};
 
 /// The file name (without folder) of the example trace of `kind`.
@@ -158,6 +160,47 @@ pub fn rollback_example_trace() -> Result<Trace, String> {
         &run.model_steps,
         &format!("mend-conformance example, configuration {}", cfg.name),
         "a rollback aborts an in-flight cross-shard transaction on both shards",
+        None,
+    ))
+}
+
+/// The file name (without folder) of the worked recovery example.
+pub const RECOVERY_EXAMPLE_FILE: &str = "recovery-fault-to-reintegration.itf.json";
+
+/// [R-HEAL-6] Whether the step just reintegrated a shard (its pipeline
+/// entered `Reintegrated`) whose rollback undid at least one block, so the
+/// example shows blocks discarded and then re-synced.
+fn reintegrates(outcome: &Outcome, view: &View) -> bool {
+    let reintegrated = matches!(outcome, Outcome::Accepted { events }
+        if events.iter().any(|e| matches!(e, Event::PipelineAdvanced { stage: PipelineStage::Reintegrated, .. })));
+    reintegrated
+        && view.audit.iter().any(|r| {
+            matches!(&r.entry, AuditEntry::Rollback { target, height_before, .. }
+                if target.height < *height_before)
+        })
+}
+
+/// The worked example of a complete recovery: the shortest path of the
+/// `recovery` configuration from genesis to a shard reintegrated after a
+/// fault whose rollback undid a block, through every stage of the pipeline
+/// ([R-PIPE-1]).
+pub fn recovery_example_actions() -> Option<Vec<Action>> {
+    shortest_path(&ModelConfig::recovery(), 40, reintegrates)
+}
+
+/// The worked recovery example as a trace, replayed on model and engine in
+/// lockstep with every invariant checked at every step.
+pub fn recovery_example_trace() -> Result<Trace, String> {
+    let cfg = ModelConfig::recovery();
+    let actions = recovery_example_actions().ok_or("no recovery example path")?;
+    let config = RunConfig::correct(cfg.params, cfg.byzantine.clone());
+    let run = Lockstep::run(config.clone(), &actions).map_err(|f| f.headline())?;
+    Ok(to_trace(
+        &config,
+        &run.initial,
+        &run.model_steps,
+        &format!("mend-conformance example, configuration {}", cfg.name),
+        "a shard recovers from a fault to reintegration, through every pipeline stage",
         None,
     ))
 }

@@ -20,22 +20,27 @@ use std::sync::OnceLock;
 /// The most steps one differential input drives.
 pub const DIFFERENTIAL_STEPS_MAX: usize = 64;
 
+/// How many configurations the differential target chooses from.
+pub const DIFFERENTIAL_CONFIGS: u8 = 8;
+
 /// The configurations the differential target chooses among.
 pub fn differential_config(selector: u8) -> ModelConfig {
-    match selector % 6 {
+    match selector % DIFFERENTIAL_CONFIGS {
         0 => ModelConfig::default_config(),
         1 => ModelConfig::large(3, 7),
         2 => ModelConfig::large(2, 10),
         3 => ModelConfig::large(4, 4),
         4 => ModelConfig::faults(),
-        _ => ModelConfig::rollback(),
+        5 => ModelConfig::rollback(),
+        6 => ModelConfig::recovery(),
+        _ => ModelConfig::concurrent(),
     }
 }
 
 /// The differential selector of the configuration named `name`, if the
 /// differential target chooses it.
 pub fn differential_selector(name: &str) -> Option<u8> {
-    (0..6u8).find(|s| differential_config(*s).name == name)
+    (0..DIFFERENTIAL_CONFIGS).find(|s| differential_config(*s).name == name)
 }
 
 /// A bounded differential input: a configuration and one number per step.

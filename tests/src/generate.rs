@@ -1,13 +1,14 @@
 //! Action generators for conformance: the model's own behaviours, plus
 //! invalid actions that each break one check of [R-BLK-1], [R-CKPT-7],
-//! [R-CKPT-8], [R-FAULT-3], [R-EPOCH-1], [R-XTX-2], [R-XTX-3] or [R-RB-2],
+//! [R-CKPT-8], [R-FAULT-3], [R-EPOCH-1], [R-XTX-2], [R-XTX-3], [R-RB-2] or
+//! [R-HEAL-2],
 //! so that both renderings are compared on rejections too.
 
 use mend_model::{CheckpointModel, ModelConfig};
 use mend_spec::{
-    Action, BlockClaim, BlockFault, Checkpoint, ClaimContent, Epoch, Evidence, Generation, Height,
-    ParentLink, Proposal, Receipt, ShardId, ShardStatus, ShardView, Signature, StateRoot,
-    ValidatorId, View, Vote, XtxBallot, XtxDecision, XtxId, XtxPrepare, XtxVote,
+    Action, AuditEntry, BlockClaim, BlockFault, Checkpoint, ClaimContent, Epoch, Evidence,
+    Generation, Height, ParentLink, Proposal, Receipt, ShardId, ShardStatus, ShardView, Signature,
+    StateRoot, ValidatorId, View, Vote, XtxBallot, XtxDecision, XtxId, XtxPrepare, XtxVote,
 };
 
 /// The model's behaviours in `view` (valid and Byzantine attempts alike).
@@ -37,19 +38,33 @@ pub fn next_honest_checkpoint(
         height,
         root: StateRoot::Block {
             height,
-            generation: root_generation(s),
+            generation: root_generation(view, s, height),
         },
         parent,
     })
 }
 
-/// The generation whose honest blocks the shard's current chain holds at
-/// its head: the head root's, which after a rollback is older than the
-/// shard's generation ([R-RB-4]).
-fn root_generation(s: &ShardView) -> Generation {
-    match s.head_root {
-        StateRoot::Block { generation, .. } => generation,
-        _ => s.generation,
+/// The generation whose honest block stands at `height` on the shard's
+/// current chain: each rollback began a generation that continues its
+/// target's chain ([R-RB-4]), so heights at or below a rollback's target
+/// were produced by the generation before it. Read from the view's
+/// `Rollback` audit records, which name each target and new generation.
+fn root_generation(view: &View, s: &ShardView, height: Height) -> Generation {
+    let mut g = s.generation;
+    loop {
+        let branch = view.audit.iter().find_map(|r| match &r.entry {
+            AuditEntry::Rollback {
+                shard,
+                target,
+                generation,
+                ..
+            } if *shard == s.shard && *generation == g => Some(target.height),
+            _ => None,
+        });
+        match branch {
+            Some(at) if height <= at && g.0 > 0 => g = Generation(g.0 - 1),
+            _ => return g,
+        }
     }
 }
 
@@ -73,6 +88,9 @@ pub fn invalid_xtx_actions(cfg: &ModelConfig, view: &View) -> Vec<Action> {
         Action::AdvanceRollback {
             shard: unknown_shard,
         },
+        Action::AdvanceHealing {
+            shard: unknown_shard,
+        },
         Action::PrepareXtx(XtxPrepare {
             id: FRESH_XTX,
             source: unknown_shard,
@@ -94,6 +112,10 @@ pub fn invalid_xtx_actions(cfg: &ModelConfig, view: &View) -> Vec<Action> {
     ];
     for s in &view.shards {
         out.push(Action::AdvanceRollback { shard: s.shard });
+        // [R-HEAL-2]: a healing tick for every shard, healing or not, so
+        // `NotHealing`, `NotSynced`, `AwaitingEpoch` and `FaultOpen` are
+        // compared wherever the view allows them.
+        out.push(Action::AdvanceHealing { shard: s.shard });
         let other = ShardId((s.shard.0 + 1) % p.shards.max(1));
         for lock in &s.locks {
             out.push(Action::PrepareXtx(XtxPrepare {
@@ -554,8 +576,7 @@ pub fn invalid_evidence(cfg: &ModelConfig, view: &View, s: &ShardView) -> Vec<Ev
     let shard = s.shard;
     let g = s.generation;
     // Honest roots on the current chain carry the generation that produced
-    // them, older than `g` after a rollback ([R-RB-4]).
-    let rg = root_generation(s);
+    // them, older than `g` below a rollback's target ([R-RB-4]).
     let e = view.epoch;
     let head = s.height;
     let honest = s
@@ -577,7 +598,7 @@ pub fn invalid_evidence(cfg: &ModelConfig, view: &View, s: &ShardView) -> Vec<Ev
     let forged = |height: Height| StateRoot::Forged { height, nonce: 3 };
     let honest_root = |height: Height| StateRoot::Block {
         height,
-        generation: rg,
+        generation: root_generation(view, s, height),
     };
     let vote = |validator, root| Vote {
         validator,

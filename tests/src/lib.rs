@@ -12,6 +12,7 @@ pub mod fuzz_bodies;
 pub mod generate;
 pub mod keys;
 pub mod lockstep;
+pub mod recovery;
 pub mod trace_io;
 
 pub use adapter::Adapter;

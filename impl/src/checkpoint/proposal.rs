@@ -9,7 +9,7 @@
 use super::{PendingCheckpoint, ShardCheckpoints};
 use crate::bugs::HeightVerdict;
 use crate::crypto::{compute_checkpoint_id, is_valid_signature, proposal_signing_bytes};
-use crate::isolate::is_recovering;
+use crate::heal::is_checkpointing_refused;
 use crate::outcome::{EngineEvent, ProposalError};
 use crate::state::{KnownShard, State};
 use crate::wire::{CheckpointBody, Hash32, SignedProposal};
@@ -34,8 +34,9 @@ pub(crate) fn validate_proposal(
         .find_shard(shard_id)
         .ok_or(ProposalError::UnknownShard { shard: shard_id })?;
     let shard = state.shard(known);
-    // [R-CKPT-7] check 2: nothing finalizes during a rollback ([R-RB-3]).
-    if is_recovering(shard.status) {
+    // [R-CKPT-7] check 2: nothing finalizes during a rollback ([R-RB-3]),
+    // and a healing shard checkpoints only in `VerifyingState` ([R-HEAL-4]).
+    if is_checkpointing_refused(shard) {
         return Err(ProposalError::ShardRecovering {
             shard: shard_id,
             status: shard.status,

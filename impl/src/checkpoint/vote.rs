@@ -9,7 +9,7 @@
 use super::finality::finalize;
 use super::{CountedVote, EquivocationEvidence, EvidenceKey, PendingSlot, ShardCheckpoints};
 use crate::crypto::{compute_checkpoint_id, is_valid_signature, vote_signing_bytes};
-use crate::isolate::is_recovering;
+use crate::heal::is_checkpointing_refused;
 use crate::outcome::{EngineEvent, VoteError};
 use crate::state::{KnownShard, State};
 use crate::wire::{Hash32, SignedVote};
@@ -31,8 +31,9 @@ pub(crate) fn validate_vote(state: &State, vote: &SignedVote) -> Result<Validate
         .find_shard(vote.shard)
         .ok_or(VoteError::UnknownShard { shard: vote.shard })?;
     let shard = state.shard(known);
-    // [R-CKPT-8] check 2: nothing finalizes during a rollback ([R-RB-3]).
-    if is_recovering(shard.status) {
+    // [R-CKPT-8] check 2: nothing finalizes during a rollback ([R-RB-3]),
+    // and a healing shard checkpoints only in `VerifyingState` ([R-HEAL-4]).
+    if is_checkpointing_refused(shard) {
         return Err(VoteError::ShardRecovering {
             shard: vote.shard,
             status: shard.status,
@@ -139,8 +140,10 @@ fn check_against_shard(
 pub(crate) fn apply_vote(state: &mut State, vote: ValidatedVote) -> Vec<EngineEvent> {
     let retention = state.params.retention_checkpoints;
     let rules = state.rules;
+    // [R-SLASH-5] The quorum of the configured `n`, never of the
+    // committee's current size: a vacancy never lowers the bar.
+    let threshold = rules.finalization_threshold(usize::from(state.params.committee_size));
     let shard = state.shard_mut(vote.shard);
-    let threshold = rules.finalization_threshold(shard.committee.len());
     let shard_id = shard.id;
     let checkpoints = &mut shard.checkpoints;
 

@@ -26,7 +26,7 @@ use crate::block::{is_canonical_order, ChainHead};
 use crate::crypto::compute_state_root;
 use crate::state::{ShardState, State};
 use crate::wire::{Hash32, SignedBlockClaim};
-use mend_spec::Height;
+use mend_spec::{Height, ShardStatus};
 
 /// [R-FAULT-2] Whether the fault condition of the signed statement holds on
 /// `shard`.
@@ -62,11 +62,18 @@ pub(super) fn holds(shard: &ShardState, signed: Signed<'_>) -> bool {
 }
 
 /// [R-FAULT-2] kind 5: `current epoch - last block epoch > L`, that is `L`
-/// whole epochs passed without a block. The last block epoch is never after
-/// the current epoch.
+/// whole epochs passed without a block, on a shard that takes blocks at all
+/// (`Normal` or `Investigating`): a shard the rules keep from appending
+/// cannot be faulted for not appending, and evidence of it would only hold
+/// a healed shard back from reintegration ([R-HEAL-2]). The last block
+/// epoch is never after the current epoch.
 pub(super) fn is_liveness_failure(state: &State, shard: &ShardState) -> bool {
+    let takes_blocks = matches!(
+        shard.status,
+        ShardStatus::Normal | ShardStatus::Investigating
+    );
     let idle = state.epoch.0.saturating_sub(shard.chain.last_block_epoch.0);
-    idle > state.params.liveness_epochs
+    takes_blocks && idle > state.params.liveness_epochs
 }
 
 /// [R-FAULT-2] kind 4, by [R-BLK-2].

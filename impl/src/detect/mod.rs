@@ -21,7 +21,8 @@
 //! Evidence is deduplicated by fault id ([R-FAULT-4]): two messages proving
 //! the same fault of the same validator at the same place count once, and
 //! the open faults hold the fault, never the message that arrived first.
-//! [R-FAULT-8] (tombstoned validators) has no check until slashing exists.
+//! [R-FAULT-8] (tombstoned validators) needs no check of its own: a
+//! tombstoned validator sits in no committee, so check 4 refuses it.
 //!
 //! Cost: one evidence message costs at most two checkpoint ids or one
 //! claim's signing bytes to hash, at most two `verify_strict`, one execution
@@ -34,6 +35,7 @@ mod condition;
 mod tests;
 
 use crate::crypto::compute_fault_id;
+use crate::orchestrate::start_pipeline;
 use crate::outcome::{EngineEvent, EvidenceError};
 use crate::state::{KnownShard, State};
 use crate::wire::{Evidence, Hash32};
@@ -67,18 +69,22 @@ impl OpenFaults {
     }
 
     /// [R-FAULT-6] Removes the faults whose epoch `e` has `e + A_e` below
-    /// `epoch`, and returns how many there were.
-    pub(crate) fn expire(&mut self, epoch: Epoch, evidence_age_epochs: u64) -> usize {
-        let before = self.faults.len();
+    /// `epoch`, and returns them, ascending.
+    pub(crate) fn expire(&mut self, epoch: Epoch, evidence_age_epochs: u64) -> Vec<Fault> {
+        let mut expired = Vec::new();
         self.faults.retain(|fault, _| {
             // Overflow means `e + A_e` is above every epoch: kept.
-            fault
+            let kept = fault
                 .epoch
                 .0
                 .checked_add(evidence_age_epochs)
-                .is_none_or(|newest| newest >= epoch.0)
+                .is_none_or(|newest| newest >= epoch.0);
+            if !kept {
+                expired.push(*fault);
+            }
+            kept
         });
-        before - self.faults.len()
+        expired
     }
 }
 
@@ -152,7 +158,9 @@ fn validate_liveness(
 }
 
 /// [R-FAULT-5] Records a validated fault as open on its shard and emits
-/// `FaultDetected`. Touches nothing else.
+/// `FaultDetected`; then, for a fault whose response is `Isolated`, starts
+/// the shard's pipeline if none is active ([R-PIPE-1]). Touches no other
+/// shard; the validator table learns whom the fault names ([R-ASSIGN-1]).
 pub(crate) fn apply_evidence(state: &mut State, evidence: ValidatedEvidence) -> Vec<EngineEvent> {
     let shard = state.shard_mut(evidence.shard);
     let inserted = shard.faults.faults.insert(evidence.fault, evidence.id);
@@ -160,9 +168,17 @@ pub(crate) fn apply_evidence(state: &mut State, evidence: ValidatedEvidence) -> 
         inserted.is_none(),
         "check 12 refused a fault that is already open"
     );
-    vec![EngineEvent::FaultDetected {
-        shard: shard.id,
+    let shard_id = shard.id;
+    state.validators.open_fault(&evidence.fault);
+    let mut events = vec![EngineEvent::FaultDetected {
+        shard: shard_id,
         fault: evidence.fault,
         id: evidence.id,
-    }]
+    }];
+    events.extend(start_pipeline(
+        state,
+        usize::from(shard_id.0),
+        &evidence.fault,
+    ));
+    events
 }

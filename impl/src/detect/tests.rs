@@ -66,20 +66,27 @@ fn detect_then_respond(
 ) {
     let before = h.engine.snapshot();
     let id = compute_fault_id(S0, &expected);
-    assert_eq!(
-        submit(h, &evidence),
-        Ok(vec![EngineEvent::FaultDetected {
+    let mut detected = vec![EngineEvent::FaultDetected {
+        shard: S0,
+        fault: expected,
+        id,
+    }];
+    // [R-FAULT-5] A fault whose response is Isolated starts the pipeline.
+    let isolating = response == Some(ShardStatus::Isolated);
+    if isolating {
+        detected.push(EngineEvent::PipelineAdvanced {
             shard: S0,
-            fault: expected,
-            id
-        }])
-    );
+            stage: mend_spec::protocol::PipelineStage::FaultDetected,
+        });
+    }
+    assert_eq!(submit(h, &evidence), Ok(detected));
     let after = h.engine.snapshot();
     assert_eq!(after.shards[0].faults, vec![expected]);
     assert_eq!(h.engine.open_faults(S0), vec![(expected, id)]);
     // Nothing else changed: not the status, not the other shard, not the log.
     let mut unchanged = after.clone();
     unchanged.shards[0].faults.clear();
+    unchanged.shards[0].pipeline = None;
     assert_eq!(unchanged, before);
 
     let head_root = after.shards[0].head_root;
@@ -92,10 +99,13 @@ fn detect_then_respond(
         .collect();
     let view = h.engine.snapshot();
     assert_eq!(view.shards[1], before.shards[1], "the other shard moved");
+    // [R-SLASH-3] The accused is slashed first, in the shard's turn: one
+    // `Slash` record before the status change's.
+    let slashed = usize::from(expected.accused.is_some());
     let Some(to) = response else {
         assert!(changes.is_empty(), "{changes:?}");
         assert_eq!(view.shards[0].status, ShardStatus::Normal);
-        assert!(view.audit.is_empty());
+        assert_eq!(view.audit.len(), slashed);
         assert_eq!(view.shards[0].faults, vec![expected], "a Low fault is kept");
         return;
     };
@@ -110,10 +120,16 @@ fn detect_then_respond(
         }]
     );
     assert_eq!(view.shards[0].status, to);
-    assert_eq!(view.audit.len(), 1);
-    let logged = view.audit[0];
-    assert_eq!(logged.cause, expected);
-    assert_eq!(logged.record.index, 0);
+    assert_eq!(view.audit.len(), 1 + slashed);
+    if slashed == 1 {
+        assert!(matches!(
+            view.audit[0].record.entry,
+            AuditEntry::Slash { fault, .. } if fault == id
+        ));
+    }
+    let logged = &view.audit[slashed];
+    assert_eq!(logged.cause, Some(expected));
+    assert_eq!(logged.record.index, slashed as u64);
     assert_eq!(logged.record.epoch, epoch);
     assert_eq!(
         logged.record.entry,
@@ -126,7 +142,7 @@ fn detect_then_respond(
             root_after: head_root,
         }
     );
-    assert_eq!(h.engine.audit_log(), &[logged.record]);
+    assert_eq!(h.engine.audit_log()[slashed], logged.record);
     assert_eq!(h.engine.verify_audit_chain(), Ok(()));
 }
 
@@ -1018,8 +1034,13 @@ fn every_evidence_rejection_code_is_reachable_and_leaves_the_state_unchanged() {
         EvidenceRejection::NotAFault,
     );
     let evidence = fresh(&h, FaultKind::InvalidCrossShardReceipt, 5);
+    let unsubmitted = h.engine.clone();
     assert!(submit(&mut h, &evidence).is_ok());
     expect(&mut h, evidence.clone(), EvidenceRejection::Duplicate);
+    // Once open, the fault would slash its signer at the boundary and the
+    // evidence be refused as NotMember: age it on a replica that never
+    // accepted it.
+    h.engine = unsubmitted;
     for _ in 0..3 {
         h.advance_epoch();
     }
@@ -1093,9 +1114,31 @@ fn replicas_fed_the_same_evidence_in_any_order_within_an_epoch_are_equal_at_the_
     assert!(replicas.windows(2).all(|w| w[0] == w[1]));
     let view = replicas[0].snapshot();
     // Shard 0 has two Critical faults; the smaller one (kind 1) is the cause.
-    assert_eq!(view.audit.len(), 2);
-    assert_eq!(view.audit[0].cause.kind, FaultKind::StateRootMismatch);
-    assert_eq!(view.audit[1].cause.kind, FaultKind::ValidatorEquivocation);
+    // Each shard's turn slashes first: v3 on shard 0 (v2's slash is deferred,
+    // the committee having f vacancies), v7 on shard 1.
+    let kinds: Vec<_> = view
+        .audit
+        .iter()
+        .map(|r| {
+            (
+                matches!(r.record.entry, AuditEntry::Slash { .. }),
+                r.cause.unwrap().kind,
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (true, FaultKind::StateRootMismatch),
+            (false, FaultKind::StateRootMismatch),
+            (true, FaultKind::ValidatorEquivocation),
+            (false, FaultKind::ValidatorEquivocation),
+        ]
+    );
+    assert_eq!(
+        view.shards[0].committee,
+        vec![ValidatorId(0), ValidatorId(1), ValidatorId(2)]
+    );
 }
 
 #[test]
@@ -1114,9 +1157,10 @@ fn verify_audit_chain_finds_the_index_of_a_tampered_record_in_a_real_log() {
     }
     h.advance_epoch();
     let log = h.engine.audit_log().to_vec();
-    assert_eq!(log.len(), 3);
+    // Per shard: the accused's slash, then the status change.
+    assert_eq!(log.len(), 6);
     assert_eq!(crate::audit::verify_audit_chain(&log), Ok(()));
-    for at in 0..3 {
+    for at in [1, 3, 5] {
         let mut tampered = log.clone();
         let AuditEntry::StatusChange { root_after, .. } = &mut tampered[at].entry else {
             panic!("only status changes here");

@@ -7,6 +7,7 @@ use crate::crypto::{compute_checkpoint_id, compute_fault_id};
 use crate::outcome::{EngineEvent, EngineRejection, RollbackError};
 use crate::testkit::{sign_proposal, sign_vote, Harness};
 use crate::wire::{CheckpointBody, Message};
+use mend_spec::protocol::PipelineStage;
 use mend_spec::{
     Epoch, Fault, FaultKind, Generation, Height, Lock, Params, PrepareRejection, ProposalRejection,
     Rejection, RollbackFailure, RollbackPhase, RollbackRejection, ShardId, ShardStatus,
@@ -22,7 +23,9 @@ const S2: ShardId = ShardId(2);
 fn critical(h: &Harness, shard: ShardId, height: u64) -> Fault {
     Fault {
         kind: FaultKind::CheckpointStateMismatch,
-        accused: h.committee(shard).last().copied(),
+        accused: mend_spec::compute_genesis_committee(&h.params, shard)
+            .last()
+            .copied(),
         generation: Generation(0),
         epoch: Epoch(0),
         height: Height(height),
@@ -76,6 +79,10 @@ fn an_isolated_shard_starts_its_rollback_at_the_next_boundary_with_one_record() 
                 cause: fault,
                 cause_id,
             },
+            EngineEvent::PipelineAdvanced {
+                shard: S0,
+                stage: PipelineStage::RollingBack,
+            },
         ]
     );
     let view = h.engine.snapshot();
@@ -87,9 +94,10 @@ fn an_isolated_shard_starts_its_rollback_at_the_next_boundary_with_one_record() 
     assert_eq!(rollback.from_root, root);
     assert!(rollback.aborted.is_empty());
     assert_eq!(view.shards[1].rollback, None);
-    assert_eq!(view.audit.len(), 2);
+    // The accused's slash, `Normal -> Isolated`, `Isolated -> Recovering`.
+    assert_eq!(view.audit.len(), 3);
     assert_eq!(
-        view.audit[1].record.entry,
+        view.audit[2].record.entry,
         AuditEntry::StatusChange {
             shard: S0,
             from: ShardStatus::Isolated,
@@ -99,8 +107,8 @@ fn an_isolated_shard_starts_its_rollback_at_the_next_boundary_with_one_record() 
             root_after: root,
         }
     );
-    assert_eq!(view.audit[1].record.epoch, Epoch(2));
-    assert_eq!(view.audit[1].target, None);
+    assert_eq!(view.audit[2].record.epoch, Epoch(2));
+    assert_eq!(view.audit[2].target, None);
 }
 
 #[test]
@@ -132,10 +140,17 @@ fn at_the_boundary_pending_expiry_comes_before_the_rollback_start_and_fault_expi
                 shard: S0,
                 count: 1,
             } => "faults",
+            EngineEvent::PipelineAdvanced {
+                stage: PipelineStage::RollingBack,
+                ..
+            } => "pipeline",
             _ => "other",
         })
         .collect();
-    assert_eq!(kinds, vec!["epoch", "pending", "rollback", "faults"]);
+    assert_eq!(
+        kinds,
+        vec!["epoch", "pending", "rollback", "pipeline", "faults"]
+    );
     // The rollback keeps its cause although the fault has expired.
     let view = h.engine.snapshot();
     assert!(view.shards[0].faults.is_empty());
@@ -203,9 +218,13 @@ fn the_rollback_runs_its_five_phases_one_tick_each_and_ends_healing() {
                 cause: fault,
                 cause_id,
             },
+            EngineEvent::PipelineAdvanced {
+                shard: S0,
+                stage: PipelineStage::ValidatorAdjustment,
+            },
         ]
     );
-    // The completed rollback stays in the view while the shard heals.
+    // The completed rollback stays in the view until its healing starts.
     let view = h.engine.snapshot();
     assert_eq!(view.shards[0].status, ShardStatus::Healing);
     let rollback = view.shards[0].rollback.clone().unwrap();
@@ -403,7 +422,7 @@ fn restoring_returns_the_head_to_the_shards_own_block_at_the_target_and_raises_t
         }
     );
     assert_eq!(last.target, Some(target));
-    assert_eq!(last.cause, critical(&h, S0, 3));
+    assert_eq!(last.cause, Some(critical(&h, S0, 3)));
 }
 
 #[test]
@@ -437,7 +456,8 @@ fn restoring_discards_the_history_above_the_target_and_keeps_evidence_checkable_
         .iter()
         .any(|f| f.height == Height(1) && f.generation == Generation(1)));
     // Evidence above the restored head is out of range.
-    let accused = *h.committee(S0).last().unwrap();
+    // v3, the accused of the isolating fault, was slashed out: use v2.
+    let accused = h.committee(S0)[2];
     let forged = CheckpointBody {
         shard: S0,
         epoch: h.epoch(),
@@ -486,6 +506,10 @@ fn a_shard_without_a_finalized_checkpoint_fails_its_rollback_and_is_frozen() {
                 cause: fault,
                 cause_id: compute_fault_id(S0, &fault),
             },
+            EngineEvent::PipelineAdvanced {
+                shard: S0,
+                stage: PipelineStage::Failed,
+            },
         ]
     );
     let view = h.engine.snapshot();
@@ -504,7 +528,7 @@ fn a_shard_without_a_finalized_checkpoint_fails_its_rollback_and_is_frozen() {
     assert_eq!(x.destination_side.state, XtxState::Aborted);
     assert!(view.shards.iter().all(|s| s.locks.is_empty()));
     assert!(matches!(
-        view.audit.last().map(|r| r.record.entry),
+        view.audit.last().map(|r| r.record.entry.clone()),
         Some(AuditEntry::StatusChange {
             from: ShardStatus::Recovering,
             to: ShardStatus::Frozen,
@@ -617,6 +641,10 @@ fn a_restored_root_other_than_the_targets_fails_verification_with_root_mismatch(
                 cause: fault,
                 cause_id: compute_fault_id(S0, &fault),
             },
+            EngineEvent::PipelineAdvanced {
+                shard: S0,
+                stage: PipelineStage::Failed,
+            },
         ]
     );
     let view = h.engine.snapshot();
@@ -675,14 +703,19 @@ fn the_audit_chain_verifies_after_a_rollback_with_one_record_per_change() {
     let described: Vec<String> = view
         .audit
         .iter()
-        .map(|r| match r.record.entry {
+        .map(|r| match &r.record.entry {
             AuditEntry::StatusChange { from, to, .. } => format!("{from:?}->{to:?}"),
             AuditEntry::Rollback { generation, .. } => format!("rollback {generation}"),
+            AuditEntry::Slash { validator, .. } => format!("slash {validator}"),
+            AuditEntry::Reassignment { .. } => "reassignment".to_string(),
         })
         .collect();
+    // The accused is slashed in the shard's turn before its status change
+    // ([R-EPOCH-2]).
     assert_eq!(
         described,
         vec![
+            "slash v3",
             "Normal->Isolated",
             "Isolated->Recovering",
             "rollback g1",
@@ -692,6 +725,8 @@ fn the_audit_chain_verifies_after_a_rollback_with_one_record_per_change() {
     for r in &view.audit {
         let (shard, cause) = match r.record.entry {
             AuditEntry::StatusChange { shard, cause, .. } => (shard, cause),
+            AuditEntry::Slash { shard, fault, .. } => (shard, fault),
+            AuditEntry::Reassignment { .. } => panic!("no reassignment without a reserve"),
             AuditEntry::Rollback {
                 shard,
                 cause,
@@ -702,16 +737,16 @@ fn the_audit_chain_verifies_after_a_rollback_with_one_record_per_change() {
                 (shard, cause)
             }
         };
-        assert_eq!(compute_fault_id(shard, &r.cause), cause);
+        assert_eq!(r.cause.map(|c| compute_fault_id(shard, &c)), Some(cause));
     }
     // Tampering with the rollback record breaks the chain there.
     let mut records = h.engine.audit_log().to_vec();
-    if let AuditEntry::Rollback { height_before, .. } = &mut records[2].entry {
+    if let AuditEntry::Rollback { height_before, .. } = &mut records[3].entry {
         *height_before = Height(99);
     }
     assert_eq!(
         crate::audit::verify_audit_chain(&records).map_err(|e| e.index),
-        Err(2)
+        Err(3)
     );
 }
 

@@ -9,13 +9,21 @@
 //!
 //! Abstractly, a signature verifies exactly when it is `Valid`, and "the
 //! root of `s` at `h`" is the honest root of that height in the generation
-//! the shard's chain was built in ([`super::compute_chain_root`]): every
-//! accepted block is honest, and a rollback keeps the blocks it returns to.
+//! of the branch that produced it ([`super::compute_chain_root`]): every
+//! accepted block is honest, a rollback keeps the blocks it returns to, and
+//! a healing re-produces the ones above them in the new generation.
+//!
+//! Evidence of a fault whose response is `Isolated` also starts the
+//! shard's recovery pipeline at `FaultDetected`, unless one is active
+//! ([R-FAULT-5], [R-PIPE-1]).
 
+use super::isolate::{compute_response, compute_severity};
 use super::{compute_chain_root, find_shard, is_registered, is_signature_valid};
+use mend_spec::protocol::PipelineStage;
 use mend_spec::{
     BlockClaim, ClaimContent, Epoch, Event, Evidence, EvidenceRejection, Fault, FaultKind,
-    Generation, Height, Params, SeededBug, ShardId, ShardView, ValidatorId, View, Vote,
+    Generation, Height, Params, SeededBug, ShardId, ShardStatus, ShardView, ValidatorId, View,
+    Vote,
 };
 
 /// [R-FAULT-2] The kind of fault a form of evidence proves, by the table's
@@ -183,19 +191,23 @@ fn is_fault(params: &Params, view: &View, shard: &ShardView, evidence: &Evidence
         Evidence::Equivocation { first, second } => first.checkpoint != second.checkpoint,
         // Kind 3: the receipt's root is not the source's root at `h`.
         Evidence::InvalidReceipt { receipt } => {
-            receipt.root != compute_chain_root(shard, receipt.height)
+            receipt.root != compute_chain_root(view, shard, receipt.height)
         }
         // Kind 4: the post root is not what executing the transactions on
         // the parent root gives. Abstractly that is the `WrongRoot`
         // content; an unordered claim carries the root its execution gives.
         Evidence::ExecutionFailure { claim } => claim.content == ClaimContent::WrongRoot,
-        // Kind 5: more than `L` whole epochs without a block.
+        // Kind 5: more than `L` whole epochs without a block, on a shard
+        // whose status lets it take blocks at all.
         Evidence::Liveness { .. } => {
-            view.epoch.0.saturating_sub(shard.last_block_epoch.0) > params.liveness_epochs
+            matches!(
+                shard.status,
+                ShardStatus::Normal | ShardStatus::Investigating
+            ) && view.epoch.0.saturating_sub(shard.last_block_epoch.0) > params.liveness_epochs
         }
         // Kind 6: the checkpoint's root is not the chain's root at `h`.
         Evidence::CheckpointStateMismatch { proposal } => {
-            proposal.checkpoint.root != compute_chain_root(shard, proposal.checkpoint.height)
+            proposal.checkpoint.root != compute_chain_root(view, shard, proposal.checkpoint.height)
         }
         // Kind 7: the transactions are not in canonical order ([R-BLK-3]).
         Evidence::OrderingViolation { claim } => claim.content == ClaimContent::Unordered,
@@ -244,8 +256,9 @@ pub fn validate_evidence(
             if !is_registered(params, parts.accused) {
                 return Err(EvidenceRejection::UnknownValidator);
             }
-            // Check 4: the accused is in the shard's committee (fixed at
-            // genesis until reassignment, so the committee at `h`).
+            // Check 4: the accused is in the shard's current committee: a
+            // validator that slashing disabled or reassignment moved can no
+            // longer be accused here ([R-SLASH-3], [R-ASSIGN-2]).
             if !shard.committee.contains(&parts.accused) {
                 return Err(EvidenceRejection::NotMember);
             }
@@ -297,7 +310,11 @@ pub fn validate_evidence(
 }
 
 /// [R-FAULT-5] Records the fault of valid evidence as open on its shard
-/// (open faults ascending) and emits `FaultDetected`; nothing else changes.
+/// (open faults ascending) and emits `FaultDetected`; if the fault's
+/// response is `Isolated` and the shard has no active pipeline (none, or
+/// one that reintegrated), its pipeline starts at `FaultDetected`
+/// ([R-PIPE-1]) with `PipelineAdvanced`. Nothing else changes: a `Failed`
+/// pipeline starts no new one ([R-PIPE-3]).
 pub(super) fn process_evidence(
     view: &View,
     params: &Params,
@@ -309,9 +326,19 @@ pub(super) fn process_evidence(
     let target = &mut next.shards[index];
     let position = target.faults.partition_point(|f| *f < fault);
     target.faults.insert(position, fault);
-    let events = vec![Event::FaultDetected {
+    let mut events = vec![Event::FaultDetected {
         shard: target.shard,
         fault,
     }];
+    let is_isolating =
+        compute_response(compute_severity(fault.kind)) == Some(ShardStatus::Isolated);
+    let is_idle = matches!(target.pipeline, None | Some(PipelineStage::Reintegrated));
+    if is_isolating && is_idle {
+        target.pipeline = Some(PipelineStage::FaultDetected);
+        events.push(Event::PipelineAdvanced {
+            shard: target.shard,
+            stage: PipelineStage::FaultDetected,
+        });
+    }
     Ok((next, events))
 }

@@ -5,10 +5,12 @@
 //! Detection only raises a status, along the top of the graph of
 //! [R-ISO-2]: `Normal < Investigating < Frozen < Isolated`. A shard that is
 //! `Recovering` or `Healing` is outside these levels, and detection leaves
-//! it alone (those edges belong to rollback and healing, which are not
-//! built yet).
+//! it alone: those edges belong to rollback ([`super::rollback`]) and
+//! healing ([`super::heal`]). A change into `Isolated` moves the shard's
+//! recovery pipeline from `FaultDetected` to `Isolated` ([R-PIPE-1]).
 
 use mend_spec::audit::compute_next_record;
+use mend_spec::protocol::PipelineStage;
 use mend_spec::{
     AuditEntry, Event, Fault, FaultKind, SeededBug, Severity, ShardStatus, ShardView, View,
 };
@@ -60,12 +62,12 @@ fn compute_fault_response(kind: FaultKind) -> Option<ShardStatus> {
 /// applies only if it is above the shard's level. The cause is the smallest
 /// open fault, in the order `(kind, accused, generation, epoch, height)`,
 /// whose response is the target: a sorted choice, never the first to
-/// arrive. A shard frozen for an operator after a failed rollback
-/// ([R-RB-6]) keeps its status.
+/// arrive. A shard frozen for an operator, its pipeline `Failed` after a
+/// failed rollback or healing ([R-RB-6], [R-HEAL-5], [R-PIPE-3]), keeps its
+/// status.
 pub fn compute_status_change(shard: &ShardView) -> Option<(ShardStatus, Fault)> {
-    // A shard frozen for an operator after a failed rollback keeps its
-    // status ([R-RB-6]).
-    if shard.rollback.as_ref().is_some_and(|r| r.failure.is_some()) {
+    // [R-PIPE-3] A shard frozen for an operator keeps its status.
+    if shard.pipeline == Some(PipelineStage::Failed) {
         return None;
     }
     let current = compute_level(shard.status)?;
@@ -92,7 +94,8 @@ pub fn compute_status_change(shard: &ShardView) -> Option<(ShardStatus, Fault)> 
 /// the head root before and after, which are equal for a status change;
 /// written in the new epoch, indexed and hash-chained to the record before
 /// it as [R-AUDIT-2] says, over the abstract encoding of [R-AUDIT-3]), and
-/// `StatusChanged` is emitted.
+/// `StatusChanged` is emitted. A change into `Isolated` then moves the
+/// pipeline to `Isolated` and emits `PipelineAdvanced` ([R-PIPE-1]).
 ///
 /// Seeded bugs: `SilentStatusChange` appends no record;
 /// `IsolateWrongShard` applies the change computed for shard `s` to shard
@@ -138,4 +141,13 @@ pub(super) fn process_status_change(
         to,
         cause,
     });
+    // [R-PIPE-1] `FaultDetected -> Isolated`: the boundary that isolates
+    // the shard.
+    if to == ShardStatus::Isolated {
+        view.shards[target_index].pipeline = Some(PipelineStage::Isolated);
+        events.push(Event::PipelineAdvanced {
+            shard: shard_id,
+            stage: PipelineStage::Isolated,
+        });
+    }
 }

@@ -22,11 +22,16 @@
 //! for an operator; detection no longer moves it ([R-ISO-3]).
 //!
 //! Every status change appends its audit record and emits `StatusChanged`;
-//! the restoration appends a `Rollback` record ([R-AUDIT-1]).
+//! the restoration appends a `Rollback` record ([R-AUDIT-1]). The shard's
+//! recovery pipeline ([R-PIPE-1]) moves `Isolated -> RollingBack` at the
+//! start, `RollingBack -> ValidatorAdjustment` at completion and
+//! `RollingBack -> Failed` at a failure, each with `PipelineAdvanced`
+//! after the step's other events.
 
 use super::xtx::{abort_in_flight, aborted_holding_locks, release_locks};
 use super::{compute_chain_root, count_u32, find_shard};
 use mend_spec::audit::compute_next_record;
+use mend_spec::protocol::PipelineStage;
 use mend_spec::{
     AuditEntry, Event, Fault, Generation, Height, Params, RollbackFailure, RollbackPhase,
     RollbackRejection, RollbackView, SeededBug, ShardId, ShardStatus, StateRoot, View,
@@ -54,7 +59,7 @@ fn find_isolation_cause(view: &View, shard: ShardId) -> Option<Fault> {
 /// Appends a status-change record for the shard at `index` (its head root
 /// before and after, which a status change leaves alone) and emits
 /// `StatusChanged` ([R-AUDIT-1]); the status itself is set by the caller.
-fn record_status_change(
+pub(super) fn record_status_change(
     view: &mut View,
     index: usize,
     from: ShardStatus,
@@ -117,6 +122,24 @@ pub(super) fn process_start(view: &mut View, index: usize, events: &mut Vec<Even
         cause,
         events,
     );
+    // [R-PIPE-1] `Isolated -> RollingBack`: the boundary that starts it.
+    set_pipeline(view, index, PipelineStage::RollingBack, events);
+}
+
+/// [R-PIPE-1] Moves the pipeline of the shard at `index` to `stage` and
+/// emits `PipelineAdvanced`, after the events of the step that caused it.
+pub(super) fn set_pipeline(
+    view: &mut View,
+    index: usize,
+    stage: PipelineStage,
+    events: &mut Vec<Event>,
+) {
+    let shard = &mut view.shards[index];
+    shard.pipeline = Some(stage);
+    events.push(Event::PipelineAdvanced {
+        shard: shard.shard,
+        stage,
+    });
 }
 
 /// [R-RB-3] Checks a rollback's target, in the spec's order: there is one
@@ -245,7 +268,9 @@ pub(super) fn process_advance(
         }
         RollbackPhase::VerifyingState => {
             // Step 5: the rollback completes and the shard is `Healing`,
-            // with its record. The completed rollback stays in the view.
+            // with its record. The completed rollback stays in the view
+            // until validator adjustment ([R-PIPE-2]); the pipeline moves
+            // to `ValidatorAdjustment`.
             enter(&mut events, shard, RollbackPhase::Completed);
             next.shards[index].status = ShardStatus::Healing;
             record_status_change(
@@ -254,6 +279,12 @@ pub(super) fn process_advance(
                 ShardStatus::Recovering,
                 ShardStatus::Healing,
                 rollback.cause,
+                &mut events,
+            );
+            set_pipeline(
+                &mut next,
+                index,
+                PipelineStage::ValidatorAdjustment,
                 &mut events,
             );
             RollbackPhase::Completed
@@ -301,11 +332,12 @@ fn process_restore(
     generation: Generation,
     events: &mut Vec<Event>,
 ) {
-    let shard = &mut view.shards[index];
+    let shard = &view.shards[index];
     let shard_id = shard.shard;
     let height_before = shard.height;
     let root_before = shard.head_root;
-    let root = compute_chain_root(shard, target.height);
+    let root = compute_chain_root(view, &view.shards[index], target.height);
+    let shard = &mut view.shards[index];
     shard.height = target.height;
     shard.head_root = root;
     shard.generation = generation;
@@ -355,7 +387,8 @@ fn process_restore(
 /// `(shard, key)`), as steps 1 and 2 do; `RollbackFailed` is emitted; the
 /// rollback stays in the view with its reason; the shard becomes `Frozen`
 /// for an operator with one record
-/// `StatusChange{Recovering -> Frozen}` and `StatusChanged`.
+/// `StatusChange{Recovering -> Frozen}` and `StatusChanged`; the pipeline
+/// moves to `Failed` ([R-PIPE-1]) with `PipelineAdvanced`.
 ///
 /// Seeded bug: `AbortOneSide` aborts only the shard's own side and releases
 /// only its own locks.
@@ -393,4 +426,5 @@ fn process_failure(
         rollback.cause,
         events,
     );
+    set_pipeline(view, index, PipelineStage::Failed, events);
 }

@@ -466,7 +466,7 @@ fn receipt_before_final_commits_with_an_immature_source_but_not_an_immature_dest
         XtxState::Committed
     );
     assert!(matches!(
-        mend_spec::check_view(&committed),
+        mend_spec::check_view(&committed, &buggy.params, &buggy.byzantine),
         Err(mend_spec::Violation::CommittedBeforeFinal { .. })
     ));
     // The destination side is still checked.

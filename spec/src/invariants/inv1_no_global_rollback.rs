@@ -17,7 +17,7 @@
 //! failed ([R-RB-1], [R-RB-2], [R-RB-6]).
 
 use super::{response_of, Violation};
-use crate::protocol::{RollbackPhase, ShardStatus};
+use crate::protocol::{HealingStage, RollbackPhase, ShardStatus};
 use crate::view::{ShardView, View};
 
 /// Checks one step against INV-1.
@@ -131,7 +131,9 @@ fn check_finalized_kept(old: &ShardView, new: &ShardView) -> Result<(), Violatio
 /// A detection change needs a fault open on that shard before the step; a
 /// change into `Recovering` comes from `Isolated` and starts a rollback
 /// (phase `Initiated`, no failure); one out of it goes to `Healing` with the
-/// rollback completed, or to `Frozen` with it failed.
+/// rollback completed, or to `Frozen` with it failed; one out of `Healing`
+/// goes to `Normal` with the healing reintegrated, or to `Frozen` with it
+/// failed.
 fn check_status_cause(old: &ShardView, new: &ShardView) -> Result<(), Violation> {
     if old.status == new.status {
         return Ok(());
@@ -148,6 +150,14 @@ fn check_status_cause(old: &ShardView, new: &ShardView) -> Result<(), Violation>
                 r.phase == RollbackPhase::Completed && r.failure.is_none()
             }
             (ShardStatus::Frozen, Some(r)) => r.failure.is_some(),
+            _ => false,
+        }
+    } else if old.status == ShardStatus::Healing {
+        match (new.status, &new.healing) {
+            (ShardStatus::Normal, Some(h)) => {
+                h.stage == HealingStage::Reintegrated && h.failure.is_none()
+            }
+            (ShardStatus::Frozen, Some(h)) => h.failure.is_some(),
             _ => false,
         }
     } else {

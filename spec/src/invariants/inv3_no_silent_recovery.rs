@@ -4,25 +4,61 @@
 //! The log of `V` must be a prefix of the log of `V'`; every record of `V'`
 //! must chain to the one before it ([R-AUDIT-3]); and the new records must
 //! be exactly the ones the step's changes call for, in ascending shard
-//! order, for each shard first its rollback record (its generation rose,
-//! [R-RB-4]) and then its status-change record:
+//! order, for each shard first its slash records ([R-SLASH-3]), then its
+//! reassignment record ([R-ASSIGN-2]), then its rollback record (its
+//! generation rose, [R-RB-4]) and then its status-change record:
 //!
 //! - a status change is described by shard, old and new status, the head
 //!   roots before and after, the epoch of `V'`, and its cause: for a
 //!   detection change a fault open on that shard before the step whose
 //!   severity's response is the new status ([R-FAULT-2], [R-ISO-3]); for a
 //!   change into or out of `Recovering` the rollback's cause ([R-RB-1],
-//!   [R-RB-2], [R-RB-6]);
+//!   [R-RB-2], [R-RB-6]); for a change out of `Healing` the healing's cause
+//!   ([R-HEAL-5], [R-HEAL-6]);
 //! - a rollback is described by shard, cause and target (the rollback's),
-//!   the height and root before, the root after and the new generation.
-//!
-//! Slashes and reassignments will add their records here when they are
-//! built.
+//!   the height and root before, the root after and the new generation;
+//! - a slash by the validator, an open fault of that shard naming it, the
+//!   reason and penalty of [R-SLASH-2], a window it was not slashed in, its
+//!   stake before (chained from its stake in `V` through the step's earlier
+//!   slashes) and after, and its tombstone; after every shard, each
+//!   validator's stake, tombstone and windows in `V'` must be what its
+//!   records say;
+//! - a reassignment by the committee after the shard's slashes (its members
+//!   in `V` less the validators its slash records disabled) and the
+//!   committee in `V'`; a committee that changed otherwise is unrecorded.
 
 use super::{response_of, Violation};
 use crate::audit::{compute_audit_hash, AuditEntry, AuditRecord, AUDIT_GENESIS_HASH};
-use crate::protocol::ShardStatus;
+use crate::ids::{Epoch, ValidatorId};
+use crate::params::BASIS_POINTS;
+use crate::protocol::{FaultKind, ShardStatus, SlashReason};
 use crate::view::{ShardView, View};
+use std::collections::BTreeMap;
+
+/// [R-SLASH-2] The reason a fault kind is slashed for, as the spec's table
+/// states it, with its penalty in basis points and whether it tombstones.
+/// The invariant states what a record must justify; it decides nothing.
+fn slash_terms(kind: FaultKind) -> (SlashReason, u64, bool) {
+    match kind {
+        FaultKind::ValidatorEquivocation => (SlashReason::Equivocation, 5_000, true),
+        FaultKind::StateRootMismatch | FaultKind::CheckpointStateMismatch => {
+            (SlashReason::FalseStateRoot, 10_000, true)
+        }
+        FaultKind::InvalidCrossShardReceipt => (SlashReason::CrossShardViolation, 5_000, true),
+        FaultKind::LivenessFailure => (SlashReason::MissedProposals, 100, false),
+        FaultKind::ExecutionFailure | FaultKind::TransactionOrderingViolation => {
+            (SlashReason::TransactionMisbehaviour, 1_000, false)
+        }
+    }
+}
+
+/// A validator's record as the step's slash records leave it.
+#[derive(Clone, PartialEq, Eq)]
+struct Running {
+    stake: u64,
+    tombstoned: bool,
+    windows: Vec<Epoch>,
+}
 
 /// Checks one step against INV-3.
 pub fn check_inv3_no_silent_recovery(before: &View, after: &View) -> Result<(), Violation> {
@@ -49,8 +85,45 @@ pub fn check_inv3_no_silent_recovery(before: &View, after: &View) -> Result<(), 
         }
         previous = record.hash;
     }
-    let mut new_records = after.audit[before.audit.len()..].iter();
+    let mut new_records = after.audit[before.audit.len()..].iter().peekable();
+    let mut running: BTreeMap<ValidatorId, Running> = before
+        .validators
+        .iter()
+        .map(|v| {
+            (
+                v.validator,
+                Running {
+                    stake: v.stake,
+                    tombstoned: v.tombstoned,
+                    windows: v.slashed_windows.clone(),
+                },
+            )
+        })
+        .collect();
     for (old, new) in before.shards.iter().zip(&after.shards) {
+        let mut committee = old.committee.clone();
+        while let Some(record) = new_records
+            .next_if(|r| matches!(r.entry, AuditEntry::Slash { shard, .. } if shard == old.shard))
+        {
+            if record.epoch != after.epoch || !apply_slash(record, old, &mut running) {
+                return Err(Violation::AuditRecordUnmatched {
+                    index: record.index,
+                });
+            }
+            if let AuditEntry::Slash { validator, .. } = record.entry {
+                committee.retain(|&m| m != validator);
+            }
+        }
+        if committee != new.committee {
+            let described = new_records.next().is_some_and(|r| {
+                r.epoch == after.epoch
+                    && matches!(&r.entry, AuditEntry::Reassignment { shard, before, after: drawn, .. }
+                        if *shard == old.shard && *before == committee && *drawn == new.committee)
+            });
+            if !described {
+                return Err(Violation::ReassignmentUnrecorded { shard: old.shard });
+            }
+        }
         if old.generation != new.generation {
             let described = new_records
                 .next()
@@ -80,7 +153,83 @@ pub fn check_inv3_no_silent_recovery(before: &View, after: &View) -> Result<(), 
     if let Some(extra) = new_records.next() {
         return Err(Violation::AuditRecordUnmatched { index: extra.index });
     }
+    for v in &after.validators {
+        let expected = running.get(&v.validator);
+        let actual = Running {
+            stake: v.stake,
+            tombstoned: v.tombstoned,
+            windows: v.slashed_windows.clone(),
+        };
+        if expected != Some(&actual) {
+            return Err(Violation::SlashUnrecorded {
+                validator: v.validator,
+            });
+        }
+    }
+    if running.len() != after.validators.len() {
+        return Err(Violation::SlashUnrecorded {
+            validator: ValidatorId(after.validators.len() as u16),
+        });
+    }
     Ok(())
+}
+
+/// Applies one slash record to the running records if it describes a slash
+/// [R-SLASH-3] allows: an open fault of `old` names the validator, the
+/// reason, penalty and tombstone follow [R-SLASH-2], and the window is new.
+fn apply_slash(
+    record: &AuditRecord,
+    old: &ShardView,
+    running: &mut BTreeMap<ValidatorId, Running>,
+) -> bool {
+    let AuditEntry::Slash {
+        validator,
+        shard,
+        reason,
+        fault,
+        window,
+        stake_before,
+        stake_after,
+        tombstoned,
+    } = record.entry
+    else {
+        return false;
+    };
+    let (expected_reason, bp, tombstones) = slash_terms(fault.kind);
+    let Some(state) = running.get_mut(&validator) else {
+        return false;
+    };
+    let penalty = (u128::from(stake_before) * u128::from(bp) / u128::from(BASIS_POINTS)) as u64;
+    // [R-SLASH-3] Of the shard's open faults naming the validator in one
+    // window, only the heaviest slashes.
+    let weight = |kind| {
+        let (_, bp, tombstones) = slash_terms(kind);
+        (tombstones, bp)
+    };
+    let heaviest = old.faults.iter().all(|other| {
+        other.accused != fault.accused
+            || other.epoch != fault.epoch
+            || weight(other.kind) < weight(fault.kind)
+            || (weight(other.kind) == weight(fault.kind) && *other >= fault)
+    });
+    let fits = shard == old.shard
+        && old.faults.contains(&fault)
+        && heaviest
+        && fault.accused == Some(validator)
+        && reason == expected_reason
+        && window == fault.epoch
+        && !state.tombstoned
+        && !state.windows.contains(&window)
+        && stake_before == state.stake
+        && stake_after == stake_before - penalty
+        && tombstoned == tombstones;
+    if fits {
+        state.stake = stake_after;
+        state.tombstoned = tombstoned;
+        state.windows.push(window);
+        state.windows.sort();
+    }
+    fits
 }
 
 fn describes_status_change(record: &AuditRecord, old: &ShardView, new: &ShardView) -> bool {
@@ -99,6 +248,8 @@ fn describes_status_change(record: &AuditRecord, old: &ShardView, new: &ShardVie
         new.rollback.as_ref().is_some_and(|r| r.cause == cause)
     } else if from == ShardStatus::Recovering {
         old.rollback.as_ref().is_some_and(|r| r.cause == cause)
+    } else if from == ShardStatus::Healing {
+        new.healing.as_ref().is_some_and(|h| h.cause == cause)
     } else {
         old.faults.contains(&cause) && response_of(cause.kind) == Some(to)
     };
@@ -215,7 +366,7 @@ mod tests {
         };
         after
             .audit
-            .push(compute_next_record(&[], after.epoch, entry));
+            .push(compute_next_record(&[], after.epoch, entry.clone()));
         assert!(matches!(
             check_inv3_no_silent_recovery(&medium, &after),
             Err(Violation::StatusChangeUnrecorded { .. })
@@ -299,7 +450,7 @@ mod tests {
         let mut recorded = after.clone();
         recorded
             .audit
-            .push(compute_next_record(&[], after.epoch, entry));
+            .push(compute_next_record(&[], after.epoch, entry.clone()));
         assert_eq!(check_inv3_no_silent_recovery(&before, &recorded), Ok(()));
         assert!(matches!(
             check_inv3_no_silent_recovery(&before, &after),

@@ -9,6 +9,7 @@
 mod inv1_no_global_rollback;
 mod inv2_no_cross_shard_corruption;
 mod inv3_no_silent_recovery;
+mod inv4_no_unverified_reintegration;
 mod inv6_byzantine_tolerance;
 mod inv7_no_forks;
 
@@ -19,13 +20,16 @@ pub use inv2_no_cross_shard_corruption::{
 pub use inv3_no_silent_recovery::{
     check_inv3_no_silent_recovery, check_status_graph, is_allowed_transition,
 };
-pub use inv6_byzantine_tolerance::{check_inv6_no_honest_accused, check_inv6_quorum};
+pub use inv4_no_unverified_reintegration::check_inv4_no_unverified_reintegration;
+pub use inv6_byzantine_tolerance::{
+    check_inv6_committees, check_inv6_no_honest_accused, check_inv6_quorum,
+};
 pub use inv7_no_forks::{check_inv7_no_forks, check_inv7_rollback_target};
 
 use crate::action::{Checkpoint, ParentLink};
 use crate::ids::{Epoch, Generation, Height, ShardId, ValidatorId, XtxId};
 use crate::params::Params;
-use crate::protocol::{Fault, FaultKind, ShardStatus, XtxState};
+use crate::protocol::{Fault, FaultKind, HealingStage, ShardStatus, XtxState};
 use crate::view::View;
 
 /// [R-FAULT-2] The status a fault kind's severity forces, as the spec's
@@ -88,6 +92,7 @@ impl InvariantId {
             InvariantId::Inv1NoGlobalRollback
                 | InvariantId::Inv2NoCrossShardCorruption
                 | InvariantId::Inv3NoSilentRecovery
+                | InvariantId::Inv4NoUnverifiedReintegration
                 | InvariantId::Inv6ByzantineTolerance
                 | InvariantId::Inv7NoForks
         )
@@ -253,6 +258,58 @@ pub enum Violation {
     },
     /// [INV-3 NoSilentRecovery]: a new record matches no change of the step.
     AuditRecordUnmatched { index: u64 },
+    /// [INV-6 ByzantineTolerance] (a): a checkpoint finalized with only
+    /// `honest` honest members in its certificate, fewer than `q - f`.
+    FinalizedWithoutHonestQuorum {
+        shard: ShardId,
+        checkpoint: Checkpoint,
+        honest: u32,
+        needed: u32,
+    },
+    /// [INV-6 ByzantineTolerance] (b): a validator the configuration holds
+    /// honest was slashed.
+    HonestValidatorSlashed { validator: ValidatorId },
+    /// [INV-6 ByzantineTolerance] (c): a `Normal` shard's committee holds
+    /// only `active` members that are not tombstoned, fewer than `quorum`.
+    NormalCommitteeBelowQuorum {
+        shard: ShardId,
+        active: u32,
+        quorum: u32,
+    },
+    /// [INV-6 ByzantineTolerance] (c): a tombstoned validator sits in a
+    /// committee ([R-SLASH-2]: barred for ever).
+    TombstonedInCommittee {
+        shard: ShardId,
+        validator: ValidatorId,
+    },
+    /// [INV-6 ByzantineTolerance] (e): two slash records for one validator
+    /// and one offence window ([R-SLASH-3]).
+    SlashedTwice {
+        validator: ValidatorId,
+        window: Epoch,
+    },
+    /// [INV-6 ByzantineTolerance] (f): a committee with more than `f`
+    /// vacancies ([R-SLASH-4]).
+    TooManyDisabled { shard: ShardId, active: u32 },
+    /// [INV-4 NoUnverifiedReintegration] (a): a shard became `Normal`
+    /// without the verification `reason` names.
+    ReintegratedUnverified { shard: ShardId, reason: String },
+    /// [INV-4 NoUnverifiedReintegration] (b): a healing moved from stage
+    /// `from` to `to` other than to the next stage (`None`: no healing).
+    HealingStageSkipped {
+        shard: ShardId,
+        from: Option<HealingStage>,
+        to: Option<HealingStage>,
+    },
+    /// [INV-4 NoUnverifiedReintegration] (c): a healing entered `stage`
+    /// without its entry condition ([R-HEAL-2]).
+    HealingEntryUnmet { shard: ShardId, stage: HealingStage },
+    /// [INV-3 NoSilentRecovery]: `shard`'s committee changed other than by
+    /// its slashes, with no reassignment record describing the change.
+    ReassignmentUnrecorded { shard: ShardId },
+    /// [INV-3 NoSilentRecovery]: `validator`'s stake, tombstone or offence
+    /// windows changed other than as the step's slash records say.
+    SlashUnrecorded { validator: ValidatorId },
     /// [R-ISO-2]: a status change that is not an edge of the status graph.
     /// Reported under INV-3: an audited change must be an allowed one.
     ForbiddenStatusChange {
@@ -266,9 +323,17 @@ impl Violation {
     /// The invariant this violation breaks.
     pub fn invariant(&self) -> InvariantId {
         match self {
-            Violation::FinalizedWithoutQuorum { .. } | Violation::HonestValidatorAccused { .. } => {
-                InvariantId::Inv6ByzantineTolerance
-            }
+            Violation::FinalizedWithoutQuorum { .. }
+            | Violation::HonestValidatorAccused { .. }
+            | Violation::FinalizedWithoutHonestQuorum { .. }
+            | Violation::HonestValidatorSlashed { .. }
+            | Violation::NormalCommitteeBelowQuorum { .. }
+            | Violation::SlashedTwice { .. }
+            | Violation::TombstonedInCommittee { .. }
+            | Violation::TooManyDisabled { .. } => InvariantId::Inv6ByzantineTolerance,
+            Violation::ReintegratedUnverified { .. }
+            | Violation::HealingStageSkipped { .. }
+            | Violation::HealingEntryUnmet { .. } => InvariantId::Inv4NoUnverifiedReintegration,
             Violation::TwoFinalizedAtOneHeight { .. }
             | Violation::BrokenChain { .. }
             | Violation::RollbackWithoutTarget { .. }
@@ -300,6 +365,8 @@ impl Violation {
             | Violation::AuditChainBroken { .. }
             | Violation::StatusChangeUnrecorded { .. }
             | Violation::AuditRecordUnmatched { .. }
+            | Violation::ReassignmentUnrecorded { .. }
+            | Violation::SlashUnrecorded { .. }
             | Violation::ForbiddenStatusChange { .. } => InvariantId::Inv3NoSilentRecovery,
         }
     }
@@ -490,6 +557,60 @@ impl fmt::Display for Violation {
             Violation::AuditRecordUnmatched { index } => {
                 write!(f, "audit record #{index} describes no change of this step")
             }
+            Violation::FinalizedWithoutHonestQuorum {
+                shard,
+                checkpoint,
+                honest,
+                needed,
+            } => write!(
+                f,
+                "{shard}: {checkpoint} finalized with {honest} honest signer(s), fewer than \
+                 q - f = {needed}: two such certificates need share no honest member"
+            ),
+            Violation::HonestValidatorSlashed { validator } => {
+                write!(f, "honest validator {validator} was slashed")
+            }
+            Violation::NormalCommitteeBelowQuorum {
+                shard,
+                active,
+                quorum,
+            } => write!(
+                f,
+                "{shard} is Normal with {active} active committee member(s), quorum is {quorum}"
+            ),
+            Violation::TombstonedInCommittee { shard, validator } => {
+                write!(f, "tombstoned {validator} sits in {shard}'s committee")
+            }
+            Violation::SlashedTwice { validator, window } => {
+                write!(
+                    f,
+                    "{validator} was slashed twice in offence window {window}"
+                )
+            }
+            Violation::TooManyDisabled { shard, active } => write!(
+                f,
+                "{shard}'s committee has {active} active member(s): more than f disabled at once"
+            ),
+            Violation::ReintegratedUnverified { shard, reason } => {
+                write!(f, "{shard} became Normal unverified: {reason}")
+            }
+            Violation::HealingStageSkipped { shard, from, to } => write!(
+                f,
+                "{shard}: healing went from {from:?} to {to:?}, not to the next stage"
+            ),
+            Violation::HealingEntryUnmet { shard, stage } => write!(
+                f,
+                "{shard}: healing entered {stage:?} without its entry condition"
+            ),
+            Violation::ReassignmentUnrecorded { shard } => write!(
+                f,
+                "{shard}'s committee changed without a reassignment record describing it"
+            ),
+            Violation::SlashUnrecorded { validator } => write!(
+                f,
+                "{validator}'s stake, tombstone or offence windows changed without a slash \
+                 record describing it"
+            ),
             Violation::ForbiddenStatusChange { shard, from, to } => write!(
                 f,
                 "{shard}: {from:?} -> {to:?} is not an edge of the status graph [R-ISO-2]"
@@ -498,19 +619,26 @@ impl fmt::Display for Violation {
     }
 }
 
-/// Runs every state invariant checked so far that needs nothing but the
-/// view, in tag order; the first violation wins.
-pub fn check_view(view: &View) -> Result<(), Violation> {
+/// Runs every state invariant over one view of a configuration with
+/// `params` whose Byzantine validators are `byzantine`, in tag order; the
+/// first violation wins.
+pub fn check_view(
+    view: &View,
+    params: &Params,
+    byzantine: &[ValidatorId],
+) -> Result<(), Violation> {
     check_inv2_no_cross_shard_corruption(view)?;
-    check_inv6_quorum(view)?;
+    check_inv6_committees(view, params, byzantine)?;
+    check_inv6_no_honest_accused(view, byzantine)?;
     check_inv7_no_forks(view)?;
+    check_inv7_rollback_target(view, params.rollback_window_blocks)?;
     Ok(())
 }
 
 /// Runs every invariant checked so far on one step `(before, after)` of a
 /// configuration with `params` whose Byzantine validators are `byzantine`,
-/// in tag order: INV-1, INV-2 on `after`, INV-3 and the status graph, INV-6
-/// on `after`, INV-7 on `after`.
+/// in tag order: INV-1, INV-2, INV-3 and the status graph, INV-4, INV-6,
+/// INV-7.
 pub fn check_step(
     before: &View,
     after: &View,
@@ -522,7 +650,9 @@ pub fn check_step(
     check_inv2_prepared_sides(before, after)?;
     check_inv3_no_silent_recovery(before, after)?;
     check_status_graph(before, after)?;
-    check_inv6_quorum(after)?;
+    check_inv4_no_unverified_reintegration(before, after, params)?;
+    check_inv6_quorum(before, after, params, byzantine)?;
+    check_inv6_committees(after, params, byzantine)?;
     check_inv6_no_honest_accused(after, byzantine)?;
     check_inv7_no_forks(after)?;
     check_inv7_rollback_target(after, params.rollback_window_blocks)?;

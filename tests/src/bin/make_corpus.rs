@@ -36,6 +36,13 @@ fn main() -> anyhow::Result<()> {
             .join(mend_conformance::examples::ROLLBACK_EXAMPLE_FILE),
         serde_json::to_string_pretty(&trace)? + "\n",
     )?;
+    // The worked recovery example of the docs.
+    let trace = mend_conformance::examples::recovery_example_trace().map_err(anyhow::Error::msg)?;
+    std::fs::write(
+        root.join("tests/traces")
+            .join(mend_conformance::examples::RECOVERY_EXAMPLE_FILE),
+        serde_json::to_string_pretty(&trace)? + "\n",
+    )?;
     let mut walks = Vec::new();
     for path in trace_files(&root.join("tests/traces"))? {
         let trace = read_trace(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -51,12 +58,13 @@ fn main() -> anyhow::Result<()> {
             Some(bug) => mend_model::ModelConfig::for_bug(bug).name,
             None if name.starts_with("detect-") => "faults",
             None if name.starts_with("rollback-") => "rollback",
+            None if name.starts_with("recovery-") => "recovery",
             None => "finality",
         };
         let selector = differential_selector(from).unwrap_or(0);
         walks.push((format!("trace-{name}"), selector, trace.actions()));
     }
-    for selector in 0..6u8 {
+    for selector in 0..mend_conformance::fuzz_bodies::DIFFERENTIAL_CONFIGS {
         for seed in 0..6u64 {
             walks.push((
                 format!("walk-c{selector}-s{seed}"),

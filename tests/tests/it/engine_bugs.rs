@@ -3,7 +3,8 @@
 //! finality and detection bugs are found by a breadth-first search over the
 //! model's behaviours; the cross-shard and rollback bugs lie too deep for
 //! that (a finalized checkpoint, evidence, two boundaries and the rollback's
-//! ticks), so the engine replays the model's own counterexample of the bug,
+//! ticks), and so do the slashing, reassignment and healing bugs, so the
+//! engine replays the model's own counterexample of the bug,
 //! `tests/traces/<bug>.itf.json`, beside the correct model.
 
 use mend_conformance::generate::behaviour_actions;
@@ -81,7 +82,7 @@ fn touches_shard_0(action: &Action) -> bool {
         Action::CastVote(v) => v.shard.0 == 0,
         Action::SubmitEvidence(_) | Action::AdvanceEpoch { .. } | Action::PrepareXtx(_) => true,
         Action::CastXtxVote(v) => v.shard.0 == 0,
-        Action::AdvanceRollback { shard } => shard.0 == 0,
+        Action::AdvanceRollback { shard } | Action::AdvanceHealing { shard } => shard.0 == 0,
     }
 }
 
@@ -92,7 +93,11 @@ fn conformance_catches_every_seeded_bug_in_the_engine() {
             SeededBug::ReceiptBeforeFinal
             | SeededBug::RollbackBeyondWindow
             | SeededBug::AbortOneSide
-            | SeededBug::RollbackHealthyShard => trace_divergence(bug),
+            | SeededBug::RollbackHealthyShard
+            | SeededBug::SlashWithoutEvidence
+            | SeededBug::ReintegrateWithoutQuorum
+            | SeededBug::SkipSyncingBlocks
+            | SeededBug::ReassignBelowQuorum => trace_divergence(bug),
             _ => first_divergence(bug, 12),
         };
         let Some((index, kind)) = found else {

@@ -4,24 +4,26 @@
 //! rotation) is probed too, and at shallow nodes all of them.
 //!
 //! Depths: [`DEPTHS`], or `MEND_REPLAY_DEPTH` for every configuration. The
-//! `rollback` configuration is replayed from two points of its worked
-//! example ([`FROM_PREFIX`]): every path from genesis to a rollback is too
-//! long to enumerate, so every path from where the rollback starts, and from
-//! where it has restored, is replayed instead. The number of paths of each
+//! `rollback` and `recovery` configurations are replayed from points of
+//! their worked examples ([`FROM_PREFIX`]): every path from genesis to a
+//! rollback or a healing is too long to enumerate, so every path from where
+//! the fault opens, the rollback starts, it restores, the pipeline adjusts
+//! the committee, the healing syncs, verifies and is ready is replayed
+//! instead. The number of paths of each
 //! is printed and must not be zero; together they must compare every
 //! rejection code of the spec.
 
-use mend_conformance::examples::ROLLBACK_EXAMPLE_FILE;
+use mend_conformance::examples::{RECOVERY_EXAMPLE_FILE, ROLLBACK_EXAMPLE_FILE};
 use mend_conformance::generate::{behaviour_actions, invalid_actions};
 use mend_conformance::lockstep::report_failure;
 use mend_conformance::trace_io::read_trace;
 use mend_conformance::{Lockstep, RunConfig};
 use mend_model::{CheckpointModel, ModelConfig};
 use mend_spec::{
-    Action, BlockRejection, EpochRejection, EvidenceRejection, Outcome, Params, PrepareRejection,
-    ProposalRejection, Rejection, RollbackPhase, RollbackRejection, ShardId, ShardStatus,
-    Signature, ValidatorId, View, VoteRejection, XtxDecision, XtxId, XtxPrepare, XtxVote,
-    XtxVoteRejection,
+    Action, BlockRejection, EpochRejection, EvidenceRejection, HealingRejection, HealingStage,
+    Outcome, Params, PipelineStage, PrepareRejection, ProposalRejection, Rejection, RollbackPhase,
+    RollbackRejection, ShardId, ShardStatus, Signature, ValidatorId, View, VoteRejection,
+    XtxDecision, XtxId, XtxPrepare, XtxVote, XtxVoteRejection,
 };
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -36,7 +38,7 @@ pub const DEPTHS: [(&str, usize); 4] = [
     ("faults", 6),
     ("liveness", 6),
 ];
-/// Where a prefix of the worked rollback example stops.
+/// Where a prefix of a worked example stops.
 #[derive(Clone, Copy, Debug)]
 enum Cut {
     /// At the step that opens the fault that will isolate the shard.
@@ -45,31 +47,57 @@ enum Cut {
     RollbackStarted,
     /// At the step that restores the shard (phase `RestoringState`).
     Restored,
+    /// At the step that completes the rollback: the pipeline waits for
+    /// validator adjustment ([R-PIPE-2]).
+    Adjusting,
+    /// At the step that opens `SyncingBlocks` ([R-HEAL-3]).
+    Syncing,
+    /// At the step that enters `VerifyingState` ([R-HEAL-4]).
+    Verifying,
+    /// At the step that makes the healing ready for reintegration.
+    Ready,
 }
 
 impl Cut {
     fn reached(self, view: &View) -> bool {
-        if let Cut::FaultDetected = self {
-            return view.shards.iter().any(|s| !s.faults.is_empty());
+        let healing = |stage| {
+            view.shards.iter().any(|s| {
+                s.healing
+                    .is_some_and(|h| h.stage == stage && h.failure.is_none())
+            })
+        };
+        match self {
+            Cut::FaultDetected => view.shards.iter().any(|s| !s.faults.is_empty()),
+            Cut::RollbackStarted | Cut::Restored => view.shards.iter().any(|s| {
+                s.status == ShardStatus::Recovering
+                    && s.rollback.as_ref().is_some_and(|r| match self {
+                        Cut::RollbackStarted => r.phase == RollbackPhase::Initiated,
+                        _ => r.phase == RollbackPhase::RestoringState,
+                    })
+            }),
+            Cut::Adjusting => view
+                .shards
+                .iter()
+                .any(|s| s.pipeline == Some(PipelineStage::ValidatorAdjustment)),
+            Cut::Syncing => healing(HealingStage::SyncingBlocks),
+            Cut::Verifying => healing(HealingStage::VerifyingState),
+            Cut::Ready => healing(HealingStage::ReadyForReintegration),
         }
-        view.shards.iter().any(|s| {
-            s.status == ShardStatus::Recovering
-                && s.rollback.as_ref().is_some_and(|r| match self {
-                    Cut::FaultDetected => false,
-                    Cut::RollbackStarted => r.phase == RollbackPhase::Initiated,
-                    Cut::Restored => r.phase == RollbackPhase::RestoringState,
-                })
-        })
     }
 }
 
-/// Configurations replayed from a prefix of the committed worked example
-/// (`tests/traces/rollback-aborts-in-flight.itf.json`), with the depth of
-/// every path replayed from its end.
-const FROM_PREFIX: [(&str, Cut, usize); 3] = [
-    ("rollback", Cut::FaultDetected, 9),
-    ("rollback", Cut::RollbackStarted, 8),
-    ("rollback", Cut::Restored, 8),
+/// Configurations replayed from a prefix of a committed worked example
+/// (`tests/traces/rollback-aborts-in-flight.itf.json`,
+/// `tests/traces/recovery-fault-to-reintegration.itf.json`), with the depth
+/// of every path replayed from its end.
+const FROM_PREFIX: [(&str, &str, Cut, usize); 7] = [
+    ("rollback", ROLLBACK_EXAMPLE_FILE, Cut::FaultDetected, 9),
+    ("rollback", ROLLBACK_EXAMPLE_FILE, Cut::RollbackStarted, 8),
+    ("rollback", ROLLBACK_EXAMPLE_FILE, Cut::Restored, 8),
+    ("recovery", RECOVERY_EXAMPLE_FILE, Cut::Adjusting, 7),
+    ("recovery", RECOVERY_EXAMPLE_FILE, Cut::Syncing, 7),
+    ("recovery", RECOVERY_EXAMPLE_FILE, Cut::Verifying, 7),
+    ("recovery", RECOVERY_EXAMPLE_FILE, Cut::Ready, 6),
 ];
 
 /// Nodes up to this depth are probed with every invalid action.
@@ -196,15 +224,26 @@ fn every_rejection() -> Vec<Rejection> {
     }
     all.push(Rejection::Rollback(RollbackRejection::UnknownShard));
     all.push(Rejection::Rollback(RollbackRejection::NotRecovering));
+    all.extend(
+        [
+            HealingRejection::UnknownShard,
+            HealingRejection::NotHealing,
+            HealingRejection::NotSynced,
+            HealingRejection::AwaitingEpoch,
+            HealingRejection::FaultOpen,
+        ]
+        .into_iter()
+        .map(Rejection::Healing),
+    );
     all
 }
 
-/// The actions of the committed worked rollback example up to the first
-/// step after which `cut` holds.
-fn prefix(cut: Cut) -> Vec<Action> {
+/// The actions of the committed worked example `file` up to the first step
+/// after which `cut` holds.
+fn prefix(file: &str, cut: Cut) -> Vec<Action> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("traces")
-        .join(ROLLBACK_EXAMPLE_FILE);
+        .join(file);
     let trace = read_trace(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let end = trace
         .states
@@ -263,6 +302,61 @@ fn scripted_xtx_rejections_are_compared(compared: &mut BTreeSet<Rejection>) {
         if let Outcome::Rejected { rejection } = step.outcome {
             compared.insert(rejection);
         }
+    }
+}
+
+/// `FaultOpen` ([R-HEAL-2]) needs a fault opened against a shard that is
+/// ready for reintegration, so a Byzantine member must still sit in its
+/// healed committee: one shard of 7 (`f = 2`) with members 5 and 6
+/// Byzantine, driven by the recovery driver from a fault by 6 to the
+/// ready stage; then 5's signed evidence opens a fault, and the tick that
+/// would reintegrate is refused on both renderings.
+fn scripted_fault_open_is_compared(compared: &mut BTreeSet<Rejection>) {
+    use mend_conformance::recovery::{large_recovery_config, progress_action};
+    let mut cfg = large_recovery_config(1, 7, mend_spec::ReassignmentStrategy::PrioritizeSlashed);
+    cfg.byzantine = vec![ValidatorId(5), ValidatorId(6)];
+    let model = CheckpointModel { cfg: cfg.clone() };
+    let mut run = match Lockstep::new(RunConfig::correct(cfg.params, cfg.byzantine.clone())) {
+        Ok(run) => run,
+        Err(failure) => panic!("{}", report_failure(&failure, "exhaustive-scripted")),
+    };
+    let ready = |view: &View| {
+        view.shards[0]
+            .healing
+            .is_some_and(|h| h.stage == HealingStage::ReadyForReintegration)
+    };
+    let step = |run: &mut Lockstep, action: &Action| {
+        if let Err(failure) = run.step(action) {
+            panic!("{}", report_failure(&failure, "exhaustive-scripted"));
+        }
+    };
+    for _ in 0..200 {
+        if ready(&run.model_view) {
+            break;
+        }
+        let action = progress_action(&cfg, &run.model_view, ShardId(0))
+            .expect("the driver always has a next step before reintegration");
+        step(&mut run, &action);
+    }
+    assert!(ready(&run.model_view), "the shard never became ready");
+    let evidence = behaviour_actions(&model, &run.model_view)
+        .into_iter()
+        .find(|a| {
+            matches!(a, Action::SubmitEvidence(_))
+                && mend_model::apply(&cfg.params, None, &run.model_view, a)
+                    .0
+                    .is_accepted()
+        })
+        .expect("the seated Byzantine member can sign evidence");
+    step(&mut run, &evidence);
+    let tick = Action::AdvanceHealing { shard: ShardId(0) };
+    match run.step(&tick) {
+        Ok(Outcome::Rejected { rejection }) => {
+            assert_eq!(rejection, Rejection::Healing(HealingRejection::FaultOpen));
+            compared.insert(rejection);
+        }
+        Ok(outcome) => panic!("the tick with a fault open was not refused: {outcome}"),
+        Err(failure) => panic!("{}", report_failure(&failure, "exhaustive-scripted")),
     }
 }
 
@@ -350,11 +444,11 @@ fn every_model_path_of_the_default_suite_replays_identically_on_the_engine() {
         assert!(counts.probes > 0, "{name}: no invalid action was probed");
         compared.extend(counts.rejections);
     }
-    for (name, cut, default_depth) in FROM_PREFIX {
+    for (name, file, cut, default_depth) in FROM_PREFIX {
         let depth = override_depth.unwrap_or(default_depth);
         let cfg = ModelConfig::by_name(name).expect("a configuration of the default suite");
         let model = CheckpointModel { cfg: cfg.clone() };
-        let actions = prefix(cut);
+        let actions = prefix(file, cut);
         let root = match Lockstep::run(
             RunConfig::correct(cfg.params, cfg.byzantine.clone()),
             &actions,
@@ -378,6 +472,7 @@ fn every_model_path_of_the_default_suite_replays_identically_on_the_engine() {
         compared.extend(counts.rejections);
     }
     scripted_xtx_rejections_are_compared(&mut compared);
+    scripted_fault_open_is_compared(&mut compared);
     let missed: Vec<_> = every_rejection()
         .into_iter()
         .filter(|r| !compared.contains(r))

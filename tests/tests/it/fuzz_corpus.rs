@@ -54,12 +54,14 @@ fn the_evidence_corpus_replays_without_a_finding() {
     run_all("evidence", fuzz_evidence);
 }
 
-/// The `differential` target reaches the cross-shard and rollback rules from
-/// its seeds alone: some corpus inputs commit a transaction, abort one, and
-/// restore a rolled-back shard, on model and engine alike.
+/// The `differential` target reaches the cross-shard, rollback and recovery
+/// rules from its seeds alone: some corpus inputs commit a transaction,
+/// abort one, restore a rolled-back shard, slash a validator and reintegrate
+/// a healed shard, on model and engine alike.
 #[test]
-fn the_differential_corpus_reaches_commits_aborts_and_restorations() {
+fn the_differential_corpus_reaches_commits_aborts_restorations_slashes_and_reintegrations() {
     let (mut commits, mut aborts, mut restorations) = (0, 0, 0);
+    let (mut slashes, mut reintegrations) = (0, 0);
     for file in corpus("differential") {
         let data = std::fs::read(&file).unwrap();
         let Some(run) = fuzz_differential_run(&data) else {
@@ -84,12 +86,32 @@ fn the_differential_corpus_reaches_commits_aborts_and_restorations() {
                 .iter()
                 .any(|e| matches!(e, Event::StateRestored { .. })),
         );
+        slashes += usize::from(
+            events
+                .iter()
+                .any(|e| matches!(e, Event::ValidatorSlashed { .. })),
+        );
+        reintegrations += usize::from(events.iter().any(|e| {
+            matches!(
+                e,
+                Event::PipelineAdvanced {
+                    stage: mend_spec::PipelineStage::Reintegrated,
+                    ..
+                }
+            )
+        }));
     }
     mend_conformance::announce(&format!(
         "differential corpus: {commits} inputs commit a transaction, {aborts} abort one, \
-         {restorations} restore a rolled-back shard"
+         {restorations} restore a rolled-back shard, {slashes} slash a validator, \
+         {reintegrations} reintegrate a healed shard"
     ));
     assert!(commits > 0, "no differential seed commits a transaction");
     assert!(aborts > 0, "no differential seed aborts a transaction");
     assert!(restorations > 0, "no differential seed restores a shard");
+    assert!(slashes > 0, "no differential seed slashes a validator");
+    assert!(
+        reintegrations > 0,
+        "no differential seed reintegrates a shard"
+    );
 }

@@ -173,3 +173,96 @@ fn the_worked_rollback_example_aborts_an_in_flight_transaction_on_both_shards() 
         path.display()
     );
 }
+
+/// [R-PIPE-1] The worked recovery example of the docs is committed, still
+/// matches what model and engine do today, and shows what it claims: one
+/// shard passes every pipeline stage, from the fault to its reintegration,
+/// in order, with its healing stages in order, a slash of the accused and a
+/// reassignment, and ends `Normal` with a checkpoint finalized by its new
+/// committee at its head.
+#[test]
+fn the_worked_recovery_example_passes_every_stage_from_fault_to_reintegration() {
+    use mend_conformance::examples::{recovery_example_trace, RECOVERY_EXAMPLE_FILE};
+    use mend_spec::{Event, HealingStage, Outcome, PipelineStage, ShardStatus};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("traces")
+        .join(RECOVERY_EXAMPLE_FILE);
+    let committed = read_trace(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (rewrite with `cargo run -p mend-conformance --bin make-corpus`)",
+            path.display()
+        )
+    });
+    let events: Vec<&Event> = committed
+        .states
+        .iter()
+        .flat_map(|s| match &s.outcome {
+            Outcome::Accepted { events } => events.iter().collect(),
+            Outcome::Rejected { .. } => Vec::new(),
+        })
+        .collect();
+    let stages: Vec<PipelineStage> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::PipelineAdvanced { stage, .. } => Some(*stage),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        stages,
+        vec![
+            PipelineStage::FaultDetected,
+            PipelineStage::Isolated,
+            PipelineStage::RollingBack,
+            PipelineStage::ValidatorAdjustment,
+            PipelineStage::Healing,
+            PipelineStage::RecoveryComplete,
+            PipelineStage::Reintegrated,
+        ]
+    );
+    let healing: Vec<HealingStage> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::HealingAdvanced { stage, .. } => Some(*stage),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        healing,
+        vec![
+            HealingStage::Initializing,
+            HealingStage::Rebuilding,
+            HealingStage::SyncingBlocks,
+            HealingStage::VerifyingState,
+            HealingStage::ReadyForReintegration,
+            HealingStage::Reintegrated,
+        ]
+    );
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::ValidatorSlashed {
+            tombstoned: true,
+            ..
+        }
+    )));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::CommitteeReassigned { .. })));
+    let last = &committed.states.last().expect("a trace has states").view;
+    let shard = last
+        .shards
+        .iter()
+        .find(|s| s.pipeline == Some(PipelineStage::Reintegrated))
+        .expect("a reintegrated shard");
+    assert_eq!(shard.status, ShardStatus::Normal);
+    let head = shard.finalized.last().expect("a finalized checkpoint");
+    assert_eq!(head.checkpoint.height, shard.height);
+    assert_eq!(head.checkpoint.root, shard.head_root);
+    let fresh = recovery_example_trace().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        fresh.states,
+        committed.states,
+        "{} is stale (rewrite with `cargo run -p mend-conformance --bin make-corpus`)",
+        path.display()
+    );
+}
