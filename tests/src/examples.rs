@@ -150,16 +150,29 @@ pub fn rollback_example_actions() -> Option<Vec<Action>> {
 /// The worked rollback example as a trace, replayed on model and engine in
 /// lockstep with every invariant checked at every step.
 pub fn rollback_example_trace() -> Result<Trace, String> {
-    let cfg = ModelConfig::rollback();
     let actions = rollback_example_actions().ok_or("no rollback example path")?;
+    worked_example_trace(
+        &ModelConfig::rollback(),
+        &actions,
+        "a rollback aborts an in-flight cross-shard transaction on both shards",
+    )
+}
+
+/// `actions` of `cfg` replayed on model and engine in lockstep, with every
+/// invariant checked at every step, as a trace described by `description`.
+fn worked_example_trace(
+    cfg: &ModelConfig,
+    actions: &[Action],
+    description: &str,
+) -> Result<Trace, String> {
     let config = RunConfig::correct(cfg.params, cfg.byzantine.clone());
-    let run = Lockstep::run(config.clone(), &actions).map_err(|f| f.headline())?;
+    let run = Lockstep::run(config.clone(), actions).map_err(|f| f.headline())?;
     Ok(to_trace(
         &config,
         &run.initial,
         &run.model_steps,
         &format!("mend-conformance example, configuration {}", cfg.name),
-        "a rollback aborts an in-flight cross-shard transaction on both shards",
+        description,
         None,
     ))
 }
@@ -191,16 +204,10 @@ pub fn recovery_example_actions() -> Option<Vec<Action>> {
 /// The worked recovery example as a trace, replayed on model and engine in
 /// lockstep with every invariant checked at every step.
 pub fn recovery_example_trace() -> Result<Trace, String> {
-    let cfg = ModelConfig::recovery();
     let actions = recovery_example_actions().ok_or("no recovery example path")?;
-    let config = RunConfig::correct(cfg.params, cfg.byzantine.clone());
-    let run = Lockstep::run(config.clone(), &actions).map_err(|f| f.headline())?;
-    Ok(to_trace(
-        &config,
-        &run.initial,
-        &run.model_steps,
-        &format!("mend-conformance example, configuration {}", cfg.name),
+    worked_example_trace(
+        &ModelConfig::recovery(),
+        &actions,
         "a shard recovers from a fault to reintegration, through every pipeline stage",
-        None,
-    ))
+    )
 }

@@ -114,6 +114,18 @@ fn every_fault_kind_has_a_conformance_trace_that_detects_it() {
     }
 }
 
+/// Every event of the accepted steps of `trace`, in order.
+fn accepted_events(trace: &mend_spec::trace::Trace) -> Vec<&mend_spec::Event> {
+    trace
+        .states
+        .iter()
+        .flat_map(|s| match &s.outcome {
+            mend_spec::Outcome::Accepted { events } => events.iter().collect(),
+            mend_spec::Outcome::Rejected { .. } => Vec::new(),
+        })
+        .collect()
+}
+
 /// [R-RB-2] The worked example of the docs is committed, still matches what
 /// model and engine do today, and shows what it claims: a rollback that
 /// aborts a transaction in flight on both shards, releases both locks and
@@ -121,7 +133,7 @@ fn every_fault_kind_has_a_conformance_trace_that_detects_it() {
 #[test]
 fn the_worked_rollback_example_aborts_an_in_flight_transaction_on_both_shards() {
     use mend_conformance::examples::{rollback_example_trace, ROLLBACK_EXAMPLE_FILE};
-    use mend_spec::{Event, Outcome, XtxState};
+    use mend_spec::{Event, XtxState};
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("traces")
         .join(ROLLBACK_EXAMPLE_FILE);
@@ -131,14 +143,7 @@ fn the_worked_rollback_example_aborts_an_in_flight_transaction_on_both_shards() 
             path.display()
         )
     });
-    let events: Vec<&Event> = committed
-        .states
-        .iter()
-        .flat_map(|s| match &s.outcome {
-            Outcome::Accepted { events } => events.iter().collect(),
-            Outcome::Rejected { .. } => Vec::new(),
-        })
-        .collect();
+    let events = accepted_events(&committed);
     let aborted = events
         .iter()
         .find_map(|e| match e {
@@ -183,7 +188,7 @@ fn the_worked_rollback_example_aborts_an_in_flight_transaction_on_both_shards() 
 #[test]
 fn the_worked_recovery_example_passes_every_stage_from_fault_to_reintegration() {
     use mend_conformance::examples::{recovery_example_trace, RECOVERY_EXAMPLE_FILE};
-    use mend_spec::{Event, HealingStage, Outcome, PipelineStage, ShardStatus};
+    use mend_spec::{Event, HealingStage, PipelineStage, ShardStatus};
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("traces")
         .join(RECOVERY_EXAMPLE_FILE);
@@ -193,14 +198,7 @@ fn the_worked_recovery_example_passes_every_stage_from_fault_to_reintegration() 
             path.display()
         )
     });
-    let events: Vec<&Event> = committed
-        .states
-        .iter()
-        .flat_map(|s| match &s.outcome {
-            Outcome::Accepted { events } => events.iter().collect(),
-            Outcome::Rejected { .. } => Vec::new(),
-        })
-        .collect();
+    let events = accepted_events(&committed);
     let stages: Vec<PipelineStage> = events
         .iter()
         .filter_map(|e| match e {
