@@ -47,6 +47,9 @@
 //! - [`engine`]: genesis and dispatch: validate, then apply.
 //! - [`view`]: the snapshot the conformance test compares with the model.
 //! - [`outcome`]: events and the typed rejections.
+//! - [`journal`]: the runtime, the only module that touches a file: a
+//!   checksummed, fsync'd journal of accepted inputs that a restart replays
+//!   ([R-JOURNAL-1] .. [R-JOURNAL-6]).
 
 mod assign;
 pub mod audit;
@@ -59,6 +62,7 @@ pub mod engine;
 mod epoch;
 mod heal;
 mod isolate;
+pub mod journal;
 mod orchestrate;
 pub mod outcome;
 mod rollback;
@@ -82,6 +86,11 @@ pub use crypto::{
     proposal_signing_bytes, receipt_signing_bytes, vote_signing_bytes, xtx_vote_signing_bytes,
 };
 pub use engine::Engine;
+pub use journal::{
+    decode_header, encode_header, encode_record, read_records, view_digest, ApplyError,
+    CorruptReason, HeaderError, IoOperation, Journal, JournalError, JournalRecord, JournalScan,
+    OpenReport, RecordTooLarge, TornCause, TornTail,
+};
 pub use outcome::{
     BlockError, EngineEvent, EngineRejection, EpochError, EvidenceError, GenesisError,
     HealingError, InputError, Mismatch, PrepareError, ProposalError, RollbackError, VoteError,

@@ -251,3 +251,43 @@ pub fn fuzz_evidence(data: &[u8]) {
         }
     }
 }
+
+/// The `journal` target's body ([R-JOURNAL-2], [R-JOURNAL-4]): arbitrary
+/// bytes read as a journal file. Reading must never panic and must give a
+/// clear error or a valid prefix: every record it accepts re-encodes to
+/// exactly the bytes it was read from, the kept length is at most the
+/// input's, a file with no torn tail is kept whole, and a header that
+/// verifies decodes or is refused with a typed reason.
+pub fn fuzz_journal(data: &[u8]) {
+    let scan = match mend_impl::read_records(data) {
+        Ok(scan) => scan,
+        Err(error) => {
+            // The operator's message must be printable for any input.
+            let _ = error.to_string();
+            return;
+        }
+    };
+    let end = usize::try_from(scan.end).expect("the kept length fits in memory");
+    assert!(end <= data.len(), "kept {end} bytes of {}", data.len());
+    if scan.torn_tail.is_none() {
+        assert_eq!(end, data.len(), "a journal with no torn tail is kept whole");
+    }
+    let mut rebuilt = mend_impl::encode_record(0, scan.header).expect("the header was read");
+    for (i, record) in scan.inputs.iter().enumerate() {
+        assert_eq!(record.index, i as u64 + 1, "inputs are numbered from 1");
+        assert_eq!(
+            record.offset,
+            rebuilt.len() as u64,
+            "records follow each other"
+        );
+        rebuilt.extend(mend_impl::encode_record(record.index, record.payload).expect("read"));
+    }
+    assert_eq!(
+        &rebuilt[..],
+        &data[..end],
+        "the kept prefix re-encodes to itself"
+    );
+    if let Err(reason) = mend_impl::decode_header(scan.header) {
+        let _ = format!("{reason:?}");
+    }
+}

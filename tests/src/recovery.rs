@@ -179,10 +179,11 @@ fn is_stopped(cfg: &ModelConfig, view: &View, shard: ShardId) -> bool {
     }
 }
 
-/// Runs recoveries of `targets` on `cfg`: each step, `choices[i] % 3 == 0`
-/// takes the random enabled action `choices[i] / 3` (never an epoch tick),
-/// and otherwise the next progress action of the target chosen by
-/// `choices[i] / 3` plus the step number (so targets take turns), skipping targets that are done (reintegrated once, or
+/// Runs recoveries of `targets` on `cfg`: each odd step with
+/// `choices[i] % 3 == 0` takes the random enabled action `choices[i] / 3`
+/// (never an epoch tick), and every other step the next progress action of
+/// the target chosen by `choices[i] / 3` plus the step number (so targets
+/// take turns), skipping targets that are done (reintegrated once, or
 /// failed). Choices repeat cyclically; the run stops when every target is
 /// done or after [`RECOVERY_STEPS_MAX`] steps. Panics with both traces side
 /// by side on any divergence or invariant violation.
@@ -220,7 +221,9 @@ pub fn run_recoveries(cfg: &ModelConfig, targets: &[ShardId], choices: &[u32]) -
                 .collect();
             actions.get(index % actions.len().max(1)).copied()
         };
-        let action = if choice % 3 == 0 {
+        // Every other step makes progress whatever the choices, so inputs
+        // that ask for random actions only still finish.
+        let action = if choice % 3 == 0 && step % 2 == 1 {
             random()
         } else {
             let target = pending[(index + step) % pending.len()];

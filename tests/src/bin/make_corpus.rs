@@ -6,7 +6,7 @@ use mend_conformance::corpus::{model_walk, seeds_for};
 use mend_conformance::fuzz_bodies::{differential_selector, evidence_target_run};
 use mend_conformance::generate::invalid_evidence;
 use mend_conformance::trace_io::{read_trace, trace_files};
-use mend_impl::{decode_message, encode_evidence, Message};
+use mend_impl::{decode_message, encode_evidence, encode_message, Message};
 use std::path::Path;
 
 fn main() -> anyhow::Result<()> {
@@ -14,7 +14,8 @@ fn main() -> anyhow::Result<()> {
     let diff_dir = root.join("fuzz/corpus/differential");
     let decode_dir = root.join("fuzz/corpus/decode");
     let evidence_dir = root.join("fuzz/corpus/evidence");
-    for dir in [&diff_dir, &decode_dir, &evidence_dir] {
+    let journal_dir = root.join("fuzz/corpus/journal");
+    for dir in [&diff_dir, &decode_dir, &evidence_dir, &journal_dir] {
         std::fs::create_dir_all(dir)?;
         for entry in std::fs::read_dir(dir)? {
             std::fs::remove_file(entry?.path())?;
@@ -117,6 +118,64 @@ fn main() -> anyhow::Result<()> {
             n_evidence += 1;
         }
     }
-    println!("wrote {n_diff} differential, {n_decode} decode and {n_evidence} evidence seeds");
+    let n_journal = write_journal_seeds(&journal_dir)?;
+    println!(
+        "wrote {n_diff} differential, {n_decode} decode, {n_evidence} evidence and {n_journal} \
+         journal seeds"
+    );
     Ok(())
+}
+
+/// Journal seeds ([R-JOURNAL-2], [R-JOURNAL-4]): a real journal of the
+/// engine's workload (every kind of message), its header alone, every
+/// prefix cut inside the last two records (torn tails and a header cut
+/// short), and single bytes flipped in the header, in a middle record and
+/// in the last one (corruption, and a torn tail).
+fn write_journal_seeds(dir: &Path) -> anyhow::Result<usize> {
+    use mend_impl::journal::workload::{generate_workload, test_verifying_keys, workload_params};
+    let params = workload_params();
+    let inputs = generate_workload(40).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let header = mend_impl::encode_header(&params, &test_verifying_keys(&params));
+    let mut journal = mend_impl::encode_record(0, &header).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut ends = vec![journal.len()];
+    for (i, message) in inputs.iter().enumerate() {
+        let record = mend_impl::encode_record(i as u64 + 1, &encode_message(message))
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        journal.extend(record);
+        ends.push(journal.len());
+    }
+    let mut seeds: Vec<(String, Vec<u8>)> = vec![
+        ("whole".into(), journal.clone()),
+        ("header-only".into(), journal[..ends[0]].to_vec()),
+        ("empty".into(), Vec::new()),
+        ("header-cut".into(), journal[..ends[0] / 2].to_vec()),
+    ];
+    let last = ends.len() - 1;
+    for (k, cut) in [
+        ends[last - 1] + 1,
+        ends[last - 1] + 5,
+        ends[last - 1] + 40,
+        ends[last] - 1,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        seeds.push((format!("torn-{k}"), journal[..cut].to_vec()));
+    }
+    for (name, at) in [
+        ("flip-header", 40),
+        ("flip-middle", ends[ends.len() / 2] + 10),
+        ("flip-last", ends[last - 1] + 50),
+        ("flip-length-middle", ends[3]),
+    ] {
+        let mut flipped = journal.clone();
+        if let Some(byte) = flipped.get_mut(at) {
+            *byte ^= 0x20;
+        }
+        seeds.push((name.to_string(), flipped));
+    }
+    for (name, bytes) in &seeds {
+        std::fs::write(dir.join(format!("journal-{name}")), bytes)?;
+    }
+    Ok(seeds.len())
 }

@@ -247,3 +247,51 @@ fn every_rule_tag_in_the_spec_is_cited_by_the_model_and_the_engine() {
     );
     assert!(uncited.is_empty(), "{}", uncited.join("\n"));
 }
+
+/// [R-JOURNAL-1] The engine core does no I/O, reads no clock and draws no
+/// randomness: only the journal runtime (`impl/src/journal.rs` and its
+/// submodules) and the binaries (`impl/src/bin/`) touch files. Checked on
+/// the source text, so a new `use std::fs` in a protocol module fails here.
+#[test]
+fn the_engine_core_does_no_io_reads_no_clock_and_draws_no_randomness() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    rust_files(&root.join("impl/src"), &mut files);
+    let runtime = |path: &Path| {
+        let text = path.to_string_lossy().replace('\\', "/");
+        text.contains("impl/src/journal") || text.contains("impl/src/bin/")
+    };
+    let forbidden = [
+        "std::fs",
+        "std::net",
+        "std::time",
+        "std::process",
+        "std::env",
+        "File::",
+        "OpenOptions",
+        "Instant::",
+        "SystemTime",
+        "thread_rng",
+        "rand::",
+    ];
+    let mut found = Vec::new();
+    let mut core = 0;
+    for file in &files {
+        if runtime(file) {
+            continue;
+        }
+        core += 1;
+        let text = std::fs::read_to_string(file).unwrap();
+        for word in forbidden {
+            if text.contains(word) {
+                found.push(format!("{}: {word}", file.display()));
+            }
+        }
+    }
+    assert!(core > 10, "the scan is blind: only {core} core files found");
+    assert!(
+        found.is_empty(),
+        "I/O, clocks or randomness in the engine core:\n{}",
+        found.join("\n")
+    );
+}

@@ -2,7 +2,7 @@
 //! every seed input without a nightly toolchain.
 
 use mend_conformance::fuzz_bodies::{
-    fuzz_decode, fuzz_differential, fuzz_differential_run, fuzz_evidence,
+    fuzz_decode, fuzz_differential, fuzz_differential_run, fuzz_evidence, fuzz_journal,
 };
 use mend_spec::{Event, Outcome};
 use std::path::{Path, PathBuf};
@@ -52,6 +52,28 @@ fn the_decode_corpus_replays_without_a_finding() {
 #[test]
 fn the_evidence_corpus_replays_without_a_finding() {
     run_all("evidence", fuzz_evidence);
+}
+
+/// [R-JOURNAL-4] The journal corpus replays without a finding and reaches
+/// each way a journal can read: whole, with a torn tail discarded, and
+/// refused as corrupt.
+#[test]
+fn the_journal_corpus_replays_and_reads_whole_torn_and_corrupt_journals() {
+    run_all("journal", fuzz_journal);
+    let (mut whole, mut torn, mut corrupt) = (0, 0, 0);
+    for file in corpus("journal") {
+        let data = std::fs::read(&file).unwrap();
+        match mend_impl::read_records(&data) {
+            Ok(scan) if scan.torn_tail.is_some() => torn += 1,
+            Ok(_) => whole += 1,
+            Err(mend_impl::JournalError::Corrupt { .. }) => corrupt += 1,
+            Err(_) => {}
+        }
+    }
+    mend_conformance::announce(&format!(
+        "journal corpus: {whole} whole, {torn} with a torn tail, {corrupt} corrupt"
+    ));
+    assert!(whole > 0 && torn > 0 && corrupt > 0);
 }
 
 /// The `differential` target reaches the cross-shard, rollback and recovery

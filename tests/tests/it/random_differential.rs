@@ -98,6 +98,22 @@ proptest! {
     }
 }
 
+/// A regression case of the recovery proptest: choices that ask only for
+/// random actions (every one a multiple of 3) still make progress on every
+/// other step, so the targets' recoveries end.
+#[test]
+fn recoveries_end_even_when_every_choice_asks_for_a_random_action() {
+    use mend_conformance::recovery::{large_recovery_config, run_recoveries};
+    use mend_spec::{ReassignmentStrategy, ShardId};
+    let cfg = large_recovery_config(8, 7, ReassignmentStrategy::PrioritizeSlashed);
+    let targets = [ShardId(5), ShardId(6)];
+    let done = run_recoveries(&cfg, &targets, &[2_969_717_232]);
+    let mut ended = done.reintegrated.clone();
+    ended.extend(done.failed.iter().map(|(t, _)| *t));
+    ended.sort();
+    assert_eq!(ended, targets.to_vec(), "after {} steps", done.steps);
+}
+
 /// [R-PIPE-4] Without random actions in between, every recovery completes:
 /// three shards of 8, with committees of 7 and of 10 and each refilling
 /// strategy both renderings share, go from a fault to their reintegration
