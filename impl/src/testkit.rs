@@ -7,71 +7,27 @@
 
 use crate::crypto::{
     block_claim_signing_bytes, compute_checkpoint_id, compute_genesis_root, compute_state_root,
-    proposal_signing_bytes, receipt_signing_bytes, vote_signing_bytes, xtx_vote_signing_bytes,
+    receipt_signing_bytes, xtx_vote_signing_bytes,
 };
 use crate::engine::Engine;
 use crate::outcome::{EngineEvent, EngineRejection};
 use crate::wire::{
     Block, BlockClaim, CheckpointBody, Evidence, Hash32, Message, Receipt, SignatureBytes,
-    SignedBlockClaim, SignedProposal, SignedReceipt, SignedVote, SignedXtxVote, Transaction,
-    XtxPrepare, XtxVoteBody,
+    SignedBlockClaim, SignedReceipt, SignedXtxVote, Transaction, XtxPrepare, XtxVoteBody,
 };
-use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
-use mend_spec::test_keys::compute_test_key_seed;
+use ed25519_dalek::Signer;
 use mend_spec::{
     compute_quorum, Epoch, FaultKind, Generation, Height, Params, Rejection, ShardId, ShardStatus,
     ValidatorId, XtxDecision, XtxId,
 };
 
-/// The deterministic test key of `validator`.
-pub(crate) fn test_signing_key(validator: ValidatorId) -> SigningKey {
-    SigningKey::from_bytes(&compute_test_key_seed(validator))
-}
-
-/// The verifying keys of every validator of `params`, in id order.
-pub(crate) fn test_keys(params: &Params) -> Vec<VerifyingKey> {
-    params
-        .validator_ids()
-        .map(|v| test_signing_key(v).verifying_key())
-        .collect()
-}
-
-/// A proposal by `proposer`, validly signed over the proposal domain.
-pub(crate) fn sign_proposal(
-    proposer: ValidatorId,
-    generation: Generation,
-    body: CheckpointBody,
-) -> SignedProposal {
-    let id = compute_checkpoint_id(&body);
-    let bytes = proposal_signing_bytes(body.shard, body.epoch, generation, &id);
-    SignedProposal {
-        proposer,
-        generation,
-        checkpoint: body,
-        signature: SignatureBytes(test_signing_key(proposer).sign(&bytes).to_bytes()),
-    }
-}
-
-/// A vote by `validator` in the domain `(shard, epoch, generation)`, validly
-/// signed.
-pub(crate) fn sign_vote(
-    validator: ValidatorId,
-    shard: ShardId,
-    epoch: Epoch,
-    generation: Generation,
-    body: CheckpointBody,
-) -> SignedVote {
-    let id = compute_checkpoint_id(&body);
-    let bytes = vote_signing_bytes(shard, epoch, generation, &id);
-    SignedVote {
-        validator,
-        shard,
-        epoch,
-        generation,
-        checkpoint: body,
-        signature: SignatureBytes(test_signing_key(validator).sign(&bytes).to_bytes()),
-    }
-}
+// The test keys and the signed proposals and votes are the workload's
+// ([`crate::journal::workload`]), written once: the journal's workload is
+// public (the crash test and the benchmarks use it), this module is for the
+// crate's own tests.
+pub(crate) use crate::journal::workload::{
+    sign_proposal, sign_vote, test_signing_key, test_verifying_keys as test_keys,
+};
 
 /// A block claim signed by `signer`'s key, whoever the claim names as its
 /// producer (a forgery when they differ).

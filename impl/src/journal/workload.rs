@@ -306,7 +306,7 @@ impl Generator {
 }
 
 /// A proposal by `proposer`, signed over the proposal domain ([R-CKPT-7]).
-fn sign_proposal(
+pub(crate) fn sign_proposal(
     proposer: ValidatorId,
     generation: Generation,
     body: CheckpointBody,
@@ -322,7 +322,7 @@ fn sign_proposal(
 }
 
 /// A vote by `validator`, signed over the vote domain ([R-CKPT-8]).
-fn sign_vote(
+pub(crate) fn sign_vote(
     validator: ValidatorId,
     shard: ShardId,
     epoch: Epoch,
