@@ -460,8 +460,12 @@ impl ModelConfig {
     /// at 2, which boundary 4 verifies; the last tick reintegrates the
     /// shard. `N = 1` keeps the re-synced stretch to one block; epoch 4 is
     /// the least that verifies. The same bounds reach a rollback without a
-    /// checkpoint (evidence at height 1: `NoCheckpoint`, frozen) and a
-    /// tick refused while a later fault is open (`FaultOpen`).
+    /// checkpoint (evidence at height 1: `NoCheckpoint`, frozen). They do
+    /// not reach a tick refused while a fault is open (`FaultOpen`): the
+    /// one Byzantine member is tombstoned at the first boundary and
+    /// liveness evidence is no fault on a healing shard, so nothing can
+    /// open one; the conformance suite compares `FaultOpen` on a scripted
+    /// run of a committee of 7 with two Byzantine members.
     ///
     /// Restrictions: the Byzantine member neither proposes nor votes
     /// ([`ByzantineCheckpoints::Withheld`]: with `f` Byzantine members a
@@ -509,8 +513,8 @@ impl ModelConfig {
     /// The `concurrent` configuration: two shards recovering at once
     /// ([R-PIPE-4]). As `recovery`, but two shards (committees 0..4 and
     /// 4..8, members 3 and 7 Byzantine), the reserve one validator (id 8),
-    /// both heads up to height 2, epochs 0 to 3, and the evidence against
-    /// either shard.
+    /// both heads up to height 1, epochs 0 to 3, and state-root-mismatch
+    /// evidence against either shard.
     ///
     /// Both shards can be isolated at boundary 1 and start their rollbacks
     /// at boundary 2; both complete, and boundary 3 adjusts both: shard 0,
