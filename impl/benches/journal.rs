@@ -8,15 +8,24 @@
 //!   disk; `engine_only` says how much of it is the engine's own work. A
 //!   fresh journal per iteration, created untimed.
 //! - `journal_restart`: `Journal::open` of journals of 100, 1,000 and
-//!   10,000 inputs (read, verify every checksum, replay from genesis):
-//!   linear in the length, by design ([R-JOURNAL-6]: no snapshots yet).
+//!   10,000 inputs with no snapshot (read, verify every checksum, replay
+//!   from genesis): linear in the length.
+//! - `journal_restart_10000` ([R-JOURNAL-7]): the same 10,000 inputs
+//!   reopened three ways: replayed from genesis (`genesis_replay`), from a
+//!   snapshot at 10,000 with an empty journal (`snapshot_then_0`), and from
+//!   a snapshot at 9,000 with 1,000 records after it
+//!   (`snapshot_then_1000`): what a snapshot saves, and what the records
+//!   after it still cost. `snapshot_write` times `Journal::snapshot` at
+//!   10,000 inputs (encode, two atomic replacements, four `fsync`s).
 //!
 //! Files live in a directory under `std::env::temp_dir()`, removed at the
 //! end.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use mend_impl::journal::workload::{generate_workload, test_verifying_keys, workload_params};
-use mend_impl::{encode_header, encode_message, encode_record, Engine, Journal, Message};
+use mend_impl::{
+    encode_header, encode_message, encode_record, snapshot_path, Engine, Journal, Message,
+};
 use std::hint::black_box;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,7 +43,7 @@ fn bench_dir() -> PathBuf {
 /// restart benchmark times reading, not writing).
 fn write_journal(path: &Path, inputs: &[Message]) {
     let params = workload_params();
-    let header = encode_header(&params, &test_verifying_keys(&params));
+    let header = encode_header(0, &params, &test_verifying_keys(&params));
     let mut bytes = encode_record(0, &header).expect("header fits");
     for (i, message) in inputs.iter().enumerate() {
         bytes.extend(encode_record(i as u64 + 1, &encode_message(message)).expect("fits"));
@@ -134,5 +143,66 @@ fn restart(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, append, restart);
+/// A journal of `inputs[..at]` shortened by a snapshot at `at`, then the
+/// records of `inputs[at..]` appended without `fsync`.
+fn write_snapshotted(path: &Path, inputs: &[Message], at: usize) {
+    let _ = std::fs::remove_file(path);
+    let _ = std::fs::remove_file(snapshot_path(path));
+    write_journal(path, &inputs[..at]);
+    let (mut journal, _) = Journal::open(path).expect("open");
+    journal.snapshot().expect("snapshot");
+    drop(journal);
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .expect("reopen");
+    for (i, message) in inputs.iter().enumerate().skip(at) {
+        let record = encode_record(i as u64 + 1, &encode_message(message)).expect("fits");
+        file.write_all(&record).expect("append");
+    }
+}
+
+fn restart_with_snapshot(c: &mut Criterion) {
+    const N: usize = 10_000;
+    let dir = bench_dir();
+    let inputs = generate_workload(N).expect("workload");
+    let mut group = c.benchmark_group("journal_restart_10000");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(N as u64));
+    let genesis = dir.join("genesis.mend");
+    write_journal(&genesis, &inputs);
+    let after_0 = dir.join("snapshot-0.mend");
+    write_snapshotted(&after_0, &inputs, N);
+    let after_1000 = dir.join("snapshot-1000.mend");
+    write_snapshotted(&after_1000, &inputs, N - 1_000);
+    let snapshot_bytes = std::fs::metadata(snapshot_path(&after_0)).map_or(0, |m| m.len());
+    let journal_bytes = std::fs::metadata(&genesis).map_or(0, |m| m.len());
+    eprintln!(
+        "journal_restart_10000: the journal of {N} inputs is {journal_bytes} bytes, the \
+         snapshot after them {snapshot_bytes} bytes"
+    );
+    for (name, path, replayed) in [
+        ("genesis_replay", &genesis, N as u64),
+        ("snapshot_then_0", &after_0, 0),
+        ("snapshot_then_1000", &after_1000, 1_000),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let (journal, report) = Journal::open(path).expect("open");
+                assert_eq!(report.replayed, replayed);
+                assert_eq!(journal.position(), N as u64);
+                black_box(journal.position())
+            })
+        });
+    }
+    let (mut journal, _) = Journal::open(&after_0).expect("open");
+    group.bench_function("snapshot_write", |b| {
+        b.iter(|| journal.snapshot().expect("snapshot"))
+    });
+    drop(journal);
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, append, restart, restart_with_snapshot);
 criterion_main!(benches);

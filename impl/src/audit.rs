@@ -160,7 +160,7 @@ pub fn verify_audit_chain(records: &[AuditRecord]) -> Result<(), AuditChainError
 }
 
 /// What the log keeps beside a record, unhashed (see the module header).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct RecordNote {
     /// The fault whose id is the record's cause (a slash's fault); `None`
     /// for a reassignment, which has no cause.
@@ -171,7 +171,7 @@ pub(crate) struct RecordNote {
 
 /// [R-AUDIT-1] The engine's log: the records, and beside each its note
 /// (not hashed; see the module header).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct AuditLog {
     records: Vec<AuditRecord>,
     /// `notes[i]` belongs to `records[i]`.

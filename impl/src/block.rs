@@ -19,10 +19,11 @@ use crate::outcome::{BlockError, EngineEvent};
 use crate::state::{KnownShard, State};
 use crate::wire::{Block, Hash32, Transaction, TRANSACTIONS_PER_BLOCK_MAX};
 use mend_spec::{Epoch, Height, Params, ShardId};
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// The head of one shard's chain.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ChainHead {
     /// Height of the head block; 0 is the genesis state, which has no block.
     pub(crate) height: Height,
@@ -40,7 +41,7 @@ pub(crate) struct ChainHead {
 
 /// One block the chain still remembers: enough to make it the head again
 /// ([R-RB-4]) and to check evidence about its height ([R-FAULT-7]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct RetainedBlock {
     pub(crate) height: Height,
     pub(crate) block_id: Hash32,
@@ -50,7 +51,7 @@ pub(crate) struct RetainedBlock {
 /// [R-FAULT-7], [R-RB-4] The last `A_b + W` blocks of a shard, oldest
 /// first, the head's last, at consecutive heights. Height 0 (genesis) is
 /// never kept: it has no block, and its root is derived from the shard id.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct BlockHistory {
     blocks: VecDeque<RetainedBlock>,
 }

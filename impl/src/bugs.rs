@@ -1,5 +1,5 @@
 //! The rules that a seeded bug can make wrong, in one place
-//! ([R-CKPT-6], [R-CKPT-7] check 8, [R-CKPT-8] checks 5 and 11, [R-FAULT-3]
+//! ([R-CKPT-6], [R-CKPT-7] check 8, [R-CKPT-8] checks 5, 9 and 11, [R-FAULT-3]
 //! check 10, [R-ISO-3], [R-AUDIT-1], [R-XTX-4], [R-RB-2], [R-RB-3],
 //! [R-RB-4], [R-SLASH-3], [R-ASSIGN-2], [R-HEAL-2], [R-HEAL-4]).
 //!
@@ -13,7 +13,7 @@
 use mend_spec::protocol::HealingStage;
 #[cfg(feature = "seeded-bugs")]
 use mend_spec::SeededBug;
-use mend_spec::{compute_quorum, Height};
+use mend_spec::{compute_quorum, Epoch, Height};
 
 /// The rule set the engine runs with.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -108,6 +108,25 @@ impl Rules {
             return false;
         }
         true
+    }
+
+    /// [R-CKPT-8] check 9: whether a vote for a retained finalized
+    /// checkpoint of epoch `checkpoint_epoch` is refused `AlreadyFinalized`
+    /// in epoch `current`. Under the rules only a checkpoint of an earlier
+    /// epoch is: a certificate closes with its epoch, and until then takes
+    /// late votes ([R-DET-2]). The `FirstQuorumCertificate` seeded bug
+    /// refuses every finalized checkpoint, so a certificate holds the first
+    /// `q` votes to arrive.
+    pub(crate) fn is_vote_for_finalized_refused(
+        self,
+        checkpoint_epoch: Epoch,
+        current: Epoch,
+    ) -> bool {
+        #[cfg(feature = "seeded-bugs")]
+        if self.is_seeded(SeededBug::FirstQuorumCertificate) {
+            return true;
+        }
+        checkpoint_epoch < current
     }
 
     /// [R-CKPT-8] check 11: whether a second vote of one validator for one
@@ -290,6 +309,16 @@ mod tests {
     }
 
     #[test]
+    fn the_honest_rules_refuse_a_vote_for_a_finalized_checkpoint_only_after_its_epoch() {
+        let refused = |checkpoint, current| {
+            Rules::HONEST.is_vote_for_finalized_refused(Epoch(checkpoint), Epoch(current))
+        };
+        assert!(!refused(3, 3));
+        assert!(refused(2, 3));
+        assert!(refused(0, u64::MAX));
+    }
+
+    #[test]
     fn the_honest_rules_check_maturity_and_the_window_and_abort_both_sides_of_one_shard() {
         assert!(Rules::HONEST.is_source_maturity_checked());
         assert!(Rules::HONEST.is_target_window_checked());
@@ -342,6 +371,11 @@ mod tests {
                 !rules.is_duplicate_vote_refused(),
                 bug == SeededBug::CountDuplicateVote
             );
+            assert_eq!(
+                rules.is_vote_for_finalized_refused(Epoch(1), Epoch(1)),
+                bug == SeededBug::FirstQuorumCertificate
+            );
+            assert!(rules.is_vote_for_finalized_refused(Epoch(0), Epoch(1)));
             assert_eq!(
                 !rules.is_evidence_signature_checked(),
                 bug == SeededBug::AcceptUnsignedEvidence
@@ -563,12 +597,23 @@ mod seeded_engine_tests {
             h.engine.snapshot().shards[0].finalized,
             vec![(body, vec![ValidatorId(0), ValidatorId(0), ValidatorId(1)])]
         );
+        // A late copy joins the certificate again.
+        h.cast(ValidatorId(1), body);
+        assert_eq!(
+            h.engine.snapshot().shards[0].finalized[0].1,
+            vec![
+                ValidatorId(0),
+                ValidatorId(0),
+                ValidatorId(1),
+                ValidatorId(1)
+            ]
+        );
     }
 
     #[test]
     fn refinalize_height_finalizes_a_second_checkpoint_below_the_latest() {
         let mut h = Harness::with_bug(Params::default_config(), SeededBug::RefinalizeHeight);
-        h.finalize_next(ShardId(0));
+        let first = h.finalize_next(ShardId(0));
         let latest = h.finalize_next(ShardId(0));
         assert_eq!(latest.height, Height(4));
         // Height 2 again, naming the latest as parent.
@@ -579,15 +624,69 @@ mod seeded_engine_tests {
             ..latest
         };
         h.propose(again);
+        // Each vote conflicts with the voter's vote for the first checkpoint
+        // at height 2, finalized in the same epoch ([R-CKPT-10]).
         for v in [0, 1, 2] {
-            h.cast(ValidatorId(v), again);
+            let events = h.cast(ValidatorId(v), again);
+            assert!(events.contains(&EngineEvent::EquivocationRecorded {
+                validator: ValidatorId(v),
+                id: compute_checkpoint_id(&again)
+            }));
         }
-        let heights: Vec<_> = h.engine.snapshot().shards[0]
-            .finalized
-            .iter()
-            .map(|(b, _)| b.height)
-            .collect();
-        assert_eq!(heights, vec![Height(4), Height(2)]);
+        let heights = |h: &Harness| -> Vec<Height> {
+            h.engine.snapshot().shards[0]
+                .finalized
+                .iter()
+                .map(|(b, _)| b.height)
+                .collect()
+        };
+        assert_eq!(heights(&h), vec![Height(2), Height(4), Height(2)]);
+        // Two late votes of v3 for the two finalized checkpoints at height 2:
+        // the second conflicts with the first's certificate.
+        h.cast(ValidatorId(3), first);
+        let events = h.cast(ValidatorId(3), again);
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert_eq!(h.engine.snapshot().shards[0].equivocations.len(), 4);
+        // Retention prunes at the boundary.
+        h.advance_epoch();
+        assert_eq!(heights(&h), vec![Height(4), Height(2)]);
+    }
+
+    #[test]
+    fn first_quorum_certificate_refuses_a_late_vote_in_the_checkpoints_epoch() {
+        let run = |h: &mut Harness| {
+            let body = h.finalize_next(ShardId(0));
+            let message = h.vote(ValidatorId(3), body);
+            (body, message)
+        };
+        let mut honest = Harness::new(Params::default_config());
+        let (body, late) = run(&mut honest);
+        assert!(honest.engine.apply(&late).is_ok());
+        assert_eq!(honest.engine.snapshot().shards[0].finalized[0].1.len(), 4);
+
+        let mut h = Harness::with_bug(Params::default_config(), SeededBug::FirstQuorumCertificate);
+        let (_, late) = run(&mut h);
+        let rejection = h.assert_rejected(
+            &late,
+            mend_spec::Rejection::Vote(mend_spec::VoteRejection::AlreadyFinalized),
+        );
+        assert_eq!(
+            rejection,
+            crate::EngineRejection::Vote(crate::outcome::VoteError::AlreadyFinalized {
+                shard: ShardId(0),
+                id: compute_checkpoint_id(&body)
+            })
+        );
+        // The certificate holds the first q votes to arrive.
+        assert_eq!(
+            h.engine.snapshot().shards[0].finalized,
+            vec![(body, vec![ValidatorId(0), ValidatorId(1), ValidatorId(2)])]
+        );
+        // Nothing else changes: votes for pending checkpoints, stale
+        // siblings included, are counted as under the rules.
+        let next = h.next_body(ShardId(0));
+        h.propose(next);
+        assert_eq!(h.cast(ValidatorId(3), next).len(), 1);
     }
 
     #[test]

@@ -20,14 +20,47 @@ use crate::checkpoint::{apply_proposal, apply_vote, validate_proposal, validate_
 use crate::detect::{apply_evidence, validate_evidence};
 use crate::epoch::{apply_advance, validate_advance};
 use crate::heal::{apply_healing_tick, validate_healing_tick};
-use crate::outcome::{EngineEvent, EngineRejection, GenesisError, InputError};
+use crate::outcome::{EngineEvent, EngineRejection, GenesisError, InputError, RestoreError};
 use crate::rollback::{apply_rollback_tick, validate_rollback_tick};
 use crate::state::State;
 use crate::view::{snapshot, EngineView};
 use crate::wire::{decode_message, Hash32, Message};
 use crate::xtx::{apply_prepare, apply_xtx_vote, validate_prepare, validate_xtx_vote};
+use bincode::Options;
 use ed25519_dalek::VerifyingKey;
 use mend_spec::{Epoch, Fault, Generation, Height, Params, ShardId, ValidatorId};
+use std::fmt;
+
+/// [R-JOURNAL-7], [R-CKPT-2] The canonical bincode options of the state:
+/// fixed-width little-endian integers, as the wire format uses.
+fn state_options() -> impl Options {
+    bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .with_little_endian()
+}
+
+/// [R-JOURNAL-7] Why bytes do not decode to an engine state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateDecodeError {
+    /// The bytes are not the canonical encoding of a state (cut short,
+    /// an unknown variant, a key that is not a point, or bytes left over).
+    Undecodable,
+    /// The state decodes but lacks the shape the rules index by.
+    Shape(RestoreError),
+}
+
+impl fmt::Display for StateDecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateDecodeError::Undecodable => {
+                write!(f, "the state does not decode as this version's encoding")
+            }
+            StateDecodeError::Shape(e) => write!(f, "the state decodes but {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StateDecodeError {}
 
 /// The engine of SPEC.md §4 to §7: checkpoint finality, fault detection,
 /// isolation, the audit log, cross-shard transactions, rollback, slashing,
@@ -59,6 +92,32 @@ impl Engine {
         Ok(Engine {
             state: State::genesis(params, validator_keys, Rules::seeded(bug))?,
         })
+    }
+
+    /// [R-JOURNAL-7] The canonical encoding of the whole state (bincode,
+    /// fixed-width little-endian integers, [R-CKPT-2]): what a snapshot
+    /// holds. The seeded-bug rules are not part of it.
+    pub fn encode_state(&self) -> Vec<u8> {
+        match state_options().serialize(&self.state) {
+            Ok(bytes) => bytes,
+            // No map key or sequence of the state can fail to serialize,
+            // and a Vec writer never errors.
+            Err(error) => panic!("bug: the state always encodes, got {error}"),
+        }
+    }
+
+    /// [R-JOURNAL-7] The engine whose state `bytes` encode, with the honest
+    /// rules. Never panics on any input, and allocates in proportion to
+    /// `bytes.len()`. Bytes left over after the state, or a state without
+    /// the shape the rules index by ([`RestoreError`]), are refused.
+    pub fn decode_state(bytes: &[u8]) -> Result<Engine, StateDecodeError> {
+        let state: State = state_options()
+            .with_limit(bytes.len() as u64)
+            .reject_trailing_bytes()
+            .deserialize(bytes)
+            .map_err(|_| StateDecodeError::Undecodable)?;
+        state.check_restored().map_err(StateDecodeError::Shape)?;
+        Ok(Engine { state })
     }
 
     /// [R-OUT-1] Applies one message: its events, or its rejection with the
@@ -128,6 +187,12 @@ impl Engine {
     /// The parameters the engine was built with (checked at genesis).
     pub fn params(&self) -> &Params {
         &self.state.params
+    }
+
+    /// [R-CKPT-5] The verifying keys registered at genesis, in validator
+    /// order.
+    pub fn keys(&self) -> &[VerifyingKey] {
+        &self.state.keys
     }
 
     /// [R-EPOCH-1] The current epoch.
@@ -587,16 +652,20 @@ mod tests {
         expect(&mut h, v(0, 0, 0, 0, body), Rejection::Vote(V::Duplicate));
         h.engine.apply(&v(1, 0, 0, 0, body)).unwrap();
         h.engine.apply(&v(2, 0, 0, 0, body)).unwrap();
+        // A late vote in the checkpoint's epoch is counted ([R-CKPT-8]); in
+        // the next epoch the certificate is closed.
+        h.engine.apply(&v(3, 0, 0, 0, body)).unwrap();
+        h.advance_epoch();
         expect(
             &mut h,
-            v(3, 0, 0, 0, body),
+            v(3, 0, 1, 0, body),
             Rejection::Vote(V::AlreadyFinalized),
         );
 
         // The epoch clock.
         expect(
             &mut h,
-            Message::AdvanceEpoch { epoch: Epoch(2) },
+            Message::AdvanceEpoch { epoch: Epoch(3) },
             Rejection::Epoch(E::NotNextEpoch),
         );
 

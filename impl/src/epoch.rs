@@ -2,17 +2,20 @@
 //!
 //! Time enters the engine only as this message: the engine reads no clock, so
 //! replicas fed the same messages agree on every epoch boundary
-//! ([INV-5 Determinism]). Every pending checkpoint expires at a boundary because its
-//! votes are signed in the old epoch's domain ([R-CKPT-5]) and no new vote
-//! for it could pass [R-CKPT-8] check 5; keeping it would only hold a slot of
-//! `P`. Then each shard takes its turn of recovery steps, in
-//! `orchestrate`: slashes ([R-SLASH-3]), reassignment ([R-ASSIGN-2]), the
+//! ([INV-5 Determinism]). Every pending checkpoint, live or a stale sibling,
+//! expires at a boundary because its votes are signed in the old epoch's
+//! domain ([R-CKPT-5]) and no new vote for it could pass [R-CKPT-8] check 6;
+//! keeping it would only hold memory. Then retention prunes the shard's
+//! oldest finalized checkpoints down to `K` ([R-CKPT-9]): only here, so that
+//! no vote of an epoch finds its checkpoint pruned by another vote of the
+//! same epoch ([R-DET-2]). Then each shard takes its turn of recovery steps,
+//! in `orchestrate`: slashes ([R-SLASH-3]), reassignment ([R-ASSIGN-2]), the
 //! first of starting a rollback ([R-RB-1]), adjusting validators
 //! ([R-PIPE-2]), checking a healing's verification ([R-HEAL-4]) or the
 //! detection status change ([R-ISO-3]), then fault expiry ([R-FAULT-6]).
 //! This is the one message that visits every shard.
 
-use crate::checkpoint::count_u32;
+use crate::checkpoint::{count_u32, prune_to_retention};
 use crate::orchestrate::apply_boundary_turn;
 use crate::outcome::{EngineEvent, EpochError};
 use crate::state::State;
@@ -38,12 +41,15 @@ pub(crate) fn validate_advance(state: &State, epoch: Epoch) -> Result<ValidatedT
 
 /// [R-EPOCH-1], [R-EPOCH-2] Advances the epoch and emits `EpochAdvanced`;
 /// then, for each shard in ascending order ([R-DET-0]): expires its pending
-/// checkpoints (`PendingExpired` if it had any), then takes its turn of
-/// slashes, reassignment, recovery or detection, and fault expiry
-/// ([R-EPOCH-2], `orchestrate::apply_boundary_turn`).
+/// checkpoints (`PendingExpired` if it had any), prunes its finalized
+/// checkpoints down to `K`, oldest first (`CheckpointPruned` for each,
+/// [R-CKPT-9]), then takes its turn of slashes, reassignment, recovery or
+/// detection, and fault expiry ([R-EPOCH-2],
+/// `orchestrate::apply_boundary_turn`).
 pub(crate) fn apply_advance(state: &mut State, tick: ValidatedTick) -> Vec<EngineEvent> {
     assert!(tick.epoch > state.epoch, "the epoch never decreases");
     state.epoch = tick.epoch;
+    let retention = state.params.retention_checkpoints;
     let mut events = vec![EngineEvent::EpochAdvanced { epoch: tick.epoch }];
     // The shard list is indexed by id, so this walk is in ascending order.
     for index in 0..state.shards.len() {
@@ -55,6 +61,7 @@ pub(crate) fn apply_advance(state: &mut State, tick: ValidatedTick) -> Vec<Engin
                 count: count_u32(expired),
             });
         }
+        prune_to_retention(&mut shard.checkpoints, retention, &mut events);
         events.extend(apply_boundary_turn(state, index));
     }
     events
@@ -128,6 +135,48 @@ mod tests {
         // pending.
         let message = h.vote(ValidatorId(5), one);
         h.assert_rejected(&message, Rejection::Vote(VoteRejection::UnknownCheckpoint));
+    }
+
+    #[test]
+    fn each_shard_expires_its_pending_then_prunes_its_oldest_in_its_turn_in_ascending_order() {
+        let params = Params::new(3, 4, 2, 1, 2).unwrap();
+        let mut h = Harness::new(params);
+        // Shard 2: four finalized (K = 1), the last beside a sibling now
+        // stale; shard 0: two finalized, nothing pending; shard 1: one
+        // pending only.
+        let s2: Vec<_> = (0..3).map(|_| h.finalize_next(ShardId(2))).collect();
+        let stale = CheckpointBody {
+            state_root: [9; 32],
+            ..h.next_body(ShardId(2))
+        };
+        h.propose(stale);
+        h.finalize_next(ShardId(2));
+        let s0: Vec<_> = (0..2).map(|_| h.finalize_next(ShardId(0))).collect();
+        let one = h.next_body(ShardId(1));
+        h.propose(one);
+        let id = crate::crypto::compute_checkpoint_id;
+        let events = h.engine.apply(&tick(1)).unwrap();
+        assert_eq!(
+            events,
+            vec![
+                EngineEvent::EpochAdvanced { epoch: Epoch(1) },
+                EngineEvent::CheckpointPruned { id: id(&s0[0]) },
+                EngineEvent::PendingExpired {
+                    shard: ShardId(1),
+                    count: 1
+                },
+                EngineEvent::PendingExpired {
+                    shard: ShardId(2),
+                    count: 1
+                },
+                EngineEvent::CheckpointPruned { id: id(&s2[0]) },
+                EngineEvent::CheckpointPruned { id: id(&s2[1]) },
+                EngineEvent::CheckpointPruned { id: id(&s2[2]) },
+            ]
+        );
+        let view = h.engine.snapshot();
+        assert!(view.shards.iter().all(|s| s.finalized.len() <= 1));
+        assert_eq!(view.shards[0].finalized[0].0, s0[1]);
     }
 
     #[test]

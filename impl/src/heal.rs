@@ -36,9 +36,10 @@ use crate::rollback::{change_status, Target};
 use crate::state::{KnownShard, ShardState, State, StatusCause};
 use mend_spec::protocol::{HealingFailure, HealingStage, PipelineStage};
 use mend_spec::{Height, ShardId, ShardStatus};
+use serde::{Deserialize, Serialize};
 
 /// [R-HEAL-1] One shard's healing: in progress, reintegrated or failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Healing {
     pub(crate) stage: HealingStage,
     /// The fault that started the recovery (the rollback's cause).

@@ -1,5 +1,5 @@
 //! The journal: a crash-safe runtime around the pure engine (`spec/SPEC.md`
-//! §10, [R-JOURNAL-1] .. [R-JOURNAL-6]).
+//! §10, [R-JOURNAL-1] .. [R-JOURNAL-7]).
 //!
 //! The engine touches no file ([R-DEF-1]); this module is the only one of
 //! the crate that does ([R-JOURNAL-1]). It keeps one append-only file of
@@ -12,12 +12,21 @@
 //! ([R-JOURNAL-4]), so a replica that crashed and restarted is equal to one
 //! that never stopped.
 //!
+//! A snapshot ([R-JOURNAL-7], [`snapshot`]) bounds that replay: the whole
+//! state at a position, in a checksummed file beside the journal, after
+//! which the journal is shortened to a header recording that position as
+//! its base. Records are checksummed with their absolute index (base plus
+//! place), so a record cannot move between two generations of the journal,
+//! and opening skips the records a snapshot already covers: the crash
+//! window between writing the snapshot and shortening the journal.
+//!
 //! The framing is split from the file handling: [`encode_record`],
 //! [`read_records`], [`encode_header`] and [`decode_header`] are pure
 //! functions over bytes (what the fuzz target calls), and [`Journal`] is the
 //! thin layer that reads, appends, syncs and truncates. Only [`Journal`]'s
 //! errors carry `std::io` kinds and paths.
 
+pub mod snapshot;
 pub mod workload;
 
 use crate::engine::Engine;
@@ -29,6 +38,7 @@ use ed25519_dalek::VerifyingKey;
 use mend_spec::params::VALIDATORS_MAX;
 use mend_spec::Params;
 use sha3::{Digest, Sha3_256};
+use snapshot::{decode_snapshot, encode_snapshot, SnapshotDamage};
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -38,7 +48,19 @@ use std::path::{Path, PathBuf};
 pub const RECORD_DOMAIN: &[u8] = b"mend/journal-record/v1";
 
 /// [R-JOURNAL-2] The first bytes of the header's payload.
-pub const HEADER_MAGIC: &[u8] = b"mend-journal/v1";
+pub const HEADER_MAGIC: &[u8] = b"mend-journal/v2";
+
+/// [R-JOURNAL-2] The magic of the first version's header, which had no base
+/// position: it is read as base 0, so journals written before snapshots
+/// existed still open.
+pub const HEADER_MAGIC_V1: &[u8] = b"mend-journal/v1";
+
+/// [R-JOURNAL-7] The largest base position a header may record. Keeping it
+/// below `2^63` means no record index computed from it can overflow: a file
+/// holds far fewer than `2^63` records.
+pub const BASE_MAX: u64 = (1 << 63) - 1;
+
+const _: () = assert!(HEADER_MAGIC.len() == HEADER_MAGIC_V1.len());
 
 /// [R-JOURNAL-2] The bytes before a record's payload: `length: u32 LE` and
 /// `checksum: [u8; 32]`.
@@ -49,11 +71,11 @@ pub const RECORD_OVERHEAD: usize = 4 + 32;
 /// reassignment strategy (a u32 variant index).
 const PARAMS_BYTES: usize = 2 + 2 + 8 + 4 + 4 + 8 + 8 + 8 + 8 + 2 + 4;
 
-/// [R-JOURNAL-2] The largest header payload: the magic, the parameters, a
-/// `u64` key count and 32 bytes for each of at most [`VALIDATORS_MAX`]
-/// validators.
+/// [R-JOURNAL-2] The largest header payload: the magic, the base position
+/// (`u64`), the parameters, a `u64` key count and 32 bytes for each of at
+/// most [`VALIDATORS_MAX`] validators.
 pub const HEADER_BYTES_MAX: usize =
-    HEADER_MAGIC.len() + PARAMS_BYTES + 8 + 32 * VALIDATORS_MAX as usize;
+    HEADER_MAGIC.len() + 8 + PARAMS_BYTES + 8 + 32 * VALIDATORS_MAX as usize;
 
 /// [R-JOURNAL-2] The largest payload record `index` may declare: the header
 /// bound for record 0, the message bound ([R-WIRE-1]) for every input. No
@@ -69,7 +91,10 @@ pub fn record_payload_max(index: u64) -> usize {
 
 /// [R-JOURNAL-2] `SHA3-256("mend/journal-record/v1" || index: u64 LE ||
 /// payload)`. The index is hashed so that a record copied or moved to
-/// another position fails its checksum.
+/// another position fails its checksum. It is 0 for the header and the
+/// input's absolute index (the journal's base plus its place in the file,
+/// [R-JOURNAL-7]) for an input, so a record cannot be moved between two
+/// generations of the journal either.
 pub fn record_checksum(index: u64, payload: &[u8]) -> [u8; 32] {
     let mut hasher = Sha3_256::new();
     hasher.update(RECORD_DOMAIN);
@@ -125,7 +150,9 @@ pub fn encode_record(index: u64, payload: &[u8]) -> Result<Vec<u8>, RecordTooLar
 pub struct JournalRecord<'a> {
     /// The byte offset of the record's length field.
     pub offset: u64,
-    /// Its position in the file; inputs start at 1 (record 0 is the header).
+    /// Its absolute index: the journal's base plus its place among the
+    /// file's inputs, which start at 1 (record 0 is the header). Input `i`
+    /// (from 1) of the replica's whole history has index `i`.
     pub index: u64,
     /// The canonical bytes of one message ([R-WIRE-1]), not yet decoded.
     pub payload: &'a [u8],
@@ -150,7 +177,7 @@ pub struct TornTail {
     pub offset: u64,
     /// How many bytes were discarded (from `offset` to the end of the file).
     pub length: u64,
-    /// The index the torn record would have had.
+    /// The absolute index the torn record would have had.
     pub index: u64,
     pub cause: TornCause,
 }
@@ -188,9 +215,13 @@ impl fmt::Display for CorruptReason {
 /// payload, every input record that verified, and the torn tail, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JournalScan<'a> {
-    /// The payload of record 0 (checksum verified, content not yet decoded).
+    /// The payload of record 0 (checksum verified, content not yet decoded
+    /// beyond its base).
     pub header: &'a [u8],
-    /// Records 1.., in order.
+    /// [R-JOURNAL-7] The base position the header records: how many inputs
+    /// precede this file's first record (0 for a journal never shortened).
+    pub base: u64,
+    /// The input records, in order, with indices `base + 1 ..`.
     pub inputs: Vec<JournalRecord<'a>>,
     /// The end of the last good record: the length the file keeps.
     pub end: u64,
@@ -212,6 +243,7 @@ pub fn read_records(bytes: &[u8]) -> Result<JournalScan<'_>, JournalError> {
         reason,
     };
     let mut header: Option<&[u8]> = None;
+    let mut base = 0u64;
     let mut inputs = Vec::with_capacity(bytes.len() / RECORD_OVERHEAD);
     let mut offset = 0usize;
     let mut index = 0u64;
@@ -264,6 +296,11 @@ pub fn read_records(bytes: &[u8]) -> Result<JournalScan<'_>, JournalError> {
         }
         if index == 0 {
             header = Some(payload);
+            base = decode_header_base(payload)
+                .map_err(|reason| JournalError::BadHeader { path: None, reason })?;
+            // Inputs carry their absolute index ([R-JOURNAL-7]); no overflow,
+            // as `base <= BASE_MAX`.
+            index = base;
         } else {
             inputs.push(JournalRecord {
                 offset: offset as u64,
@@ -279,6 +316,7 @@ pub fn read_records(bytes: &[u8]) -> Result<JournalScan<'_>, JournalError> {
     };
     Ok(JournalScan {
         header,
+        base,
         inputs,
         end: offset as u64,
         torn_tail,
@@ -288,8 +326,11 @@ pub fn read_records(bytes: &[u8]) -> Result<JournalScan<'_>, JournalError> {
 /// Why a header that verified does not describe an engine ([R-JOURNAL-2]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeaderError {
-    /// The payload does not start with `"mend-journal/v1"`.
+    /// The payload does not start with `"mend-journal/v2"` (or the first
+    /// version's `"mend-journal/v1"`).
     Magic,
+    /// [R-JOURNAL-7] The base position is missing or above [`BASE_MAX`].
+    Base,
     /// The parameters do not decode canonically.
     Params,
     /// The key list's declared count does not match the bytes that follow.
@@ -303,7 +344,8 @@ pub enum HeaderError {
 impl fmt::Display for HeaderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HeaderError::Magic => write!(f, "it does not start with \"mend-journal/v1\""),
+            HeaderError::Magic => write!(f, "it does not start with \"mend-journal/v2\""),
+            HeaderError::Base => write!(f, "its base position is missing or too large"),
             HeaderError::Params => write!(f, "its parameters do not decode"),
             HeaderError::KeyCount { declared, bytes } => write!(
                 f,
@@ -325,12 +367,25 @@ fn header_options() -> impl Options {
         .with_limit(HEADER_BYTES_MAX as u64)
 }
 
-/// [R-JOURNAL-2] The header's payload: `"mend-journal/v1"`, the canonical
-/// encoding of `params`, then the keys as a canonical list (`u64` count,
-/// then 32 bytes each, in validator order).
-pub fn encode_header(params: &Params, keys: &[VerifyingKey]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(HEADER_MAGIC.len() + PARAMS_BYTES + 8 + 32 * keys.len());
+/// [R-JOURNAL-2] A decoded header: the journal's base position
+/// ([R-JOURNAL-7]) and the parameters and keys the engine was built from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JournalHeader {
+    /// How many inputs precede the file's first record; they are in the
+    /// snapshot, not in this file.
+    pub base: u64,
+    pub params: Params,
+    pub keys: Vec<VerifyingKey>,
+}
+
+/// [R-JOURNAL-2] The header's payload: `"mend-journal/v2"`, the base
+/// position `base: u64 LE` ([R-JOURNAL-7]), the canonical encoding of
+/// `params`, then the keys as a canonical list (`u64` count, then 32 bytes
+/// each, in validator order).
+pub fn encode_header(base: u64, params: &Params, keys: &[VerifyingKey]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(HEADER_MAGIC.len() + 8 + PARAMS_BYTES + 8 + 32 * keys.len());
     bytes.extend_from_slice(HEADER_MAGIC);
+    bytes.extend_from_slice(&base.to_le_bytes());
     // Serializing a `Params` into a Vec cannot fail: no strings, maps or
     // unsized sequences, and a Vec writer never errors.
     if let Ok(encoded) = header_options().serialize(params) {
@@ -347,8 +402,8 @@ pub fn encode_header(params: &Params, keys: &[VerifyingKey]) -> Vec<u8> {
 /// key's encoding; the parameters' bounds and the key count against them
 /// are [`Engine::new`]'s checks ([R-PARAM-1]), run when the journal opens.
 /// Never panics; allocates one key per 32 bytes of input.
-pub fn decode_header(bytes: &[u8]) -> Result<(Params, Vec<VerifyingKey>), HeaderError> {
-    let rest = bytes.strip_prefix(HEADER_MAGIC).ok_or(HeaderError::Magic)?;
+pub fn decode_header(bytes: &[u8]) -> Result<JournalHeader, HeaderError> {
+    let (base, rest) = split_header_base(bytes)?;
     let (params_bytes, rest) = rest
         .split_at_checked(PARAMS_BYTES)
         .ok_or(HeaderError::Params)?;
@@ -376,7 +431,30 @@ pub fn decode_header(bytes: &[u8]) -> Result<(Params, Vec<VerifyingKey>), Header
             })
         })
         .collect::<Result<Vec<_>, _>>()
-        .map(|keys| (params, keys))
+        .map(|keys| JournalHeader { base, params, keys })
+}
+
+/// [R-JOURNAL-7] The base position a header payload records, and the bytes
+/// after it: a version-1 header has none and is read as base 0.
+fn split_header_base(bytes: &[u8]) -> Result<(u64, &[u8]), HeaderError> {
+    if let Some(rest) = bytes.strip_prefix(HEADER_MAGIC) {
+        let (base, rest) = rest.split_first_chunk::<8>().ok_or(HeaderError::Base)?;
+        let base = u64::from_le_bytes(*base);
+        if base > BASE_MAX {
+            return Err(HeaderError::Base);
+        }
+        Ok((base, rest))
+    } else if let Some(rest) = bytes.strip_prefix(HEADER_MAGIC_V1) {
+        Ok((0, rest))
+    } else {
+        Err(HeaderError::Magic)
+    }
+}
+
+/// [R-JOURNAL-7] The base position of a header payload: what
+/// [`read_records`] needs to check the inputs' checksums.
+pub fn decode_header_base(bytes: &[u8]) -> Result<u64, HeaderError> {
+    split_header_base(bytes).map(|(base, _)| base)
 }
 
 /// What the runtime was doing when the operating system refused.
@@ -389,6 +467,7 @@ pub enum IoOperation {
     Sync,
     Truncate,
     Link,
+    Rename,
 }
 
 impl fmt::Display for IoOperation {
@@ -401,6 +480,7 @@ impl fmt::Display for IoOperation {
             IoOperation::Sync => "syncing",
             IoOperation::Truncate => "truncating",
             IoOperation::Link => "linking into place",
+            IoOperation::Rename => "renaming into place",
         })
     }
 }
@@ -446,6 +526,30 @@ pub enum JournalError {
     /// An earlier append or sync failed, so the engine may be ahead of the
     /// disk; the journal takes no more inputs until it is reopened.
     Poisoned { path: PathBuf },
+    /// [R-JOURNAL-7] The snapshot file exists but is damaged: never read as
+    /// "no snapshot", since the journal beside it may have been shortened.
+    SnapshotDamaged {
+        path: Option<PathBuf>,
+        reason: SnapshotDamage,
+    },
+    /// [R-JOURNAL-7] The snapshot verifies but holds other parameters or
+    /// keys than the journal's header: the two files are not one replica's.
+    SnapshotMismatch { snapshot: PathBuf, journal: PathBuf },
+    /// [R-JOURNAL-7] The journal starts after the snapshot's position (or
+    /// after genesis, with no snapshot): the inputs between are lost.
+    BaseAboveSnapshot {
+        journal: PathBuf,
+        base: u64,
+        snapshot_position: u64,
+    },
+    /// [R-JOURNAL-7] The journal ends before the snapshot's position: the
+    /// snapshot is newer than every record, which no crash leaves (a
+    /// snapshot is written only at a durable position).
+    EndsBeforeSnapshot {
+        journal: PathBuf,
+        end_position: u64,
+        snapshot_position: u64,
+    },
 }
 
 impl JournalError {
@@ -516,7 +620,7 @@ impl fmt::Display for JournalError {
                 kind,
                 code,
             } => {
-                write!(f, "{}: {operation} the journal failed", path.display())?;
+                write!(f, "{}: {operation} the file failed", path.display())?;
                 if let Some(offset) = offset {
                     write!(f, " at byte {offset}")?;
                 }
@@ -575,6 +679,48 @@ impl fmt::Display for JournalError {
                  reopen the journal to continue from what is durable",
                 path.display()
             ),
+            JournalError::SnapshotDamaged { path, reason } => {
+                match path {
+                    Some(path) => write!(f, "{}", path.display())?,
+                    None => f.write_str("snapshot")?,
+                }
+                write!(
+                    f,
+                    ": the snapshot {reason}; it is not ignored, because the journal beside it \
+                     may hold only the inputs after it: restore the snapshot from a copy, or \
+                     rebuild this replica from another"
+                )
+            }
+            JournalError::SnapshotMismatch { snapshot, journal } => write!(
+                f,
+                "{}: the snapshot holds other parameters or keys than the header of {}: the two \
+                 files belong to different replicas; put back the snapshot written beside \
+                 this journal",
+                snapshot.display(),
+                journal.display()
+            ),
+            JournalError::BaseAboveSnapshot {
+                journal,
+                base,
+                snapshot_position,
+            } => write!(
+                f,
+                "{}: the journal starts after input {base} but the snapshot (if any) covers \
+                 only {snapshot_position} inputs: the inputs between are missing; restore the \
+                 snapshot written with this journal, or rebuild this replica from another",
+                journal.display()
+            ),
+            JournalError::EndsBeforeSnapshot {
+                journal,
+                end_position,
+                snapshot_position,
+            } => write!(
+                f,
+                "{}: the journal ends at input {end_position} but the snapshot beside it covers \
+                 {snapshot_position} inputs: the journal is older than the snapshot; restore \
+                 the journal written with this snapshot, or rebuild this replica from another",
+                journal.display()
+            ),
         }
     }
 }
@@ -606,20 +752,48 @@ impl std::error::Error for ApplyError {}
 /// [R-JOURNAL-4] What opening a journal found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OpenReport {
-    /// How many input records were replayed (the position, [R-JOURNAL-5]).
+    /// [R-JOURNAL-7] The position of the snapshot the engine was loaded
+    /// from, or `None` if it was built at genesis.
+    pub snapshot: Option<u64>,
+    /// How many input records were skipped because the snapshot covers
+    /// them: the crash window between writing a snapshot and shortening the
+    /// journal ([R-JOURNAL-7]).
+    pub skipped: u64,
+    /// How many input records were replayed on top of the snapshot or
+    /// genesis. The position ([R-JOURNAL-5]) is the snapshot's plus this.
     pub replayed: u64,
     /// The torn tail that was discarded, if the last write was interrupted.
     pub torn_tail: Option<TornTail>,
 }
 
-/// [R-JOURNAL-1] The engine and the one journal file that makes it durable.
+/// [R-JOURNAL-7] The snapshot file of the journal at `journal`: the same
+/// name with `.snapshot` appended, in the same directory (so that a rename
+/// between them is atomic).
+pub fn snapshot_path(journal: &Path) -> PathBuf {
+    with_suffix(journal, ".snapshot")
+}
+
+/// `path` with `suffix` appended to its file name.
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// [R-JOURNAL-1] The engine and the files that make it durable: the
+/// journal, and the snapshot beside it once one is written
+/// ([R-JOURNAL-7]).
 #[derive(Debug)]
 pub struct Journal {
     engine: Engine,
     file: File,
     path: PathBuf,
-    /// How many inputs are durable ([R-JOURNAL-5]).
+    /// How many inputs are durable ([R-JOURNAL-5]), counted from genesis,
+    /// snapshot included.
     position: u64,
+    /// [R-JOURNAL-7] How many inputs precede the journal file's first
+    /// record (its header's base position).
+    base: u64,
     /// The length of the durable file: where the next record goes.
     end: u64,
     poisoned: bool,
@@ -639,7 +813,19 @@ impl Journal {
         keys: Vec<VerifyingKey>,
     ) -> Result<Journal, JournalError> {
         let path = path.as_ref();
-        let header = encode_header(&params, &keys);
+        // A snapshot without its journal would be read with this new,
+        // base-0 journal and refused; refuse to create beside one instead.
+        let snapshot = snapshot_path(path);
+        if snapshot.exists() {
+            return Err(JournalError::Io {
+                path: snapshot,
+                operation: IoOperation::Create,
+                offset: None,
+                kind: std::io::ErrorKind::AlreadyExists,
+                code: None,
+            });
+        }
+        let header = encode_header(0, &params, &keys);
         let engine = Engine::new(params, keys).map_err(|e| JournalError::BadHeader {
             path: Some(path.to_path_buf()),
             reason: HeaderError::Genesis(e),
@@ -686,19 +872,43 @@ impl Journal {
             file,
             path: path.to_path_buf(),
             position: 0,
+            base: 0,
             end,
             poisoned: false,
         })
     }
 
-    /// [R-JOURNAL-4] Opens the journal at `path`: reads its header, builds
-    /// the engine at genesis and replays every input. A torn tail is
-    /// discarded (the file is truncated to the last good record and synced)
-    /// and reported; corruption, a bad header or an input the engine refuses
-    /// is an error, and the file is left untouched.
+    /// [R-JOURNAL-4], [R-JOURNAL-7] Opens the journal at `path`: loads the
+    /// snapshot beside it if there is one (else builds the engine at genesis
+    /// from the header), then replays every input record the snapshot does
+    /// not cover. A torn tail is discarded (the file is truncated to the
+    /// last good record and synced) and reported; corruption, a bad header, a
+    /// damaged or mismatched snapshot, a gap between snapshot and journal,
+    /// or an input the engine refuses is an error, and the files are left
+    /// untouched. Leftover `.tmp` files of an interrupted snapshot are
+    /// ignored: they never hold the only copy of anything.
     pub fn open(path: impl AsRef<Path>) -> Result<(Journal, OpenReport), JournalError> {
         let path = path.as_ref();
         let io = |op, offset, e: std::io::Error| JournalError::io(path, op, offset, &e);
+        let snapshot_file = snapshot_path(path);
+        let loaded =
+            match std::fs::read(&snapshot_file) {
+                Ok(bytes) => Some(decode_snapshot(&bytes).map_err(|reason| {
+                    JournalError::SnapshotDamaged {
+                        path: Some(snapshot_file.clone()),
+                        reason,
+                    }
+                })?),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    return Err(JournalError::io(
+                        &snapshot_file,
+                        IoOperation::Read,
+                        None,
+                        &e,
+                    ))
+                }
+            };
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -712,10 +922,50 @@ impl Journal {
             path: Some(path.to_path_buf()),
             reason,
         };
-        let (params, keys) = decode_header(scan.header).map_err(bad_header)?;
-        let mut engine =
-            Engine::new(params, keys).map_err(|e| bad_header(HeaderError::Genesis(e)))?;
+        let header = decode_header(scan.header).map_err(bad_header)?;
+        let (mut engine, covered) = match loaded {
+            Some(loaded) => {
+                if loaded.engine.params() != &header.params
+                    || loaded.engine.keys() != header.keys.as_slice()
+                {
+                    return Err(JournalError::SnapshotMismatch {
+                        snapshot: snapshot_file,
+                        journal: path.to_path_buf(),
+                    });
+                }
+                (loaded.engine, Some(loaded.position))
+            }
+            None => (
+                Engine::new(header.params, header.keys)
+                    .map_err(|e| bad_header(HeaderError::Genesis(e)))?,
+                None,
+            ),
+        };
+        let snapshot_position = covered.unwrap_or(0);
+        if scan.base > snapshot_position {
+            return Err(JournalError::BaseAboveSnapshot {
+                journal: path.to_path_buf(),
+                base: scan.base,
+                snapshot_position,
+            });
+        }
+        let end_position = scan.base + scan.inputs.len() as u64;
+        if end_position < snapshot_position {
+            return Err(JournalError::EndsBeforeSnapshot {
+                journal: path.to_path_buf(),
+                end_position,
+                snapshot_position,
+            });
+        }
+        // Records up to the snapshot's position are in it already: the
+        // journal was not yet shortened when the process stopped.
+        let mut skipped = 0;
+        let mut replayed = 0;
         for record in &scan.inputs {
+            if record.index <= snapshot_position {
+                skipped += 1;
+                continue;
+            }
             if let Err(rejection) = engine.apply_bytes(record.payload) {
                 return Err(JournalError::ReplayRejected {
                     path: Some(path.to_path_buf()),
@@ -724,6 +974,7 @@ impl Journal {
                     rejection,
                 });
             }
+            replayed += 1;
         }
         if scan.torn_tail.is_some() {
             file.set_len(scan.end)
@@ -733,9 +984,10 @@ impl Journal {
         }
         file.seek(SeekFrom::Start(scan.end))
             .map_err(|e| io(IoOperation::Open, Some(scan.end), e))?;
-        let position = scan.inputs.len() as u64;
         let report = OpenReport {
-            replayed: position,
+            snapshot: covered,
+            skipped,
+            replayed,
             torn_tail: scan.torn_tail,
         };
         Ok((
@@ -743,12 +995,68 @@ impl Journal {
                 engine,
                 file,
                 path: path.to_path_buf(),
-                position,
+                position: end_position,
+                base: scan.base,
                 end: scan.end,
                 poisoned: false,
             },
             report,
         ))
+    }
+
+    /// [R-JOURNAL-7] Writes a snapshot of the engine at the current
+    /// position, then shortens the journal to a header with that base and
+    /// no records. Each file is replaced atomically: written to a `.tmp`
+    /// beside it, synced, renamed over it, and the directory synced. The
+    /// snapshot is durable before the journal is replaced, so a crash leaves
+    /// the old snapshot with the old journal, the new snapshot with the old
+    /// journal (whose records up to the position are skipped on open), or
+    /// the new snapshot with the new journal: never a gap.
+    ///
+    /// A failure while writing the snapshot changes nothing that restart
+    /// reads, and the journal keeps taking inputs. A failure while
+    /// replacing the journal poisons it (the open file may no longer be the
+    /// one at `path`); reopening continues from the new snapshot.
+    pub fn snapshot(&mut self) -> Result<(), JournalError> {
+        if self.poisoned {
+            return Err(JournalError::Poisoned {
+                path: self.path.clone(),
+            });
+        }
+        let position = self.position;
+        write_atomically(
+            &snapshot_path(&self.path),
+            &encode_snapshot(position, &self.engine),
+        )?;
+        let header = encode_header(position, self.engine.params(), self.engine.keys());
+        let replaced = encode_record(0, &header)
+            .map_err(|_| JournalError::Poisoned {
+                path: self.path.clone(),
+            })
+            .and_then(|record| {
+                write_atomically(&self.path, &record)?;
+                let mut file = OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(&self.path)
+                    .map_err(|e| JournalError::io(&self.path, IoOperation::Open, None, &e))?;
+                let end = record.len() as u64;
+                file.seek(SeekFrom::Start(end))
+                    .map_err(|e| JournalError::io(&self.path, IoOperation::Open, Some(end), &e))?;
+                Ok((file, end))
+            });
+        match replaced {
+            Ok((file, end)) => {
+                self.file = file;
+                self.end = end;
+                self.base = position;
+                Ok(())
+            }
+            Err(error) => {
+                self.poisoned = true;
+                Err(error)
+            }
+        }
     }
 
     /// [R-JOURNAL-3] Applies `message`: a rejection writes nothing; an
@@ -789,6 +1097,8 @@ impl Journal {
     /// anyway).
     fn append(&mut self, payload: &[u8]) -> Result<(), JournalError> {
         let index = self.position + 1;
+        // The absolute index ([R-JOURNAL-7]): the position counts the
+        // snapshot's inputs too.
         let at = Some(self.end);
         let result = encode_record(index, payload)
             .map_err(|_| JournalError::Poisoned {
@@ -827,6 +1137,12 @@ impl Journal {
         self.position
     }
 
+    /// [R-JOURNAL-7] How many inputs precede the journal file's first
+    /// record: the position of the last snapshot that shortened it.
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
     /// The engine, for reading.
     pub fn engine(&self) -> &Engine {
         &self.engine
@@ -846,6 +1162,28 @@ impl Journal {
     pub fn len_bytes(&self) -> u64 {
         self.end
     }
+}
+
+/// [R-JOURNAL-7] Replaces the file at `path` by `bytes`, atomically: writes
+/// `<path>.tmp` (truncating any leftover of an interrupted call), syncs it,
+/// renames it over `path` and syncs the directory. A crash leaves the old
+/// file or the new one at `path`, never a mix.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
+    let temporary = with_suffix(path, ".tmp");
+    let io = |op, e: std::io::Error| JournalError::io(&temporary, op, None, &e);
+    {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&temporary)
+            .map_err(|e| io(IoOperation::Create, e))?;
+        file.write_all(bytes)
+            .map_err(|e| JournalError::io(&temporary, IoOperation::Write, Some(0), &e))?;
+        file.sync_all().map_err(|e| io(IoOperation::Sync, e))?;
+    }
+    std::fs::rename(&temporary, path).map_err(|e| io(IoOperation::Rename, e))?;
+    sync_parent(path)
 }
 
 /// Syncs the directory holding `path`, so that a new name survives a crash.

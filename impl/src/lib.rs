@@ -49,7 +49,7 @@
 //! - [`outcome`]: events and the typed rejections.
 //! - [`journal`]: the runtime, the only module that touches a file: a
 //!   checksummed, fsync'd journal of accepted inputs that a restart replays
-//!   ([R-JOURNAL-1] .. [R-JOURNAL-6]).
+//!   ([R-JOURNAL-1] .. [R-JOURNAL-7]).
 
 mod assign;
 pub mod audit;
@@ -73,6 +73,8 @@ pub mod wire;
 mod xtx;
 
 #[cfg(test)]
+mod determinism;
+#[cfg(test)]
 mod testkit;
 
 pub use audit::{
@@ -85,16 +87,19 @@ pub use crypto::{
     compute_fault_id, compute_fault_kind_index, compute_genesis_root, compute_state_root,
     proposal_signing_bytes, receipt_signing_bytes, vote_signing_bytes, xtx_vote_signing_bytes,
 };
-pub use engine::Engine;
+pub use engine::{Engine, StateDecodeError};
+pub use journal::snapshot::{
+    decode_snapshot, encode_snapshot, frame_snapshot, LoadedSnapshot, SnapshotDamage,
+};
 pub use journal::{
-    decode_header, encode_header, encode_record, read_records, view_digest, ApplyError,
-    CorruptReason, HeaderError, IoOperation, Journal, JournalError, JournalRecord, JournalScan,
-    OpenReport, RecordTooLarge, TornCause, TornTail,
+    decode_header, decode_header_base, encode_header, encode_record, read_records, snapshot_path,
+    view_digest, ApplyError, CorruptReason, HeaderError, IoOperation, Journal, JournalError,
+    JournalHeader, JournalRecord, JournalScan, OpenReport, RecordTooLarge, TornCause, TornTail,
 };
 pub use outcome::{
     BlockError, EngineEvent, EngineRejection, EpochError, EvidenceError, GenesisError,
-    HealingError, InputError, Mismatch, PrepareError, ProposalError, RollbackError, VoteError,
-    XtxVoteError,
+    HealingError, InputError, Mismatch, PrepareError, ProposalError, RestoreError, RollbackError,
+    VoteError, XtxVoteError,
 };
 pub use view::{AuditRecordSnapshot, EngineView, HealingSnapshot, RollbackSnapshot, ShardSnapshot};
 pub use wire::{

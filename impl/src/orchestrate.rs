@@ -15,7 +15,8 @@
 //! events of the step that caused it.
 //!
 //! At an epoch boundary each shard's turn ([R-EPOCH-2]) is, after its
-//! pending checkpoints expired: its slashes ([R-SLASH-3], `slash`); its
+//! pending checkpoints expired and retention pruned its finalized ones
+//! ([R-CKPT-9], in `epoch`): its slashes ([R-SLASH-3], `slash`); its
 //! reassignment ([R-ASSIGN-2], `assign`); then the first that applies of
 //! starting its rollback, adjusting its validators (healing starts or
 //! fails), checking its verification (`heal`), or its detection status
@@ -64,7 +65,8 @@ pub(crate) fn start_pipeline(
 }
 
 /// [R-EPOCH-2] The turn of the shard at `index` at the boundary into the
-/// current epoch, after its pending checkpoints expired: slashes,
+/// current epoch, after its pending checkpoints expired and retention
+/// pruned: slashes,
 /// reassignment, the first recovery or detection step that applies, fault
 /// expiry.
 pub(crate) fn apply_boundary_turn(state: &mut State, index: usize) -> Vec<EngineEvent> {

@@ -33,16 +33,19 @@ pub enum EngineEvent {
     },
     /// [R-CKPT-7] A checkpoint became pending.
     CheckpointProposed { id: Hash32, body: CheckpointBody },
-    /// [R-CKPT-8] A vote was counted.
+    /// [R-CKPT-8] A vote was counted, for a pending checkpoint or, late,
+    /// into a finalized checkpoint's certificate.
     VoteCounted { validator: ValidatorId, id: Hash32 },
     /// [R-CKPT-10] The vote just counted conflicts with at least one other
     /// counted vote of the same validator; one event per vote.
     EquivocationRecorded { validator: ValidatorId, id: Hash32 },
-    /// [R-CKPT-8] A checkpoint reached its quorum.
+    /// [R-CKPT-8] A live checkpoint reached its quorum.
     CheckpointFinalized { id: Hash32 },
-    /// [R-CKPT-8] The other pending checkpoints of `shard` were dropped.
+    /// [R-RB-4] A rollback's restoring step dropped the pending checkpoints
+    /// of `shard`.
     PendingDropped { shard: ShardId, count: u32 },
-    /// [R-CKPT-9] The oldest retained finalized checkpoint was pruned.
+    /// [R-CKPT-9] At an epoch boundary, the oldest retained finalized
+    /// checkpoint was pruned.
     CheckpointPruned { id: Hash32 },
     /// [R-EPOCH-1] The epoch advanced.
     EpochAdvanced { epoch: Epoch },
@@ -261,7 +264,8 @@ pub enum VoteError {
     },
     /// [R-CKPT-8] check 8.
     BadSignature { validator: ValidatorId },
-    /// [R-CKPT-8] check 9.
+    /// [R-CKPT-8] check 9: finalized in an earlier epoch, whose
+    /// certificate is closed.
     AlreadyFinalized { shard: ShardId, id: Hash32 },
     /// [R-CKPT-8] check 10, and [R-CKPT-9] for a pruned checkpoint.
     UnknownCheckpoint { shard: ShardId, id: Hash32 },
@@ -531,6 +535,61 @@ pub enum GenesisError {
     /// refuse every signature under it, so that validator could never vote.
     WeakKey { validator: ValidatorId },
 }
+
+/// [R-JOURNAL-7] Why a state decoded from a snapshot does not have the
+/// shape the engine indexes by. These are the checks that keep a restored
+/// engine from reading out of bounds; they do not prove the state reachable
+/// (only a replay from genesis can), which is why a snapshot is trusted for
+/// its checksum, not for its content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RestoreError {
+    /// The parameters or keys fail the checks genesis makes on them.
+    Genesis(GenesisError),
+    /// The parameters decode but are not what their checked constructors
+    /// build from the same fields.
+    ParamsNotCanonical,
+    /// The shard list does not hold one entry per shard.
+    ShardCount { expected: u16, got: usize },
+    /// The entry at `index` of the shard list names another shard.
+    ShardOrder { index: usize, id: ShardId },
+    /// A committee is not ascending without repeats, or names a validator
+    /// that is not registered.
+    Committee { shard: ShardId },
+    /// The validator table does not hold one record per validator.
+    ValidatorCount { expected: u16, got: usize },
+    /// A cross-shard transaction names a shard that does not exist.
+    XtxShard { id: XtxId, shard: ShardId },
+}
+
+impl fmt::Display for RestoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RestoreError::Genesis(e) => write!(f, "{e}"),
+            RestoreError::ParamsNotCanonical => {
+                write!(f, "the parameters are not in their canonical form")
+            }
+            RestoreError::ShardCount { expected, got } => {
+                write!(f, "{got} shards held, {expected} configured")
+            }
+            RestoreError::ShardOrder { index, id } => {
+                write!(f, "the shard at index {index} is {id}")
+            }
+            RestoreError::Committee { shard } => write!(
+                f,
+                "the committee of {shard} is not ascending, repeats a member or names an \
+                 unregistered validator"
+            ),
+            RestoreError::ValidatorCount { expected, got } => {
+                write!(f, "{got} validator records held, {expected} registered")
+            }
+            RestoreError::XtxShard { id, shard } => {
+                write!(f, "{id} names {shard}, which does not exist")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RestoreError {}
 
 impl BlockError {
     /// The spec's code for this rejection.

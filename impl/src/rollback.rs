@@ -41,9 +41,10 @@ use mend_spec::protocol::PipelineStage;
 use mend_spec::{
     Epoch, Generation, Height, RollbackFailure, RollbackPhase, ShardId, ShardStatus, XtxId,
 };
+use serde::{Deserialize, Serialize};
 
 /// [R-RB-1] A rollback's target: a finalized checkpoint, by id and body.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Target {
     pub(crate) id: Hash32,
     pub(crate) body: CheckpointBody,
@@ -51,7 +52,7 @@ pub(crate) struct Target {
 
 /// [R-RB-1], [R-RB-2], [R-RB-6] One shard's rollback, in progress,
 /// completed or failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Rollback {
     pub(crate) phase: RollbackPhase,
     /// The fault that isolated the shard, with its id.

@@ -29,11 +29,12 @@ use crate::state::State;
 use mend_spec::params::{BASIS_POINTS, STAKE_GENESIS};
 use mend_spec::protocol::SlashReason;
 use mend_spec::{Epoch, Fault, FaultKind, Params, ShardId, ValidatorId};
+use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// [R-SLASH-1] One validator's record.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ValidatorRecord {
     pub(crate) stake: u64,
     /// [R-SLASH-2] Barred for ever: in no committee and never drawn again.
@@ -46,7 +47,7 @@ pub(crate) struct ValidatorRecord {
 
 /// [R-SLASH-1], [R-ASSIGN-1] Every registered validator's record (index =
 /// validator id) and the indices a draw reads (see the module header).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ValidatorTable {
     pub(super) records: Vec<ValidatorRecord>,
     /// Not tombstoned and in no committee, ascending by id.

@@ -9,10 +9,15 @@
 //! application consumes it, and the shard list never shrinks, so it stays
 //! valid for the life of the state.
 //!
-//! Memory per shard is `O(A_b + W + K + P·n + open faults + locks)`
-//! ([R-FAULT-7]): the last `A_b + W` blocks, the retained and pending
-//! checkpoints, the open faults, which expiry bounds ([R-FAULT-6]), the lock
-//! table and the index of the shard's xtxs in flight (one entry per lock).
+//! Memory per shard is `O(A_b + W + K + P·n·c + open faults + locks)`
+//! ([R-FAULT-7]), `c` being one plus the number of checkpoints the shard
+//! finalized in the current epoch: the last `A_b + W` blocks, the retained
+//! finalized checkpoints (`K`, plus those finalized in the epoch until the
+//! boundary prunes them, [R-CKPT-9]) and the pending ones (at most `P` live
+//! per finalization of the epoch, stale siblings included, each with at most
+//! `n` votes, [R-CKPT-8]), the open faults, which expiry bounds
+//! ([R-FAULT-6]), the lock table and the index of the shard's xtxs in flight
+//! (one entry per lock).
 //! Only the audit log, append-only by design ([R-AUDIT-1]), and the table of
 //! every xtx ever prepared, whose ids are never reused ([R-XTX-1]), grow
 //! with history.
@@ -23,7 +28,7 @@ use crate::bugs::Rules;
 use crate::checkpoint::ShardCheckpoints;
 use crate::detect::OpenFaults;
 use crate::heal::Healing;
-use crate::outcome::GenesisError;
+use crate::outcome::{GenesisError, RestoreError};
 use crate::rollback::Rollback;
 use crate::slash::ValidatorTable;
 use crate::wire::Hash32;
@@ -33,14 +38,17 @@ use mend_spec::protocol::PipelineStage;
 use mend_spec::{
     compute_genesis_committee, Epoch, Fault, Generation, Params, ShardId, ShardStatus, ValidatorId,
 };
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Everything the engine knows.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct State {
     pub(crate) params: Params,
     /// Index = validator id ([R-CKPT-5]: the key registered at genesis).
     /// Fixed at genesis, so shared: cloning an engine does not copy them.
+    /// Encoded as 32 bytes each; decoding re-checks each point.
+    #[serde(with = "keys_encoding")]
     pub(crate) keys: Arc<[VerifyingKey]>,
     /// [R-EPOCH-1] The current epoch.
     pub(crate) epoch: Epoch,
@@ -53,11 +61,48 @@ pub(crate) struct State {
     pub(crate) audit: AuditLog,
     /// [R-XTX-1] Every cross-shard transaction ever prepared, by id.
     pub(crate) transactions: XtxTable,
+    /// Not encoded ([R-JOURNAL-7]): the journal only ever builds engines
+    /// with the honest rules, so a snapshot never carries a seeded bug into
+    /// a normal build, and a decoded state always runs the honest rules.
+    #[serde(skip)]
     pub(crate) rules: Rules,
 }
 
+/// [R-JOURNAL-7] The registered keys in a snapshot: a list of 32-byte
+/// compressed points. Decoding refuses bytes that are not a point, so a
+/// decoded state never holds a key that `VerifyingKey::from_bytes` would
+/// refuse.
+mod keys_encoding {
+    use ed25519_dalek::VerifyingKey;
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::sync::Arc;
+
+    pub(super) fn serialize<S: Serializer>(
+        keys: &Arc<[VerifyingKey]>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<[u8; 32]> = keys.iter().map(VerifyingKey::to_bytes).collect();
+        bytes.serialize(serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Arc<[VerifyingKey]>, D::Error> {
+        let bytes = Vec::<[u8; 32]>::deserialize(deserializer)?;
+        bytes
+            .iter()
+            .map(|key| {
+                VerifyingKey::from_bytes(key)
+                    .map_err(|_| D::Error::custom("a key is not an ed25519 point"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Arc::from)
+    }
+}
+
 /// One shard.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ShardState {
     pub(crate) id: ShardId,
     /// [R-ISO-1] Raised only at epoch boundaries ([R-ISO-3]).
@@ -88,7 +133,7 @@ pub(crate) struct ShardState {
 
 /// [R-ISO-3], [R-RB-1] The cause of a status change: the fault and its id
 /// ([R-FAULT-4]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct StatusCause {
     pub(crate) fault: Fault,
     pub(crate) id: Hash32,
@@ -99,7 +144,7 @@ pub(crate) struct StatusCause {
 pub(crate) struct KnownShard(usize);
 
 /// A committee: distinct validator ids, ascending ([R-DET-0]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Committee {
     members: Vec<ValidatorId>,
 }
@@ -151,6 +196,51 @@ impl Committee {
     }
 }
 
+/// [R-PARAM-1], [R-CKPT-5] The checks genesis makes on its parameters and
+/// keys, shared with [`State::check_restored`] so that a decoded state
+/// passes the same ones: the parameters re-built through their checked
+/// constructors, one key per validator, and no weak key.
+fn check_params_and_keys(params: Params, keys: &[VerifyingKey]) -> Result<Params, GenesisError> {
+    // `Params` has public fields: check its bounds here rather than trust
+    // that it came from `Params::new`. This also keeps
+    // `params.validators()` below from overflowing. The detection bounds
+    // `L`, `A_e`, `A_b` and the rollback window `W` are carried over and
+    // checked, not reset to their defaults ([R-PARAM-3]); so are the
+    // reserve `R` and the reassignment strategy ([R-SLASH-1]).
+    let params = Params::new(
+        params.shards,
+        params.committee_size,
+        params.checkpoint_interval_blocks,
+        params.retention_checkpoints,
+        params.pending_checkpoints_max,
+    )
+    .and_then(|checked| {
+        checked.with_detection(
+            params.liveness_epochs,
+            params.evidence_age_epochs,
+            params.evidence_age_blocks,
+        )
+    })
+    .and_then(|checked| checked.with_rollback_window(params.rollback_window_blocks))
+    .and_then(|checked| checked.with_recovery(params.reserve_validators, params.reassignment))
+    .map_err(GenesisError::Params)?;
+    let expected = params.validators();
+    if keys.len() != usize::from(expected) {
+        return Err(GenesisError::KeyCount {
+            expected,
+            got: keys.len(),
+        });
+    }
+    if let Some(validator) = params
+        .validator_ids()
+        .zip(keys)
+        .find_map(|(validator, key)| key.is_weak().then_some(validator))
+    {
+        return Err(GenesisError::WeakKey { validator });
+    }
+    Ok(params)
+}
+
 impl State {
     /// The state at genesis: epoch 0, every shard at height 0 with its
     /// genesis root and committee, nothing pending or finalized.
@@ -159,43 +249,7 @@ impl State {
         keys: Vec<VerifyingKey>,
         rules: Rules,
     ) -> Result<State, GenesisError> {
-        // `Params` has public fields: check its bounds here rather than trust
-        // that it came from `Params::new`. This also keeps
-        // `params.validators()` below from overflowing. The detection bounds
-        // `L`, `A_e`, `A_b` and the rollback window `W` are carried over and
-        // checked, not reset to their defaults ([R-PARAM-3]); so are the
-        // reserve `R` and the reassignment strategy ([R-SLASH-1]).
-        let params = Params::new(
-            params.shards,
-            params.committee_size,
-            params.checkpoint_interval_blocks,
-            params.retention_checkpoints,
-            params.pending_checkpoints_max,
-        )
-        .and_then(|checked| {
-            checked.with_detection(
-                params.liveness_epochs,
-                params.evidence_age_epochs,
-                params.evidence_age_blocks,
-            )
-        })
-        .and_then(|checked| checked.with_rollback_window(params.rollback_window_blocks))
-        .and_then(|checked| checked.with_recovery(params.reserve_validators, params.reassignment))
-        .map_err(GenesisError::Params)?;
-        let expected = params.validators();
-        if keys.len() != usize::from(expected) {
-            return Err(GenesisError::KeyCount {
-                expected,
-                got: keys.len(),
-            });
-        }
-        if let Some(validator) = params
-            .validator_ids()
-            .zip(&keys)
-            .find_map(|(validator, key)| key.is_weak().then_some(validator))
-        {
-            return Err(GenesisError::WeakKey { validator });
-        }
+        let params = check_params_and_keys(params, &keys)?;
         let shards = params
             .shard_ids()
             .map(|shard| ShardState {
@@ -224,6 +278,56 @@ impl State {
             transactions: XtxTable::default(),
             rules,
         })
+    }
+
+    /// [R-JOURNAL-7] Checks that a state decoded from a snapshot has the
+    /// shape every rule indexes by: the genesis checks on its parameters and
+    /// keys, one shard per id in id order, committees of registered
+    /// validators in ascending order, one validator record per validator,
+    /// and transactions naming existing shards. A state that passes can be
+    /// read (its view taken) without a panic; whether it is reachable is not
+    /// checked, which only a replay from genesis could do.
+    pub(crate) fn check_restored(&self) -> Result<(), RestoreError> {
+        let checked =
+            check_params_and_keys(self.params, &self.keys).map_err(RestoreError::Genesis)?;
+        if checked != self.params {
+            return Err(RestoreError::ParamsNotCanonical);
+        }
+        if self.shards.len() != usize::from(self.params.shards) {
+            return Err(RestoreError::ShardCount {
+                expected: self.params.shards,
+                got: self.shards.len(),
+            });
+        }
+        let validators = self.params.validators();
+        for (index, shard) in self.shards.iter().enumerate() {
+            if usize::from(shard.id.0) != index {
+                return Err(RestoreError::ShardOrder {
+                    index,
+                    id: shard.id,
+                });
+            }
+            let members = shard.committee.members();
+            let ordered = members.windows(2).all(|w| w[0] < w[1]);
+            let registered = members.iter().all(|v| v.0 < validators);
+            if !ordered || !registered {
+                return Err(RestoreError::Committee { shard: shard.id });
+            }
+        }
+        if self.validators.records().len() != usize::from(validators) {
+            return Err(RestoreError::ValidatorCount {
+                expected: validators,
+                got: self.validators.records().len(),
+            });
+        }
+        for xtx in self.transactions.iter() {
+            for shard in [xtx.source, xtx.destination] {
+                if self.find_shard(shard).is_none() {
+                    return Err(RestoreError::XtxShard { id: xtx.id, shard });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Looks a shard id up.

@@ -454,8 +454,9 @@ impl Harness {
     /// `height`, in the current epoch and generation 0, that the engine
     /// accepts in the state the caller set up:
     ///
-    /// - kind 1 needs a retained finalized checkpoint of `shard` at
-    ///   `height`; the vote names a forged root at that height;
+    /// - kind 1 is a vote for a forged root at `height <= head`; it names
+    ///   the retained finalized checkpoint at `height` with its root forged
+    ///   if there is one, else a checkpoint on the latest finalized one;
     /// - kind 2 signs votes for two checkpoints at `height` with forged
     ///   roots (neither needs to be pending);
     /// - kind 3 is a receipt from `shard` to the next shard with a forged
@@ -484,16 +485,14 @@ impl Harness {
         match kind {
             FaultKind::StateRootMismatch => {
                 let snapshot = self.engine.snapshot();
-                let finalized = snapshot.shards[usize::from(shard.0)]
+                let contradicting = snapshot.shards[usize::from(shard.0)]
                     .finalized
                     .iter()
                     .find(|(b, _)| b.height == height)
-                    .map(|(b, _)| *b)
-                    .expect("kind 1 needs a finalized checkpoint at the height");
-                let contradicting = CheckpointBody {
-                    state_root: forged_root(1),
-                    ..finalized
-                };
+                    .map_or(body(1), |(finalized, _)| CheckpointBody {
+                        state_root: forged_root(1),
+                        ..*finalized
+                    });
                 Evidence::StateRootMismatch(sign_vote(accused, shard, epoch, g, contradicting))
             }
             FaultKind::ValidatorEquivocation => Evidence::Equivocation(

@@ -190,7 +190,6 @@ pub(crate) fn snapshot(state: &State) -> EngineView {
             let checkpoints = &shard.checkpoints;
             let mut pending: Vec<_> = checkpoints
                 .pending()
-                .iter()
                 .map(|p| (p.body, p.votes.iter().map(|v| v.validator).collect()))
                 .collect();
             pending.sort();

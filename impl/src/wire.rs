@@ -191,8 +191,8 @@ pub struct SignedReceipt {
 /// it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Evidence {
-    /// Kind 1: a signed vote whose checkpoint root contradicts the finalized
-    /// checkpoint at its height.
+    /// Kind 1: a signed vote whose checkpoint root differs from the chain's
+    /// root at its height ([R-DET-2]: whether or not the quorum has voted).
     StateRootMismatch(SignedVote),
     /// Kind 2: two signed votes of one validator for two checkpoints at one
     /// shard, epoch, generation and height.

@@ -36,10 +36,11 @@ use crate::wire::{SignedXtxVote, XtxPrepare};
 use mend_spec::{
     Generation, Height, ShardId, XtxBallot, XtxDecision, XtxId, XtxSide, XtxState, XtxView,
 };
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// [R-XTX-1] One participant's side of an xtx.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Side {
     /// The shard's head height when the xtx was prepared.
     pub(crate) height: Height,
@@ -50,7 +51,7 @@ pub(crate) struct Side {
 }
 
 /// [R-XTX-1] A cross-shard transaction and its two sides.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Xtx {
     pub(crate) id: XtxId,
     pub(crate) source: ShardId,
@@ -122,7 +123,7 @@ impl Xtx {
 /// [R-XTX-1] Every xtx ever prepared, by id. Finished ones stay: ids are
 /// never reused, so a second prepare of an id must be found whenever it
 /// comes ([R-XTX-2] check 3).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct XtxTable {
     by_id: BTreeMap<XtxId, Xtx>,
 }
@@ -141,7 +142,7 @@ impl XtxTable {
 
 /// [R-XTX-1] One shard's part of the xtx state: its lock table and the
 /// index of the xtxs in flight in which it takes part.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ShardXtx {
     /// The lock table: each key to the one xtx that holds it.
     locks: BTreeMap<u32, XtxId>,

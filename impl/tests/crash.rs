@@ -20,17 +20,29 @@
 //! input's record. Nothing acknowledged is ever touched. Timing decides only
 //! where a kill lands, never whether the test passes.
 //!
+//! The node snapshots every [`SNAPSHOT_EVERY`] inputs ([R-JOURNAL-7]), so
+//! kills also land while a snapshot is written or the journal shortened,
+//! and most restarts load a snapshot and replay only the records after it.
+//! After some kills the test also leaves garbage in the `.tmp` files an
+//! interrupted snapshot would leave, which a restart must ignore.
+//!
 //! `MEND_CRASH_KILLS` sets the number of kills (default 36);
 //! `MEND_CRASH_SEED` the seed.
 
 use mend_impl::journal::workload::{generate_workload, test_verifying_keys, workload_params};
-use mend_impl::{encode_message, encode_record, read_records, view_digest, Engine, Journal};
+use mend_impl::{
+    encode_message, encode_record, read_records, snapshot_path, view_digest, Engine, Journal,
+};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const INPUTS: usize = 1_200;
+
+/// The node writes a snapshot whenever its position reaches a multiple of
+/// this.
+const SNAPSHOT_EVERY: u64 = 50;
 
 /// xorshift64*: a seeded choice of kill points, no `rand` needed.
 struct XorShift(u64);
@@ -65,6 +77,8 @@ fn spawn(journal: &Path, inputs: &Path) -> (Child, BufReader<ChildStdout>) {
         .arg(journal)
         .arg("--inputs")
         .arg(inputs)
+        .arg("--snapshot-every")
+        .arg(SNAPSHOT_EVERY.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -77,6 +91,8 @@ fn spawn(journal: &Path, inputs: &Path) -> (Child, BufReader<ChildStdout>) {
 #[derive(Default)]
 struct Run {
     torn_tail: bool,
+    restored: Option<u64>,
+    snapshots: Vec<u64>,
     position: Option<u64>,
     acks: Vec<u64>,
     digest: Option<String>,
@@ -87,6 +103,8 @@ impl Run {
         let mut words = line.split_whitespace();
         match (words.next(), words.next()) {
             (Some("torn-tail"), _) => self.torn_tail = true,
+            (Some("restored"), Some(p)) => self.restored = Some(p.parse().unwrap()),
+            (Some("snapshot"), Some(p)) => self.snapshots.push(p.parse().unwrap()),
             (Some("position"), Some(p)) => self.position = Some(p.parse().unwrap()),
             (Some("ack"), Some(i)) => self.acks.push(i.parse().unwrap()),
             (Some("digest"), Some(d)) => self.digest = Some(d.to_string()),
@@ -107,10 +125,13 @@ fn tear_unacknowledged(journal: &Path, acked: u64, inputs: &[Vec<u8>], rng: &mut
     if scan.torn_tail.is_some() {
         return false;
     }
-    let durable = scan.inputs.len() as u64;
+    // Absolute: the journal may start after a snapshot.
+    let durable = scan.base + scan.inputs.len() as u64;
     if durable > acked {
         // The last record was synced but never acknowledged: cut it.
-        let last = scan.inputs.last().unwrap();
+        let Some(last) = scan.inputs.last() else {
+            return false;
+        };
         let len = bytes.len() as u64 - last.offset;
         let cut = last.offset + 1 + rng.below(len - 1);
         let file = std::fs::OpenOptions::new()
@@ -168,6 +189,9 @@ fn a_node_killed_at_random_points_ends_equal_to_an_uninterrupted_run() {
     // The number of inputs acknowledged over every run of this pass.
     let mut acked: u64 = 0;
     let mut restarts_with_torn_tail = 0;
+    let mut restarts_from_snapshot = 0;
+    let mut snapshots_written = 0;
+    let mut leftovers = 0;
     let mut injected = 0;
     let mut kills_done: u64 = 0;
     // A pass ends when the node gets through every input between two kills;
@@ -206,6 +230,14 @@ fn a_node_killed_at_random_points_ends_equal_to_an_uninterrupted_run() {
             run.take(line.trim_end());
         }
         restarts_with_torn_tail += usize::from(run.torn_tail);
+        restarts_from_snapshot += usize::from(run.restored.is_some());
+        snapshots_written += run.snapshots.len();
+        if let (Some(restored), Some(position)) = (run.restored, run.position) {
+            // [R-JOURNAL-7] A snapshot is taken only at a multiple of the
+            // period and never ahead of the durable position.
+            assert_eq!(restored % SNAPSHOT_EVERY, 0, "kill {kills_done}");
+            assert!(restored <= position, "kill {kills_done}");
+        }
         if let Some(position) = run.position {
             // [R-JOURNAL-3] Every acknowledged input survived; at most the
             // one between its fsync and its ack line is extra.
@@ -228,12 +260,23 @@ fn a_node_killed_at_random_points_ends_equal_to_an_uninterrupted_run() {
             assert_eq!(digest, expected, "pass {passes}: the crashed node diverged");
             passes += 1;
             std::fs::remove_file(&journal).unwrap();
+            let _ = std::fs::remove_file(snapshot_path(&journal));
             acked = 0;
             continue;
         }
         kills_done += 1;
         if rng.below(3) == 0 && tear_unacknowledged(&journal, acked, &inputs, &mut rng) {
             injected += 1;
+        }
+        if rng.below(4) == 0 {
+            // What an interrupted snapshot leaves: partial temporary files.
+            let garbage = vec![0x5a; 1 + rng.below(200) as usize];
+            for leftover in [".tmp", ".snapshot.tmp"] {
+                let mut name = journal.as_os_str().to_owned();
+                name.push(leftover);
+                std::fs::write(PathBuf::from(name), &garbage).unwrap();
+            }
+            leftovers += 1;
         }
     }
 
@@ -247,20 +290,34 @@ fn a_node_killed_at_random_points_ends_equal_to_an_uninterrupted_run() {
     }
     assert!(child.wait().unwrap().success());
     restarts_with_torn_tail += usize::from(run.torn_tail);
+    restarts_from_snapshot += usize::from(run.restored.is_some());
+    snapshots_written += run.snapshots.len();
     let position = run.position.expect("the node printed its position");
     assert!(position >= acked && position <= acked + 1);
     let digest = run.digest.expect("the node printed its digest");
     assert_eq!(digest, expected, "the crashed node diverged");
     let (reopened, report) = Journal::open(&journal).unwrap();
-    assert_eq!(report.replayed, INPUTS as u64);
+    assert_eq!(reopened.position(), INPUTS as u64);
+    // The journal was shortened by a snapshot at a multiple of the period
+    // (the last one, unless the last kill landed between it and the ack).
+    assert!(
+        report
+            .snapshot
+            .is_some_and(|p| p % SNAPSHOT_EVERY == 0 && p + SNAPSHOT_EVERY > INPUTS as u64),
+        "{report:?}"
+    );
     assert_eq!(reopened.view(), expected_view);
+    // Not vacuous: restarts did load snapshots.
+    assert!(restarts_from_snapshot > 0, "no restart loaded a snapshot");
     // Straight to the stderr handle, past the harness's capture, so that
     // CI logs show the numbers of a passing run too.
     let _ = writeln!(
         std::io::stderr(),
         "crash test: {INPUTS} inputs, {kills_done} SIGKILLs that interrupted \
          the node over {} passes, {restarts_with_torn_tail} restarts found a torn tail ({injected} torn writes \
-         simulated after a kill), {:.1} s",
+         simulated after a kill), {restarts_from_snapshot} restarts loaded a snapshot, \
+         {snapshots_written} snapshots written (every {SNAPSHOT_EVERY} inputs), {leftovers} \
+         times leftover .tmp files were planted, {:.1} s",
         passes + 1,
         started.elapsed().as_secs_f64()
     );

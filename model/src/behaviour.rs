@@ -35,13 +35,13 @@
 use crate::config::{ByzantineCheckpoints, XtxVoters};
 use crate::rules::{
     apply, compute_chain_root, compute_expected_parent, compute_next_checkpoint_height, init_view,
-    step, ModelConfig,
+    is_live, step, ModelConfig,
 };
 use mend_spec::invariants::{
-    check_inv1_no_global_rollback, check_inv2_no_cross_shard_corruption, check_inv2_prepared_sides,
-    check_inv3_no_silent_recovery, check_inv4_no_unverified_reintegration, check_inv6_committees,
-    check_inv6_no_honest_accused, check_inv6_quorum, check_inv7_no_forks,
-    check_inv7_rollback_target, check_status_graph,
+    check_inv1_no_global_rollback, check_inv1_retention, check_inv2_no_cross_shard_corruption,
+    check_inv2_prepared_sides, check_inv3_no_silent_recovery,
+    check_inv4_no_unverified_reintegration, check_inv6_committees, check_inv6_no_honest_accused,
+    check_inv6_quorum, check_inv7_no_forks, check_inv7_rollback_target, check_status_graph,
 };
 use mend_spec::protocol::{HealingStage, PipelineStage};
 use mend_spec::{
@@ -240,7 +240,10 @@ impl AlwaysProperty {
         after: &View,
     ) -> Result<(), Violation> {
         match self {
-            AlwaysProperty::Inv1NoGlobalRollback => check_inv1_no_global_rollback(before, after),
+            AlwaysProperty::Inv1NoGlobalRollback => {
+                check_inv1_no_global_rollback(before, after)?;
+                check_inv1_retention(before, after, params)
+            }
             AlwaysProperty::Inv2NoCrossShardCorruption => {
                 check_inv2_no_cross_shard_corruption(after)?;
                 check_inv2_prepared_sides(before, after)
@@ -317,6 +320,14 @@ pub enum Example {
     Pruned,
     /// One shard has finalized while another has not.
     OneShardAhead,
+    /// A late vote joined a certificate: a retained finalized checkpoint
+    /// has more signers than the quorum `q`, and a checkpoint finalizes at
+    /// the vote that makes `q` ([R-CKPT-8], [R-DET-2]).
+    LateVoteJoinsCertificate,
+    /// A stale sibling stays pending: a pending checkpoint whose parent is
+    /// no longer the latest finalized checkpoint, because another at its
+    /// height finalized after it was proposed ([R-CKPT-8]).
+    StaleSiblingStaysPending,
     /// A fault of this kind is open on some shard ([R-FAULT-5]).
     Detects(FaultKind),
     /// Some shard is `Investigating` ([R-ISO-3]).
@@ -369,13 +380,15 @@ pub enum Example {
 
 impl Example {
     /// Every example, in report order.
-    pub const ALL: [Example; 34] = [
+    pub const ALL: [Example; 36] = [
         Example::Finalizes,
         Example::ByzantineVoteCounted,
         Example::EveryShardFinalizes,
         Example::EquivocationRecorded,
         Example::Pruned,
         Example::OneShardAhead,
+        Example::LateVoteJoinsCertificate,
+        Example::StaleSiblingStaysPending,
         Example::Detects(FaultKind::StateRootMismatch),
         Example::Detects(FaultKind::ValidatorEquivocation),
         Example::Detects(FaultKind::InvalidCrossShardReceipt),
@@ -433,6 +446,8 @@ impl Example {
             Example::EquivocationRecorded => "equivocation is recorded",
             Example::Pruned => "a checkpoint is pruned",
             Example::OneShardAhead => "a shard finalizes while another has none",
+            Example::LateVoteJoinsCertificate => "a late vote joins a certificate",
+            Example::StaleSiblingStaysPending => "a stale sibling stays pending",
             Example::Detects(kind) => match kind {
                 FaultKind::StateRootMismatch => "detects StateRootMismatch",
                 FaultKind::ValidatorEquivocation => "detects ValidatorEquivocation",
@@ -503,6 +518,15 @@ impl Example {
                 view.shards.iter().any(|s| !s.finalized.is_empty())
                     && view.shards.iter().any(|s| s.finalized.is_empty())
             }
+            Example::LateVoteJoinsCertificate => view.shards.iter().any(|s| {
+                s.finalized
+                    .iter()
+                    .any(|f| f.signers.len() > cfg.params.quorum())
+            }),
+            Example::StaleSiblingStaysPending => view
+                .shards
+                .iter()
+                .any(|s| s.pending.iter().any(|p| !is_live(s, &p.checkpoint))),
             Example::Detects(kind) => view
                 .shards
                 .iter()
@@ -795,14 +819,28 @@ fn has_voted_at(shard: &ShardView, validator: ValidatorId, epoch: Epoch, height:
             .any(|f| at(&f.checkpoint) && f.signers.contains(&validator))
 }
 
-/// [R-FAULT-MODEL-2] An honest validator votes only for a pending checkpoint
-/// of its own shard whose root is the one its own execution produced at
-/// that height, and at most once per (shard, epoch, height).
+/// [R-FAULT-MODEL-2] An honest validator votes only for a checkpoint of its
+/// own shard whose root is the one its own execution produced at that
+/// height, and at most once per (shard, epoch, height): a pending one, or
+/// one that finalized in the current epoch before its vote arrived, whose
+/// certificate the vote joins ([R-CKPT-8]: a late vote). The network may
+/// deliver an honest vote after the quorum's, so the model lets it.
 fn push_honest_votes(cfg: &ModelConfig, view: &View, actions: &mut Vec<Action>) {
     for shard in &view.shards {
+        let votable: Vec<Checkpoint> = shard
+            .pending
+            .iter()
+            .map(|p| p.checkpoint)
+            .chain(
+                shard
+                    .finalized
+                    .iter()
+                    .map(|f| f.checkpoint)
+                    .filter(|c| c.epoch == view.epoch),
+            )
+            .collect();
         for validator in honest_members(cfg, shard) {
-            for pending in &shard.pending {
-                let checkpoint = pending.checkpoint;
+            for &checkpoint in &votable {
                 let is_executed = checkpoint.height <= shard.height;
                 let is_honest_root =
                     checkpoint.root == compute_chain_root(view, shard, checkpoint.height);
@@ -879,21 +917,30 @@ fn push_byzantine_proposals(cfg: &ModelConfig, view: &View, actions: &mut Vec<Ac
 }
 
 /// [R-FAULT-MODEL-1] A Byzantine validator votes for every pending
-/// checkpoint of every shard, again and again, and on shards whose
-/// committee it is not in. Correct rules reject the repeats and the
-/// non-member votes; the seeded bugs `CountDuplicateVote` and
-/// `CountNonMemberVote` count them. Two of its votes at one height are an
-/// equivocation ([R-CKPT-10]).
+/// checkpoint (live or stale) and every retained finalized checkpoint of
+/// every shard, again and again, and on shards whose committee it is not
+/// in. Correct rules reject the repeats, the non-member votes and the votes
+/// for a checkpoint finalized in an earlier epoch, whose certificate is
+/// closed ([R-CKPT-8] check 9; a rule that reopened it would break INV-1);
+/// the seeded bugs `CountDuplicateVote` and `CountNonMemberVote` count
+/// them. A vote for a checkpoint finalized in the current epoch is a late
+/// vote, which joins its certificate. Two of its votes at one height are
+/// an equivocation ([R-CKPT-10]).
 fn push_byzantine_votes(cfg: &ModelConfig, view: &View, actions: &mut Vec<Action>) {
     for &validator in &cfg.byzantine {
         for shard in &view.shards {
-            for pending in &shard.pending {
+            let checkpoints = shard
+                .pending
+                .iter()
+                .map(|p| p.checkpoint)
+                .chain(shard.finalized.iter().map(|f| f.checkpoint));
+            for checkpoint in checkpoints {
                 actions.push(Action::CastVote(Vote {
                     validator,
-                    shard: pending.checkpoint.shard,
+                    shard: checkpoint.shard,
                     epoch: view.epoch,
                     generation: shard.generation,
-                    checkpoint: pending.checkpoint,
+                    checkpoint,
                     signature: Signature::Valid,
                 }));
             }
@@ -960,10 +1007,10 @@ fn forge(checkpoint: Checkpoint) -> Checkpoint {
 /// The evidence of `kind` that `signer`, a member of `shard`'s committee,
 /// could have signed with `content` and `signature`, at the heights that
 /// matter ([R-FAULT-2]): state-root mismatches at the retained finalized
-/// heights, equivocations and checkpoint state mismatches at the next
-/// checkpoint height once the head reached it, receipts at the head, block
-/// claims at the head plus one (the block that would come next). Every
-/// statement is of the current epoch and the shard's generation.
+/// heights and, like equivocations and checkpoint state mismatches, at the
+/// next checkpoint height once the head reached it; receipts at the head;
+/// block claims at the head plus one (the block that would come next).
+/// Every statement is of the current epoch and the shard's generation.
 fn compute_signed_evidence(
     cfg: &ModelConfig,
     view: &View,
@@ -992,15 +1039,16 @@ fn compute_signed_evidence(
     };
     let is_forged = content == Content::Forged;
     match kind {
+        // Kind 1 is judged against the chain, so a vote for the checkpoint
+        // still to finalize is evidence too, before the quorum's votes
+        // arrive ([R-FAULT-2], [R-DET-2]).
         FaultKind::StateRootMismatch => shard
             .finalized
             .iter()
-            .map(|f| {
-                let checkpoint = if is_forged {
-                    forge(f.checkpoint)
-                } else {
-                    f.checkpoint
-                };
+            .map(|f| f.checkpoint)
+            .chain(compute_next_checkpoint(view, cfg, shard))
+            .map(|c| {
+                let checkpoint = if is_forged { forge(c) } else { c };
                 Evidence::StateRootMismatch {
                     vote: vote(checkpoint, signature),
                 }
@@ -1185,7 +1233,7 @@ fn model_properties<M: Model<State = ModelState> + Configured>(
         holds_always::<M, 8>,
         holds_always::<M, 9>,
     ];
-    let examples: [fn(&M, &ModelState) -> bool; 34] = [
+    let examples: [fn(&M, &ModelState) -> bool; 36] = [
         is_example_seen::<M, 0>,
         is_example_seen::<M, 1>,
         is_example_seen::<M, 2>,
@@ -1220,6 +1268,8 @@ fn model_properties<M: Model<State = ModelState> + Configured>(
         is_example_seen::<M, 31>,
         is_example_seen::<M, 32>,
         is_example_seen::<M, 33>,
+        is_example_seen::<M, 34>,
+        is_example_seen::<M, 35>,
     ];
     let mut properties: Vec<Property<M>> = AlwaysProperty::ALL
         .iter()

@@ -55,7 +55,8 @@ use mend_spec::{
 pub enum ByzantineCheckpoints {
     /// Each proposes every checkpoint height up to its shard's head with
     /// the honest and a forged root and every parent, and votes for every
-    /// pending checkpoint of every shard, again and again.
+    /// pending and retained finalized checkpoint of every shard, again and
+    /// again.
     Everything,
     /// They neither propose nor vote. Their signed statements still serve
     /// as evidence ([`ModelConfig::evidence`]): a forged proposal is
@@ -130,9 +131,17 @@ pub const DEFAULT_SUITE: [&str; 7] = [
     "concurrent",
 ];
 
-/// The names of every named configuration: the default suite, then the
-/// ones run only on request.
-pub const NAMED_CONFIGS: [&str; 9] = [
+/// The name of the two-replica configuration ([`ModelConfig::determinism`]),
+/// which `mend-model check` runs after the default suite.
+pub const DETERMINISM: &str = "determinism";
+
+/// At most this many gossiped inputs per segment in the `determinism`
+/// configuration: four votes make a quorum and a late vote.
+pub const DETERMINISM_GOSSIP_PER_SEGMENT: usize = 4;
+
+/// The names of every named configuration: the default suite, the
+/// two-replica `determinism`, then the ones run only on request.
+pub const NAMED_CONFIGS: [&str; 10] = [
     "finality",
     "retention",
     "faults",
@@ -140,6 +149,7 @@ pub const NAMED_CONFIGS: [&str; 9] = [
     "rollback",
     "recovery",
     "concurrent",
+    "determinism",
     "finality-wide",
     "tight",
 ];
@@ -183,6 +193,8 @@ impl ModelConfig {
                 Example::EveryShardFinalizes,
                 Example::EquivocationRecorded,
                 Example::OneShardAhead,
+                Example::LateVoteJoinsCertificate,
+                Example::StaleSiblingStaysPending,
             ],
             bug: None,
         }
@@ -203,6 +215,8 @@ impl ModelConfig {
                 Example::EquivocationRecorded,
                 Example::Pruned,
                 Example::OneShardAhead,
+                Example::LateVoteJoinsCertificate,
+                Example::StaleSiblingStaysPending,
             ],
             ..ModelConfig::finality()
         }
@@ -230,9 +244,8 @@ impl ModelConfig {
     /// open fault.
     ///
     /// Height 2 is the least at which every form of evidence can be valid:
-    /// a state-root mismatch needs a finalized checkpoint, an equivocation
-    /// and a checkpoint state mismatch a checkpoint height at or below the
-    /// head. Epoch 1 is the least at which a detected fault raises a
+    /// a state-root mismatch, an equivocation and a checkpoint state
+    /// mismatch need a checkpoint height at or below the head. Epoch 1 is the least at which a detected fault raises a
     /// status ([R-ISO-3]), and at which the other shard can finalize
     /// after the boundary. Shard 1 is the one that keeps running: no
     /// evidence names it, so a status change of shard 1 is exactly what
@@ -272,6 +285,8 @@ impl ModelConfig {
                 Example::EveryShardFinalizes,
                 Example::EquivocationRecorded,
                 Example::OneShardAhead,
+                Example::LateVoteJoinsCertificate,
+                Example::StaleSiblingStaysPending,
                 Example::Detects(FaultKind::StateRootMismatch),
                 Example::Detects(FaultKind::ValidatorEquivocation),
                 Example::Detects(FaultKind::InvalidCrossShardReceipt),
@@ -523,10 +538,12 @@ impl ModelConfig {
     /// fails (`CommitteeUnrestorable`, [R-ASSIGN-3]). Epoch 3 is the least
     /// that reaches that; healing to reintegration is `recovery`'s.
     ///
-    /// Evidence of a state-root mismatch (a forged vote against the
-    /// finalized checkpoint at height 1) isolates a shard whose head is at
-    /// that checkpoint, so heads up to height 1 suffice: 11,081 views, a
-    /// fraction of a second. Checkpoint state mismatch, as in `recovery`,
+    /// Evidence of a state-root mismatch (a forged vote at height 1, judged
+    /// against the chain's root there, [R-FAULT-2] kind 1) isolates a shard
+    /// whose head is at height 1, so heads up to height 1 suffice: 126,181
+    /// views, about 3 seconds (11,081 when that evidence needed a finalized
+    /// checkpoint first; it may now arrive before the quorum's votes,
+    /// [R-DET-2]). Checkpoint state mismatch, as in `recovery`,
     /// needs the heads at 2: 4,614,718 views, two minutes on two threads;
     /// heads at 2 and 1 with epochs 0 to 4 (so that shard 0 can verify)
     /// are 503,855 views, 12 seconds.
@@ -588,6 +605,54 @@ impl ModelConfig {
         }
     }
 
+    /// The `determinism` configuration, checked by the two-replica model
+    /// ([`crate::determinism`], [R-DET-5]) rather than the single-replica
+    /// one: the default parameters on one shard (a committee of 4 with its
+    /// highest member Byzantine, proposing and voting on everything, so
+    /// that votes conflict), the head up to height 2 (one checkpoint),
+    /// epochs 0 and 1, state-root-mismatch and equivocation evidence with
+    /// up to two open faults, at most [`DETERMINISM_GOSSIP_PER_SEGMENT`]
+    /// gossiped inputs per segment.
+    ///
+    /// Four votes for one checkpoint make a certificate of `q = 3` and a
+    /// late vote; a Byzantine vote for a forged checkpoint is a stale
+    /// sibling's vote, equivocation and kind-1 evidence at once, and the
+    /// evidence may arrive before or after the quorum; two open faults make
+    /// the boundary choose a cause and slash. Each of these is a rule an
+    /// order could change ([R-DET-2], [R-DET-3]). `N = 1` with two
+    /// checkpoints (so that retention prunes at the boundary) ran out of
+    /// 24 GiB: every checkpoint adds segments, each with its own orders;
+    /// pruning's order-freedom is checked by the model's and the engine's
+    /// unit tests and the engine's permutation tests.
+    pub fn determinism() -> ModelConfig {
+        let params =
+            Params::new(1, 4, 2, 2, 2).expect("the determinism parameters are within bounds");
+        ModelConfig {
+            name: DETERMINISM,
+            byzantine: compute_highest_members(&params),
+            params,
+            max_heights: vec![2],
+            max_epoch: 1,
+            evidence: vec![
+                FaultKind::StateRootMismatch,
+                FaultKind::ValidatorEquivocation,
+            ],
+            max_open_faults: vec![2],
+            byzantine_checkpoints: ByzantineCheckpoints::Everything,
+            transactions: vec![],
+            xtx_voters: XtxVoters::FirstHonest,
+            xtx_decisions: vec![],
+            examples: vec![],
+            bug: None,
+        }
+    }
+
+    /// Whether this configuration is checked by the two-replica model
+    /// ([`crate::determinism`]) rather than the single-replica one.
+    pub fn is_replica_pair(&self) -> bool {
+        self.name == DETERMINISM
+    }
+
     /// Whether a check of this configuration must find a violation rather
     /// than pass: only `tight`, which has more Byzantine members than the
     /// fault model allows ([R-FAULT-MODEL-3]).
@@ -607,6 +672,7 @@ impl ModelConfig {
             "recovery" => Some(ModelConfig::recovery()),
             "concurrent" => Some(ModelConfig::concurrent()),
             "tight" => Some(ModelConfig::tight()),
+            DETERMINISM => Some(ModelConfig::determinism()),
             _ => None,
         }
     }
@@ -641,6 +707,11 @@ impl ModelConfig {
             "concurrent" => {
                 "two shards recovering at once from a reserve of 1: heights 2 and 2, epochs 0-3, \
                  N = 1, W = 1, checkpoint-state-mismatch evidence against both"
+            }
+            DETERMINISM => {
+                "two replicas receiving votes and evidence in every order (INV-5): one shard, \
+                 height 2, epochs 0-1, state-root-mismatch and equivocation evidence, up to 4 \
+                 gossiped inputs per segment"
             }
             "tight" => {
                 "the bound is tight: one shard, 2 Byzantine members of 4, height 1, epoch 0; \
@@ -697,6 +768,8 @@ impl ModelConfig {
             | SeededBug::AbortOneSide
             | SeededBug::RollbackHealthyShard => ModelConfig::rollback(),
             SeededBug::SlashWithoutEvidence => ModelConfig::liveness(),
+            // One replica cannot see an order-dependent rule: two can.
+            SeededBug::FirstQuorumCertificate => ModelConfig::determinism(),
             SeededBug::ReintegrateWithoutQuorum | SeededBug::SkipSyncingBlocks => {
                 ModelConfig::recovery()
             }

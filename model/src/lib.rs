@@ -14,6 +14,8 @@
 //!   trace files ([R-TRACE-1]).
 //! - [`symmetry`]: the canonical representative of a view under renamings
 //!   of the honest members of a committee, for symmetry reduction.
+//! - [`determinism`]: two replicas side by side, receiving each segment's
+//!   gossiped inputs in every order, with [INV-5] as their property.
 //! - [`run`]: running the checker and reporting.
 //!
 //! This crate depends on `mend-spec` only, never on the engine (`mend-impl`):
@@ -22,6 +24,7 @@
 pub mod behaviour;
 pub mod config;
 pub mod counterexample;
+pub mod determinism;
 pub mod rules;
 pub mod run;
 pub mod symmetry;
@@ -33,7 +36,7 @@ pub use behaviour::{
     enabled_actions, AcceptedStepsModel, AlwaysProperty, CheckpointModel, Example, ModelState,
     PropertyKind,
 };
-pub use config::{ModelConfig, DEFAULT_SUITE, NAMED_CONFIGS};
+pub use config::{ModelConfig, DEFAULT_SUITE, DETERMINISM, NAMED_CONFIGS};
 pub use counterexample::{build_trace, replay_trace, Counterexample, ReplayMismatch};
 pub use rules::{apply, init_view};
 pub use run::{check, check_symmetric, simulate, CheckReport};

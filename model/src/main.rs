@@ -8,6 +8,7 @@
 
 use anyhow::Context;
 use mend_model::counterexample::{build_trace, Counterexample};
+use mend_model::determinism::{self, ReplicasCounterexample};
 use mend_model::run::{self, CheckReport, Progress};
 use mend_model::symmetry::{check_symmetric_config, SymmetryError};
 use mend_model::{CheckpointModel, ModelConfig, NAMED_CONFIGS};
@@ -205,7 +206,11 @@ fn parse(args: &[String]) -> Result<Command, UsageError> {
             let configs = match (config, bug) {
                 (Some(cfg), bug) => vec![cfg.with_bug(bug)],
                 (None, Some(bug)) => vec![ModelConfig::for_bug(bug)],
-                (None, None) => ModelConfig::default_suite(),
+                (None, None) => {
+                    let mut suite = ModelConfig::default_suite();
+                    suite.push(ModelConfig::determinism());
+                    suite
+                }
             };
             let trace_out = value_of(&options, "--trace-out").map(PathBuf::from);
             if trace_out.is_some() && configs.len() > 1 {
@@ -328,6 +333,37 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
             let mut summary = Vec::new();
             let mut failed = false;
             for cfg in &configs {
+                let trace_out = trace_out.clone().unwrap_or_else(|| {
+                    PathBuf::from(format!(
+                        "traces/counterexample-{}.itf.json",
+                        bug.map_or(cfg.name, SeededBug::name)
+                    ))
+                });
+                if cfg.is_replica_pair() {
+                    if symmetry {
+                        println!(
+                            "mend-model check: `{}` runs two replicas side by side and is \
+                             checked without symmetry reduction",
+                            cfg.name
+                        );
+                    }
+                    println!(
+                        "mend-model check: exhaustive search of configuration `{}` (two replicas)",
+                        cfg.name
+                    );
+                    let (report, counterexample) =
+                        determinism::check_pair(cfg, threads, print_progress);
+                    let source = format!(
+                        "mend-model check --config {}{}",
+                        cfg.name,
+                        bug.map_or(String::new(), |b| format!(" --bug {}", b.name()))
+                    );
+                    failed |=
+                        !conclude_pair(&report, counterexample.as_ref(), &trace_out, &source)?;
+                    println!();
+                    summary.push(report);
+                    continue;
+                }
                 let refusal = if symmetry {
                     match check_symmetric_config(cfg) {
                         Err(error @ SymmetryError::CommitteesChange { .. }) => Some(error),
@@ -353,12 +389,6 @@ fn execute(command: Command) -> anyhow::Result<ExitCode> {
                     );
                     run::check_with_progress(cfg, threads, print_progress)
                 };
-                let trace_out = trace_out.clone().unwrap_or_else(|| {
-                    PathBuf::from(format!(
-                        "traces/counterexample-{}.itf.json",
-                        bug.map_or(cfg.name, SeededBug::name)
-                    ))
-                });
                 let source = format!(
                     "mend-model check --config {}{}{}",
                     cfg.name,
@@ -483,6 +513,85 @@ fn conclude(report: &CheckReport, trace_out: &Path, source: &str) -> anyhow::Res
     }
 }
 
+/// [`conclude`] for the two-replica configuration: the report, then the
+/// counterexample's steps, both replicas' final views and the two traces,
+/// one per replica ([`replica_trace_paths`]).
+fn conclude_pair(
+    report: &CheckReport,
+    counterexample: Option<&ReplicasCounterexample>,
+    trace_out: &Path,
+    source: &str,
+) -> anyhow::Result<bool> {
+    print!("{report}");
+    if let Some(counterexample) = counterexample {
+        println!(
+            "counterexample to \"{}\": {} step(s), shrunk from {}",
+            determinism::DETERMINISM_PROPERTY,
+            counterexample.steps.len(),
+            counterexample.discovered_steps
+        );
+        for (i, step) in counterexample.steps.iter().enumerate() {
+            println!("  {:>2}. {step}", i + 1);
+        }
+        let first = counterexample.first_inputs();
+        let second = counterexample.second_inputs();
+        let first_steps = mend_model::counterexample::replay(&report.cfg, &first);
+        let second_steps = mend_model::counterexample::replay(&report.cfg, &second);
+        if let (Some(a), Some(b)) = (first_steps.last(), second_steps.last()) {
+            println!("first replica's final view:\n{}", a.view);
+            println!("second replica's final view:\n{}", b.view);
+        }
+        println!("violation: {}", counterexample.violation);
+        let (first_path, second_path) = replica_trace_paths(trace_out);
+        let description = |which: &str, other: &Path| {
+            format!(
+                "{which} replica of a shrunk two-replica counterexample to INV-5: the same \
+                 inputs as {}, gossiped ones in another order within a segment; after the last \
+                 step {}",
+                other.display(),
+                counterexample.violation
+            )
+        };
+        write_actions(
+            report,
+            &first,
+            &first_path,
+            source,
+            &description("first", &second_path),
+        )?;
+        write_actions(
+            report,
+            &second,
+            &second_path,
+            source,
+            &description("second", &first_path),
+        )?;
+        println!(
+            "traces written to {} and {}",
+            first_path.display(),
+            second_path.display()
+        );
+    }
+    if report.passed() {
+        println!("result: PASS");
+        Ok(true)
+    } else {
+        println!("result: FAIL");
+        Ok(false)
+    }
+}
+
+/// The two trace files of a two-replica counterexample: `P.itf.json`
+/// becomes `P.first.itf.json` and `P.second.itf.json`.
+fn replica_trace_paths(path: &Path) -> (PathBuf, PathBuf) {
+    let text = path.to_string_lossy();
+    let stem = text.strip_suffix(".itf.json").unwrap_or(&text);
+    (
+        PathBuf::from(format!("{stem}.first.itf.json")),
+        PathBuf::from(format!("{stem}.second.itf.json")),
+    )
+}
+
 fn print_counterexample(report: &CheckReport, counterexample: &Counterexample) {
     println!(
         "counterexample to \"{}\": {} step(s), shrunk from {}",
@@ -511,7 +620,18 @@ fn write_trace(
         "shrunk counterexample to \"{}\": {}",
         counterexample.property, counterexample.violation
     );
-    let trace = build_trace(&report.cfg, &counterexample.actions, source, &description);
+    write_actions(report, &counterexample.actions, path, source, &description)
+}
+
+/// Writes the ITF trace of `actions` under the report's configuration.
+fn write_actions(
+    report: &CheckReport,
+    actions: &[mend_spec::Action],
+    path: &Path,
+    source: &str,
+    description: &str,
+) -> anyhow::Result<()> {
+    let trace = build_trace(&report.cfg, actions, source, description);
     let json = serde_json::to_string_pretty(&trace).context("cannot encode the trace")?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
@@ -537,6 +657,16 @@ mod tests {
     }
 
     #[test]
+    fn a_two_replica_counterexample_is_written_as_one_trace_per_replica() {
+        let (first, second) = replica_trace_paths(Path::new("traces/x.itf.json"));
+        assert_eq!(first, PathBuf::from("traces/x.first.itf.json"));
+        assert_eq!(second, PathBuf::from("traces/x.second.itf.json"));
+        let (first, second) = replica_trace_paths(Path::new("out.json"));
+        assert_eq!(first, PathBuf::from("out.json.first.itf.json"));
+        assert_eq!(second, PathBuf::from("out.json.second.itf.json"));
+    }
+
+    #[test]
     fn check_takes_its_defaults_and_its_options() {
         let Ok(Command::Check {
             configs,
@@ -548,7 +678,10 @@ mod tests {
         else {
             panic!("wrong defaults");
         };
-        assert_eq!(configs, ModelConfig::default_suite());
+        // The suite, then the two-replica configuration.
+        let mut expected = ModelConfig::default_suite();
+        expected.push(ModelConfig::determinism());
+        assert_eq!(configs, expected);
         let Ok(Command::Check {
             configs,
             bug: Some(SeededBug::RefinalizeHeight),

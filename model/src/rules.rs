@@ -158,6 +158,19 @@ pub fn compute_expected_parent(shard: &ShardView) -> ParentLink {
     }
 }
 
+/// [R-CKPT-8] Whether a pending checkpoint of `shard` is live: its parent
+/// is the shard's latest finalized checkpoint, or genesis if there is none
+/// ([`compute_expected_parent`]). A pending checkpoint that is not live is
+/// a stale sibling: a checkpoint at its height finalized after it was
+/// proposed. It stays pending and keeps counting votes, so that
+/// equivocation against it is recorded whatever the order of arrival
+/// ([R-DET-2]), but it can never finalize (INV-7 would see two finalized
+/// checkpoints at one height) and takes no `TooManyPending` slot
+/// ([R-CKPT-7] check 12).
+pub fn is_live(shard: &ShardView, checkpoint: &Checkpoint) -> bool {
+    checkpoint.parent == compute_expected_parent(shard)
+}
+
 /// [R-CKPT-6] How many counted votes finalize a checkpoint: the quorum `q`
 /// of the configured `n`, whatever the committee's vacancies
 /// ([R-SLASH-5]), or `2f` under the seeded bug `QuorumOfTwoF`.
@@ -266,8 +279,10 @@ fn is_signature_valid(signature: Signature) -> bool {
     }
 }
 
-/// A count for an event field; pending lists are bounded by `P <= 16`, so
-/// saturation is only reachable from a malformed view.
+/// A count for an event field. A pending list holds at most `P <= 16` live
+/// checkpoints and, per checkpoint finalized in the epoch, fewer than `P`
+/// stale siblings ([R-CKPT-8]), so saturation is only reachable from a
+/// malformed view.
 fn count_u32(count: usize) -> u32 {
     u32::try_from(count).unwrap_or(u32::MAX)
 }
@@ -437,9 +452,18 @@ fn process_proposal(
     if shard.pending.iter().any(|p| p.checkpoint == checkpoint) {
         return Err(ProposalRejection::Duplicate);
     }
-    // [R-CKPT-7] check 12: the shard holds fewer than `P` pending.
+    // [R-CKPT-7] check 12: the shard holds fewer than `P` live pending
+    // checkpoints. A stale sibling ([R-CKPT-8]) takes no slot: it can
+    // never finalize, and forged siblings left behind by a finalization
+    // would otherwise keep the next height's honest proposal out until the
+    // boundary.
     let pending_max = usize::try_from(params.pending_checkpoints_max).unwrap_or(usize::MAX);
-    if shard.pending.len() >= pending_max {
+    let live = shard
+        .pending
+        .iter()
+        .filter(|p| is_live(shard, &p.checkpoint))
+        .count();
+    if live >= pending_max {
         return Err(ProposalRejection::TooManyPending);
     }
     // Accepted: pending with no votes, kept in ascending checkpoint order.
@@ -458,9 +482,19 @@ fn process_proposal(
     Ok((next, vec![Event::CheckpointProposed { checkpoint }]))
 }
 
-/// [R-CKPT-8] Counts a vote after eleven checks in the spec's order; then
-/// records equivocation evidence ([R-CKPT-10]), finalizes at the threshold,
-/// drops the other pending checkpoints and applies retention ([R-CKPT-9]).
+/// [R-CKPT-8] Counts a vote after eleven checks in the spec's order, in a
+/// pending checkpoint's votes or, as a late vote, in the certificate of a
+/// checkpoint finalized in the current epoch; then records equivocation
+/// evidence against every other checkpoint of the shard at the same epoch
+/// and height, pending or retained finalized ([R-CKPT-10]); then
+/// finalizes a live pending checkpoint ([`is_live`]) at the threshold.
+///
+/// Nothing else happens here: the other pending checkpoints stay (stale
+/// siblings now) and retention waits for the boundary ([R-CKPT-9],
+/// [`process_epoch`]). Both rules make the state after a set of votes
+/// independent of their order ([R-DET-2]): a vote that arrives after the
+/// quorum's is counted as if it had come first, and no vote of an epoch
+/// finds its checkpoint dropped or pruned by another vote of that epoch.
 fn process_vote(
     view: &View,
     params: &Params,
@@ -503,56 +537,94 @@ fn process_vote(
     if !is_signature_valid(vote.signature) {
         return Err(VoteRejection::BadSignature);
     }
-    // [R-CKPT-8] check 9: the checkpoint is not a retained finalized one.
-    if shard.finalized.iter().any(|f| f.checkpoint == checkpoint) {
+    // [R-CKPT-8] check 9: a certificate closes with its epoch, so a retained
+    // finalized checkpoint of an earlier epoch takes no more votes. (No
+    // retained checkpoint is of a later epoch: a checkpoint finalizes in
+    // the epoch it was proposed in.) Under `FirstQuorumCertificate` every
+    // retained finalized checkpoint is refused, the first-come rule that
+    // makes a certificate depend on the order of arrival.
+    let finalized = shard
+        .finalized
+        .iter()
+        .position(|f| f.checkpoint == checkpoint);
+    let is_closed = |f: &FinalizedCheckpoint| match bug {
+        Some(SeededBug::FirstQuorumCertificate) => true,
+        _ => f.checkpoint.epoch < view.epoch,
+    };
+    if finalized.is_some_and(|i| is_closed(&shard.finalized[i])) {
         return Err(VoteRejection::AlreadyFinalized);
     }
-    // [R-CKPT-8] check 10: the checkpoint is pending. A pruned or dropped
+    // [R-CKPT-8] check 10: the checkpoint is pending, or finalized in the
+    // current epoch (by check 9). A pruned, expired or rolled-back
     // checkpoint fails here ([R-CKPT-9]).
-    let Some(slot) = shard
+    let pending = shard
         .pending
         .iter()
-        .position(|p| p.checkpoint == checkpoint)
-    else {
-        return Err(VoteRejection::UnknownCheckpoint);
+        .position(|p| p.checkpoint == checkpoint);
+    let slot = match (pending, finalized) {
+        (Some(i), _) => Slot::Pending(i),
+        (None, Some(i)) => Slot::Finalized(i),
+        (None, None) => return Err(VoteRejection::UnknownCheckpoint),
     };
-    // [R-CKPT-8] check 11: the voter's vote is not already counted; skipped
-    // under `CountDuplicateVote`, which then counts it again.
-    if bug != Some(SeededBug::CountDuplicateVote)
-        && shard.pending[slot].votes.contains(&vote.validator)
-    {
+    // [R-CKPT-8] check 11: the voter's vote is not already counted, in the
+    // votes or in the certificate; skipped under `CountDuplicateVote`,
+    // which then counts it again.
+    let counted = match slot {
+        Slot::Pending(i) => &shard.pending[i].votes,
+        Slot::Finalized(i) => &shard.finalized[i].signers,
+    };
+    if bug != Some(SeededBug::CountDuplicateVote) && counted.contains(&vote.validator) {
         return Err(VoteRejection::Duplicate);
     }
+    // [R-CKPT-8] Whether this vote may finalize its checkpoint: a late
+    // vote's checkpoint is final already, and a stale sibling's parent is
+    // no longer the latest finalized checkpoint.
+    let is_live_pending = matches!(slot, Slot::Pending(_)) && is_live(shard, &checkpoint);
 
     let mut next = view.clone();
     let target = &mut next.shards[index];
     let mut events = Vec::new();
 
-    // [R-CKPT-8] The vote is counted; voters stay ascending (a sorted
+    // [R-CKPT-8] The vote is counted, in the pending checkpoint's votes or,
+    // a late vote, in the certificate; voters stay ascending (a sorted
     // multiset only under `CountDuplicateVote`).
-    let votes = &mut target.pending[slot].votes;
-    let position = votes.partition_point(|v| *v <= vote.validator);
-    votes.insert(position, vote.validator);
+    let voters = match slot {
+        Slot::Pending(i) => &mut target.pending[i].votes,
+        Slot::Finalized(i) => &mut target.finalized[i].signers,
+    };
+    let position = voters.partition_point(|v| *v <= vote.validator);
+    voters.insert(position, vote.validator);
     events.push(Event::VoteCounted {
         validator: vote.validator,
         checkpoint,
     });
 
-    // [R-CKPT-10] Every other pending checkpoint of the shard at the same
-    // epoch and height that already counts this voter is a conflict: the
-    // pair is kept as evidence (once, ascending, first < second), and the
-    // step emits one `EquivocationRecorded` however many checkpoints the
-    // vote conflicts with. Both votes stay counted.
+    // [R-CKPT-10] Every other checkpoint of the shard at the same epoch and
+    // height, pending (live or stale) or retained finalized, that already
+    // counts this voter is a conflict: the pair is kept as evidence (once,
+    // ascending, first < second), and the step emits one
+    // `EquivocationRecorded` however many checkpoints the vote conflicts
+    // with. Both votes stay counted. Looking at certificates too is what
+    // makes the evidence independent of whether the other vote arrived
+    // before or after its checkpoint finalized ([R-DET-2]).
+    let is_conflict = |other: &Checkpoint, voters: &[ValidatorId]| {
+        *other != checkpoint
+            && other.epoch == checkpoint.epoch
+            && other.height == checkpoint.height
+            && voters.contains(&vote.validator)
+    };
     let conflicts: Vec<Checkpoint> = target
         .pending
         .iter()
-        .filter(|p| {
-            p.checkpoint != checkpoint
-                && p.checkpoint.epoch == checkpoint.epoch
-                && p.checkpoint.height == checkpoint.height
-                && p.votes.contains(&vote.validator)
-        })
+        .filter(|p| is_conflict(&p.checkpoint, &p.votes))
         .map(|p| p.checkpoint)
+        .chain(
+            target
+                .finalized
+                .iter()
+                .filter(|f| is_conflict(&f.checkpoint, &f.signers))
+                .map(|f| f.checkpoint),
+        )
         .collect();
     for other in &conflicts {
         let evidence = Equivocation {
@@ -572,39 +644,38 @@ fn process_vote(
     }
 
     // [R-CKPT-8] Finalization at the threshold ([R-CKPT-6]), `q` of the
-    // configured `n` however many seats are empty ([R-SLASH-5]).
+    // configured `n` however many seats are empty ([R-SLASH-5]), of a live
+    // pending checkpoint only: a stale sibling's parent is no longer the
+    // latest finalized checkpoint, and a late vote's checkpoint is final
+    // already. The other pending checkpoints stay, and retention waits for
+    // the boundary ([R-CKPT-9]).
     let threshold = compute_finalization_threshold(params, bug);
-    if target.pending[slot].votes.len() >= threshold {
-        let finalized = target.pending.remove(slot);
-        target.finalized.push(FinalizedCheckpoint {
-            checkpoint: finalized.checkpoint,
-            signers: finalized.votes,
-        });
-        events.push(Event::CheckpointFinalized { checkpoint });
-        // [R-CKPT-8] Every other pending checkpoint of the shard is dropped:
-        // its parent is no longer the latest finalized checkpoint.
-        let dropped = target.pending.len();
-        if dropped > 0 {
-            target.pending.clear();
-            events.push(Event::PendingDropped {
-                shard: vote.shard,
-                count: count_u32(dropped),
+    if let Slot::Pending(i) = slot {
+        if is_live_pending && target.pending[i].votes.len() >= threshold {
+            let finalized = target.pending.remove(i);
+            target.finalized.push(FinalizedCheckpoint {
+                checkpoint: finalized.checkpoint,
+                signers: finalized.votes,
             });
-        }
-        // [R-CKPT-9] Retention: holding `K + 1` prunes the oldest.
-        let retention = usize::try_from(params.retention_checkpoints).unwrap_or(usize::MAX);
-        if target.finalized.len() > retention {
-            let pruned = target.finalized.remove(0);
-            events.push(Event::CheckpointPruned {
-                checkpoint: pruned.checkpoint,
-            });
+            events.push(Event::CheckpointFinalized { checkpoint });
         }
     }
     Ok((next, events))
 }
 
+/// Where a vote is counted ([R-CKPT-8]): the index of a pending checkpoint,
+/// or of a retained finalized checkpoint of the current epoch, whose
+/// certificate a late vote joins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    Pending(usize),
+    Finalized(usize),
+}
+
 /// [R-EPOCH-1] Ticks the epoch clock; [R-EPOCH-2] at the boundary, for
-/// each shard in ascending order: expires its pending checkpoints; slashes
+/// each shard in ascending order: expires its pending checkpoints, live
+/// and stale; prunes its finalized checkpoints down to `K`, oldest first
+/// ([R-CKPT-9]); slashes
 /// the validators its open faults name ([`slash`], [R-SLASH-3]); refills
 /// its committee ([`assign`], [R-ASSIGN-2]); then the first that applies
 /// of: starts its rollback if it is `Isolated` ([R-RB-1], [`rollback`]),
@@ -637,6 +708,19 @@ fn process_epoch(
                 count: count_u32(shard.pending.len()),
             });
             shard.pending.clear();
+        }
+        // [R-CKPT-9] Retention, counted at the boundary: the oldest
+        // finalized checkpoints go first until `K` remain. Pruning waits
+        // for the boundary so that no vote of the epoch finds its
+        // checkpoint pruned by another vote of the same epoch ([R-DET-2]);
+        // it comes before the rollback and healing rules below, which read
+        // only the latest finalized checkpoint, never pruned with `K >= 1`.
+        let retention = usize::try_from(params.retention_checkpoints).unwrap_or(usize::MAX);
+        let excess = shard.finalized.len().saturating_sub(retention);
+        for pruned in shard.finalized.drain(..excess) {
+            events.push(Event::CheckpointPruned {
+                checkpoint: pruned.checkpoint,
+            });
         }
         // [R-SLASH-3] The validators its open faults name, in fault order;
         // then [R-ASSIGN-2] its vacancies, from the reserve as it stands
@@ -1001,8 +1085,16 @@ mod tests {
         vote_rejected(&view, vote(0, forged(c, 0)), V::UnknownCheckpoint);
         let voted = run(&view, &[Action::CastVote(ok)]).0;
         vote_rejected(&voted, ok, V::Duplicate);
+        // A certificate of the current epoch refuses only a voter it
+        // already holds; one of a closed epoch refuses every vote.
         let finalized = finalize(&view, c);
-        vote_rejected(&finalized, vote(3, c), V::AlreadyFinalized);
+        vote_rejected(&finalized, vote(0, c), V::Duplicate);
+        let closed = run(&finalized, &[Action::AdvanceEpoch { epoch: Epoch(1) }]).0;
+        let next_epoch = Vote {
+            epoch: Epoch(1),
+            ..vote(3, c)
+        };
+        vote_rejected(&closed, next_epoch, V::AlreadyFinalized);
     }
 
     #[test]
@@ -1016,7 +1108,7 @@ mod tests {
     }
 
     #[test]
-    fn a_quorum_finalizes_drops_the_rest_and_emits_events_in_order() {
+    fn a_quorum_finalizes_keeps_the_other_pending_checkpoint_and_emits_events_in_order() {
         let (view, c) = with_pending();
         let f = forged(c, 0);
         let (view, _) = run(
@@ -1025,6 +1117,7 @@ mod tests {
                 Action::ProposeCheckpoint(propose(3, f)),
                 Action::CastVote(vote(3, c)),
                 Action::CastVote(vote(0, c)),
+                Action::CastVote(vote(3, f)),
             ],
         );
         assert_eq!(
@@ -1032,6 +1125,8 @@ mod tests {
             vec![ValidatorId(0), ValidatorId(3)]
         );
         let (view, events) = run(&view, &[Action::CastVote(vote(1, c))]);
+        // No `PendingDropped` and no `CheckpointPruned`: a finalization
+        // changes nothing but its own checkpoint ([R-CKPT-8]).
         assert_eq!(
             events,
             vec![
@@ -1040,14 +1135,9 @@ mod tests {
                     checkpoint: c
                 },
                 Event::CheckpointFinalized { checkpoint: c },
-                Event::PendingDropped {
-                    shard: ShardId(0),
-                    count: 1
-                },
             ]
         );
         let shard = &view.shards[0];
-        assert!(shard.pending.is_empty());
         assert_eq!(
             shard.finalized,
             vec![FinalizedCheckpoint {
@@ -1055,6 +1145,15 @@ mod tests {
                 signers: vec![ValidatorId(0), ValidatorId(1), ValidatorId(3)]
             }]
         );
+        // The forged sibling stays pending with its vote, and is stale now.
+        assert_eq!(
+            shard.pending,
+            vec![PendingCheckpoint {
+                checkpoint: f,
+                votes: vec![ValidatorId(3)]
+            }]
+        );
+        assert!(!is_live(shard, &f));
     }
 
     #[test]
@@ -1073,13 +1172,17 @@ mod tests {
         assert_eq!(order.len(), 2);
     }
 
-    #[test]
-    fn the_k_plus_first_finalization_prunes_the_oldest() {
-        let mut view = run(&init_view(&params()), &[block(0); 6]).0;
+    /// Finalizes the honest checkpoints of shard 0 at heights 2, 4, ..
+    /// `2 * count` in epoch 0, each with the votes of validators 0, 1 and 2;
+    /// returns the view, the checkpoints in finalization order and the
+    /// events of the last vote.
+    fn finalize_chain(count: u64) -> (View, Vec<Checkpoint>, Vec<Event>) {
+        let blocks = vec![block(0); usize::try_from(2 * count).unwrap()];
+        let mut view = run(&init_view(&params()), &blocks).0;
         let mut parent = ParentLink::Genesis;
         let mut finalized = vec![];
         let mut events = vec![];
-        for height in [2, 4, 6] {
+        for height in (1..=count).map(|i| 2 * i) {
             let c = honest(0, 0, height, parent);
             (view, events) = run(
                 &view,
@@ -1093,6 +1196,20 @@ mod tests {
             finalized.push(c);
             parent = c.link();
         }
+        (view, finalized, events)
+    }
+
+    fn retained(view: &View) -> Vec<Checkpoint> {
+        view.shards[0]
+            .finalized
+            .iter()
+            .map(|f| f.checkpoint)
+            .collect()
+    }
+
+    #[test]
+    fn the_k_plus_first_finalization_prunes_nothing_until_the_boundary() {
+        let (view, finalized, events) = finalize_chain(3);
         assert_eq!(
             events,
             vec![
@@ -1103,19 +1220,62 @@ mod tests {
                 Event::CheckpointFinalized {
                     checkpoint: finalized[2]
                 },
+            ]
+        );
+        // `K + 1` retained within the epoch; the oldest still takes a late
+        // vote, as it would had that vote arrived before the third quorum.
+        assert_eq!(retained(&view), finalized);
+        let (view, _) = run(&view, &[Action::CastVote(vote(3, finalized[0]))]);
+        let (next, events) = run(&view, &[Action::AdvanceEpoch { epoch: Epoch(1) }]);
+        assert_eq!(
+            events,
+            vec![
+                Event::EpochAdvanced { epoch: Epoch(1) },
                 Event::CheckpointPruned {
                     checkpoint: finalized[0]
                 },
             ]
         );
-        let retained: Vec<Checkpoint> = view.shards[0]
-            .finalized
-            .iter()
-            .map(|f| f.checkpoint)
-            .collect();
-        assert_eq!(retained, finalized[1..].to_vec());
-        // A vote for the pruned checkpoint is a vote for an unknown one.
-        vote_rejected(&view, vote(3, finalized[0]), V::UnknownCheckpoint);
+        assert_eq!(retained(&next), finalized[1..].to_vec());
+        // A vote for the pruned checkpoint is a vote for an unknown one; a
+        // retained one of the closed epoch is already finalized.
+        let in_epoch_1 = |c| Vote {
+            epoch: Epoch(1),
+            ..vote(3, c)
+        };
+        vote_rejected(&next, in_epoch_1(finalized[0]), V::UnknownCheckpoint);
+        vote_rejected(&next, in_epoch_1(finalized[1]), V::AlreadyFinalized);
+    }
+
+    #[test]
+    fn the_boundary_prunes_every_checkpoint_above_k_oldest_first_after_expiry() {
+        let (view, finalized, _) = finalize_chain(4);
+        // One checkpoint pending at the boundary, so that its expiry comes
+        // before the pruning in the step's events.
+        let c = honest(0, 0, 10, finalized[3].link());
+        let view = run(
+            &view,
+            &[block(0), block(0), Action::ProposeCheckpoint(propose(0, c))],
+        )
+        .0;
+        let (next, events) = run(&view, &[Action::AdvanceEpoch { epoch: Epoch(1) }]);
+        assert_eq!(
+            events,
+            vec![
+                Event::EpochAdvanced { epoch: Epoch(1) },
+                Event::PendingExpired {
+                    shard: ShardId(0),
+                    count: 1
+                },
+                Event::CheckpointPruned {
+                    checkpoint: finalized[0]
+                },
+                Event::CheckpointPruned {
+                    checkpoint: finalized[1]
+                },
+            ]
+        );
+        assert_eq!(retained(&next), finalized[2..].to_vec());
     }
 
     #[test]

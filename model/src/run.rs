@@ -47,6 +47,13 @@ pub enum Strategy {
     /// every class of views that differ by a renaming of the honest
     /// members of a committee.
     DfsSymmetric { threads: usize },
+    /// Exhaustive breadth-first search of the two-replica model
+    /// ([`crate::determinism`]), at most `gossip_per_segment` gossiped
+    /// inputs per segment.
+    BfsReplicas {
+        threads: usize,
+        gossip_per_segment: usize,
+    },
     /// About `runs` random runs of at most `steps` steps from `seed`.
     Simulation {
         seed: u64,
@@ -248,19 +255,13 @@ pub fn simulate(
     )
 }
 
-/// Waits for `checker`, reporting progress, then collects the results and
-/// shrinks the first counterexample.
-fn finish<M, C>(
-    cfg: &ModelConfig,
-    strategy: Strategy,
-    checker: C,
+/// Waits until `checker` is done, calling `progress` about every
+/// [`PROGRESS_INTERVAL`].
+pub fn wait_with_progress<M: Model, C: Checker<M>>(
+    checker: &C,
     start: Instant,
-    mut progress: impl FnMut(&Progress),
-) -> CheckReport
-where
-    M: Model<State = ModelState, Action = Action>,
-    C: Checker<M>,
-{
+    progress: &mut impl FnMut(&Progress),
+) {
     let mut last_report = Instant::now();
     while !checker.is_done() {
         std::thread::sleep(POLL_INTERVAL);
@@ -274,6 +275,22 @@ where
             });
         }
     }
+}
+
+/// Waits for `checker`, reporting progress, then collects the results and
+/// shrinks the first counterexample.
+fn finish<M, C>(
+    cfg: &ModelConfig,
+    strategy: Strategy,
+    checker: C,
+    start: Instant,
+    mut progress: impl FnMut(&Progress),
+) -> CheckReport
+where
+    M: Model<State = ModelState, Action = Action>,
+    C: Checker<M>,
+{
+    wait_with_progress(&checker, start, &mut progress);
     let checker = checker.join();
     let elapsed = start.elapsed();
     let discoveries = checker.discoveries();
@@ -291,7 +308,9 @@ where
                 (PropertyKind::Sometimes, true) => Verdict::ExampleFound,
                 (PropertyKind::Sometimes, false) if is_violated => Verdict::NotReached,
                 (PropertyKind::Sometimes, false) => match strategy {
-                    Strategy::Bfs { .. } | Strategy::DfsSymmetric { .. } => Verdict::NoExample,
+                    Strategy::Bfs { .. }
+                    | Strategy::DfsSymmetric { .. }
+                    | Strategy::BfsReplicas { .. } => Verdict::NoExample,
                     Strategy::Simulation { .. } => Verdict::NotSampled,
                 },
             };
@@ -318,7 +337,9 @@ where
     // The simulation checker counts one step past the depth it stops at;
     // no state that deep was checked.
     let max_depth = match strategy {
-        Strategy::Bfs { .. } | Strategy::DfsSymmetric { .. } => checker.max_depth(),
+        Strategy::Bfs { .. } | Strategy::DfsSymmetric { .. } | Strategy::BfsReplicas { .. } => {
+            checker.max_depth()
+        }
         Strategy::Simulation { steps, .. } => checker.max_depth().min(steps),
     };
     CheckReport {
@@ -443,6 +464,19 @@ impl fmt::Display for CheckReport {
                     "  unique states          {} (up to symmetry)",
                     self.unique_states
                 )?;
+            }
+            Strategy::BfsReplicas {
+                threads,
+                gossip_per_segment,
+            } => {
+                writeln!(
+                    f,
+                    "exhaustive breadth-first search of two replicas, the second receiving each \
+                     segment's gossiped inputs (at most {gossip_per_segment}) in every order, \
+                     on {threads} thread(s)"
+                )?;
+                writeln!(f, "  states                 {}", self.states)?;
+                writeln!(f, "  unique states          {}", self.unique_states)?;
             }
             Strategy::Simulation {
                 seed,

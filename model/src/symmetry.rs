@@ -39,22 +39,27 @@
 //!   alike; and the view does not record who proposed. Both proposers
 //!   produce the very same next view, which contains no renamed id.
 //! - Honest votes ([R-FAULT-MODEL-2]): every honest member of the shard
-//!   votes for every pending checkpoint with the honest root at an executed
+//!   votes for every pending checkpoint, and every checkpoint finalized in
+//!   the current epoch (a late vote), with the honest root at an executed
 //!   height, unless it has a vote counted at that epoch and height. Whether
 //!   `u` has voted in `v` is whether `σ(u)` has voted in `σ(v)`, so the
 //!   enabled votes of `σ(v)` are the `σ`-images of those of `v`.
 //! - Byzantine proposals and votes ([R-FAULT-MODEL-1]) come from
 //!   `cfg.byzantine`, which `σ` fixes, and name checkpoints, which contain
 //!   no validator id.
-//! - The vote rules ([R-CKPT-8], [R-CKPT-10], [R-CKPT-6], [R-CKPT-9]) use
-//!   the voter only through membership tests (registered, in the
-//!   committee, already counted, counted for a conflicting checkpoint),
-//!   and insert it into an ascending list; the threshold depends on the
-//!   committee's size and the count of votes. Membership and counts are
+//! - The vote rules ([R-CKPT-8], [R-CKPT-10], [R-CKPT-6]) use the voter
+//!   only through membership tests (registered, in the committee, already
+//!   counted in the votes or the certificate, counted for a conflicting
+//!   checkpoint, pending or finalized), and insert it into an ascending
+//!   list; the threshold depends on the committee's size and the count of
+//!   votes, and whether a checkpoint is live or its certificate closed on
+//!   parents and epochs, which are no ids. Membership and counts are
 //!   preserved by `σ`, and inserting `σ(u)` into the re-sorted `σ(votes)`
 //!   is `σ` of inserting `u` into `votes`. The seeded bugs change a
-//!   threshold, a height check, or skip a membership test; none of them
-//!   names a particular validator, so each buggy model is symmetric too.
+//!   threshold, a height check, or skip a membership test or a closed
+//!   certificate's refusal; none of them names a particular validator, so
+//!   each buggy model is symmetric too. Retention ([R-CKPT-9]) prunes at
+//!   the boundary by position in the finalization order.
 //! - Evidence ([R-FAULT-3], `behaviour.rs`): a Byzantine member's forged
 //!   statements name a Byzantine id, which `σ` fixes; liveness evidence
 //!   names no validator; and *every* honest member of a committee signs

@@ -6,13 +6,16 @@
 //! §5), one test per fault kind and per evidence rejection. The rules of §6
 //! have their own modules: [`xtx`] for cross-shard transactions and
 //! [`rollback`] for rollback; §7 has [`recovery`] for slashing,
-//! reassignment, healing and the pipeline.
+//! reassignment, healing and the pipeline; [`finality`] holds the
+//! checkpoint rules that make a segment of votes and evidence order-free
+//! (§11, [R-DET-2]) as one replica sees them.
 
 use crate::behaviour::{
     compute_next_state, enabled_actions, AlwaysProperty, CheckpointModel, Example, ModelState,
     PropertyKind,
 };
 use crate::counterexample::{build_trace, replay_trace, shrink, ReplayMismatch};
+use crate::rules::detect::compute_signed_parts;
 use crate::rules::{apply, compute_honest_root, init_view, ModelConfig};
 use crate::run::{check, check_symmetric, simulate, CheckReport, Verdict};
 use mend_spec::audit::compute_next_record;
@@ -26,18 +29,32 @@ use mend_spec::{
 };
 use stateright::{Checker, HasDiscoveries, Model};
 
+mod determinism;
+mod finality;
 mod recovery;
 mod rollback;
 mod xtx;
 
 /// Unique states of each configuration of the default suite, breadth first
 /// on one thread.
-const FINALITY_UNIQUE_STATES: usize = 384_000;
-const RETENTION_UNIQUE_STATES: usize = 30_927;
+///
+/// 384,000 before the order-free checkpoint rules ([R-DET-2]). A forged
+/// sibling that stays pending after the honest checkpoint finalizes,
+/// counting votes, made 630,710; a vote that arrives after the quorum's,
+/// which an honest member that has not voted now casts and which joins the
+/// certificate, 881,050.
+const FINALITY_UNIQUE_STATES: usize = 881_050;
+/// 30,927 before the order-free checkpoint rules; 70,267 with stale
+/// siblings and `K + 1` checkpoints retained until the boundary; 113,603
+/// with late votes.
+const RETENTION_UNIQUE_STATES: usize = 113_603;
 /// 312,376 before slashing: the boundary that detection raises a status
 /// at now also slashes the accused Byzantine member, which leaves the
-/// committee and neither proposes nor votes again.
-const FAULTS_UNIQUE_STATES: usize = 208_404;
+/// committee and neither proposes nor votes again. That made 208,404; the
+/// order-free checkpoint rules made 291,870, and state-root mismatch judged
+/// against the chain ([R-FAULT-2] kind 1), so that a forged vote at the
+/// next checkpoint height is evidence before any quorum, 314,568.
+const FAULTS_UNIQUE_STATES: usize = 314_568;
 /// 524,648 before rollback: a shard isolated at one boundary now starts
 /// its rollback at the next, which fails with no checkpoint to return to,
 /// and its fault may isolate it again (1,359,962). Slashing then took it
@@ -48,8 +65,16 @@ const LIVENESS_UNIQUE_STATES: usize = 48_489;
 /// 321,549 before slashing: the forged proposal's signer is tombstoned
 /// and leaves its committee at the boundary that isolates its shard.
 const ROLLBACK_UNIQUE_STATES: usize = 301_835;
-const RECOVERY_UNIQUE_STATES: usize = 10_340;
-const CONCURRENT_UNIQUE_STATES: usize = 11_081;
+/// 10,340 before late votes: the committee that verifies the healing has
+/// four honest members, the drawn reserve validator among them, so a
+/// fourth vote can arrive after the quorum's.
+const RECOVERY_UNIQUE_STATES: usize = 12_731;
+/// 11,081 while state-root mismatch needed a finalized checkpoint: a forged
+/// vote at height 1 is now evidence as soon as the head reaches it, so
+/// either shard can be isolated before it finalizes (its rollback then
+/// fails for want of a checkpoint, [R-RB-3]), beside every interleaving of
+/// the runs that finalize first.
+const CONCURRENT_UNIQUE_STATES: usize = 126_181;
 
 /// Unique states of each configuration up to renaming the honest members
 /// of each committee: depth first with symmetry reduction on one thread.
@@ -58,10 +83,12 @@ const CONCURRENT_UNIQUE_STATES: usize = 11_081;
 /// bounds). `liveness`, `recovery` and `concurrent` are refused: their
 /// committees take in validators the representative cannot tell from
 /// honest members ([`crate::symmetry`], "Committees that change").
-/// Before slashing `faults` had 76,176 classes and `rollback` 202,173.
-const FINALITY_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 61_272;
-const RETENTION_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 7_479;
-const FAULTS_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 51_888;
+/// Before slashing `faults` had 76,176 classes and `rollback` 202,173;
+/// before the order-free checkpoint rules ([R-DET-2]) `finality` had
+/// 61,272, `retention` 7,479 and `faults` 51,888.
+const FINALITY_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 179_426;
+const RETENTION_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 32_481;
+const FAULTS_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 91_804;
 const ROLLBACK_UNIQUE_STATES_UP_TO_SYMMETRY: usize = 190_987;
 
 /// Applies actions that must all be accepted.
@@ -126,17 +153,20 @@ fn assert_pinned(cfg: &ModelConfig, unique_states: usize) {
 
 #[test]
 fn the_finality_configuration_is_pinned_and_every_property_passes() {
-    assert_pinned(&ModelConfig::finality(), FINALITY_UNIQUE_STATES);
+    let cfg = ModelConfig::finality();
+    assert_pinned(&cfg, FINALITY_UNIQUE_STATES);
 }
 
 #[test]
 fn the_retention_configuration_is_pinned_and_every_property_passes() {
-    assert_pinned(&ModelConfig::retention(), RETENTION_UNIQUE_STATES);
+    let cfg = ModelConfig::retention();
+    assert_pinned(&cfg, RETENTION_UNIQUE_STATES);
 }
 
 #[test]
 fn the_faults_configuration_is_pinned_and_every_property_passes() {
-    assert_pinned(&ModelConfig::faults(), FAULTS_UNIQUE_STATES);
+    let cfg = ModelConfig::faults();
+    assert_pinned(&cfg, FAULTS_UNIQUE_STATES);
 }
 
 #[test]
@@ -403,16 +433,28 @@ fn silent_status_change_is_caught_by_inv3_in_two_steps() {
 }
 
 #[test]
-fn accept_unsigned_evidence_is_caught_by_inv6_in_one_step() {
-    let report = assert_caught(SeededBug::AcceptUnsignedEvidence, 1);
+fn accept_unsigned_evidence_is_caught_by_inv6_in_two_steps() {
+    // One step suffices (a claim about the first block, signed with the
+    // wrong key), but Stateright keeps the last failing state of the block
+    // of states it was checking when it stopped, and no action can be
+    // deleted from that path: its claim is about the block that comes
+    // after the first.
+    let report = assert_caught(SeededBug::AcceptUnsignedEvidence, 2);
     let found = report.counterexample.expect("a counterexample");
     assert_eq!(found.property, AlwaysProperty::Inv6NoHonestAccused.name());
-    // The one step is evidence naming an honest validator whose signature
+    // The last step is evidence naming an honest validator whose signature
     // does not verify.
-    let Action::SubmitEvidence(evidence) = found.actions[0] else {
-        panic!("not evidence: {}", found.actions[0]);
+    let Some(Action::SubmitEvidence(evidence)) = found.actions.last() else {
+        panic!("not evidence: {:?}", found.actions.last());
     };
     assert!(!matches!(evidence, Evidence::Liveness { .. }));
+    assert!(
+        !ModelConfig::for_bug(SeededBug::AcceptUnsignedEvidence).is_byzantine(
+            compute_signed_parts(evidence)
+                .expect("signed evidence")
+                .accused
+        )
+    );
 }
 
 #[test]
@@ -494,6 +536,13 @@ fn every_seeded_bug_is_caught_up_to_symmetry_by_the_same_invariant() {
             SeededBug::RollbackBeyondWindow => 12,
             SeededBug::AbortOneSide => 7,
             SeededBug::RollbackHealthyShard => 13,
+            // One replica cannot see it: the first-come certificate is
+            // wrong only because another replica, receiving the same votes
+            // in another order, keeps other signers ([R-DET-2]). A single
+            // view is a valid run of the correct rules with those late
+            // votes never delivered, so it breaks no invariant here; the
+            // two-replica `determinism` model checks it (INV-5).
+            SeededBug::FirstQuorumCertificate => continue,
             // Their configurations (`liveness`, `recovery`) draw outside
             // validators into committees, which symmetry reduction refuses.
             SeededBug::SlashWithoutEvidence
@@ -528,12 +577,8 @@ fn a_path_found_under_symmetry_is_a_run_of_the_model_from_the_initial_view() {
         .spawn_dfs()
         .join();
     let path = checker.discovery("INV-6 quorum").expect("the bug is found");
-    let states: Vec<View> = path
-        .clone()
-        .into_states()
-        .into_iter()
-        .map(|s: ModelState| s.view)
-        .collect();
+    let model_states: Vec<ModelState> = path.clone().into_states();
+    let states: Vec<View> = model_states.iter().map(|s| s.view.clone()).collect();
     let actions = path.into_actions();
     assert_eq!(states.len(), actions.len() + 1);
     assert_eq!(states[0], init_view(&cfg.params));
@@ -554,7 +599,11 @@ fn a_path_found_under_symmetry_is_a_run_of_the_model_from_the_initial_view() {
         assert!(outcome.is_accepted(), "step {i}: {outcome}");
         assert_eq!(next, states[i + 1], "step {i}");
     }
-    // INV-6 (a) is over a step: one step of the path breaks it.
+    // INV-6 (a) is over a step: some step of the path breaks it, and the
+    // state the path ends in carries the violation of the first such step.
+    // (Stateright's depth-first search keeps checking the states after a
+    // violation until it stops, and each inherits it, so the path may run
+    // on past the step that broke the property.)
     let broken: Vec<_> = states
         .windows(2)
         .filter_map(|pair| {
@@ -562,9 +611,15 @@ fn a_path_found_under_symmetry_is_a_run_of_the_model_from_the_initial_view() {
                 .check(&cfg.params, &cfg.byzantine, &pair[0], &pair[1])
                 .err()
         })
-        .map(|v| v.invariant())
         .collect();
-    assert_eq!(broken, vec![InvariantId::Inv6ByzantineTolerance]);
+    let first = broken.first().expect("a step breaks INV-6 (a)");
+    assert_eq!(first.invariant(), InvariantId::Inv6ByzantineTolerance);
+    let carried = model_states
+        .last()
+        .and_then(|s| s.broken.clone())
+        .expect("the last state carries the violation");
+    assert_eq!(carried.property, AlwaysProperty::Inv6Quorum);
+    assert_eq!(&carried.violation, first);
 }
 
 /// The shortest QuorumOfTwoF counterexample, padded with steps that do not
@@ -1428,15 +1483,16 @@ fn honest_statements_are_refused_as_not_a_fault() {
     for evidence in honest_forms {
         assert_refused(&cfg, &view, evidence, code);
     }
-    // A forged vote at a height without a finalized checkpoint contradicts
-    // no quorum.
+    // A vote for the chain's root is no fault at a height without a
+    // finalized checkpoint either: kind 1 is judged against the chain
+    // ([R-FAULT-2]).
     let view = run_from(&cfg, &view, &[block(0)]);
-    let unfinalized = forged(honest_checkpoint(0, 0, 3, c.link()), 0);
+    let unfinalized = honest_checkpoint(0, 0, 3, c.link());
     assert_refused(
         &cfg,
         &view,
         Evidence::StateRootMismatch {
-            vote: vote(3, unfinalized),
+            vote: vote(2, unfinalized),
         },
         code,
     );

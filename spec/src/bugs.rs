@@ -59,11 +59,16 @@ pub enum SeededBug {
     /// A reassignment makes the validators it draws the whole committee,
     /// dropping the sitting members ([R-ASSIGN-2] broken).
     ReassignBelowQuorum,
+    /// A vote for a checkpoint that finalized earlier in the same epoch is
+    /// refused `AlreadyFinalized`, so a certificate holds the first `q`
+    /// votes to arrive ([R-CKPT-8] late votes and [R-DET-2] rule 1 broken:
+    /// first-come-wins).
+    FirstQuorumCertificate,
 }
 
 impl SeededBug {
     /// Every seeded bug, in a fixed order.
-    pub const ALL: [SeededBug; 15] = [
+    pub const ALL: [SeededBug; 16] = [
         SeededBug::QuorumOfTwoF,
         SeededBug::CountNonMemberVote,
         SeededBug::CountDuplicateVote,
@@ -79,6 +84,7 @@ impl SeededBug {
         SeededBug::ReintegrateWithoutQuorum,
         SeededBug::SkipSyncingBlocks,
         SeededBug::ReassignBelowQuorum,
+        SeededBug::FirstQuorumCertificate,
     ];
 
     /// The name used on the command line.
@@ -99,6 +105,7 @@ impl SeededBug {
             SeededBug::ReintegrateWithoutQuorum => "reintegrate-without-quorum",
             SeededBug::SkipSyncingBlocks => "skip-syncing-blocks",
             SeededBug::ReassignBelowQuorum => "reassign-below-quorum",
+            SeededBug::FirstQuorumCertificate => "first-quorum-certificate",
         }
     }
 
@@ -139,6 +146,9 @@ impl SeededBug {
             SeededBug::ReassignBelowQuorum => {
                 "replace a committee by the validators drawn, dropping its sitting members"
             }
+            SeededBug::FirstQuorumCertificate => {
+                "keep the first q votes to arrive as the certificate, refusing later ones"
+            }
         }
     }
 
@@ -161,6 +171,7 @@ impl SeededBug {
             // honest validator slashed; INV-3 comes first in tag order.
             SeededBug::SlashWithoutEvidence => InvariantId::Inv3NoSilentRecovery,
             SeededBug::ReassignBelowQuorum => InvariantId::Inv6ByzantineTolerance,
+            SeededBug::FirstQuorumCertificate => InvariantId::Inv5Determinism,
             SeededBug::ReintegrateWithoutQuorum | SeededBug::SkipSyncingBlocks => {
                 InvariantId::Inv4NoUnverifiedReintegration
             }

@@ -34,7 +34,9 @@ pub use action::{
 pub use audit::{AuditEntry, AuditRecord};
 pub use bugs::SeededBug;
 pub use ids::{Epoch, Generation, Height, ShardId, ValidatorId, XtxId};
-pub use invariants::{check_step, check_view, InvariantId, Violation};
+pub use invariants::{
+    check_inv5_determinism, check_step, check_view, InvariantId, ViewPart, Violation,
+};
 pub use outcome::{
     BlockRejection, EpochRejection, Event, EvidenceRejection, HealingRejection, Outcome,
     PrepareRejection, ProposalRejection, Rejection, RollbackRejection, VoteRejection,

@@ -101,9 +101,28 @@ pub mod quint_option {
         .serialize(s)
     }
 
+    /// The same option as an externally tagged enum. A compact binary
+    /// format (bincode) writes the adjacently tagged form above as the tag's
+    /// variant index then the value, which is exactly this enum's encoding;
+    /// and it cannot read the adjacently tagged form back, which needs a
+    /// self-describing format. Reading through this enum keeps the bytes
+    /// (and so every hash over them, [R-AUDIT-2]) unchanged while letting a
+    /// snapshot of the engine decode ([R-JOURNAL-7]).
+    #[derive(Deserialize)]
+    enum BinaryOption<T> {
+        None,
+        Some(T),
+    }
+
     pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
         d: D,
     ) -> Result<Option<T>, D::Error> {
+        if !d.is_human_readable() {
+            return Ok(match BinaryOption::deserialize(d)? {
+                BinaryOption::None => None,
+                BinaryOption::Some(x) => Some(x),
+            });
+        }
         Ok(match QuintOption::deserialize(d)? {
             QuintOption::None => None,
             QuintOption::Some(x) => Some(x),

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! mend-node --journal PATH --inputs FILE [--create-params S,n,N,K,P,R]
+//!           [--snapshot-every K]
 //! ```
 //!
 //! Opens the journal at `PATH`, or creates it if there is none (with the
@@ -12,10 +13,15 @@
 //! repeated; input `i` of the file is the `i`-th accepted input. Prints, one
 //! line each, flushed as written:
 //!
+//! - `restored P` if opening loaded a snapshot covering `P` inputs
+//!   ([R-JOURNAL-7]);
 //! - `torn-tail offset O length L` if opening discarded a torn tail;
 //! - `position P`: how many inputs are durable ([R-JOURNAL-5]);
 //! - `ack I` for each input `I >= P` of the file, after it is durable
 //!   ([R-JOURNAL-3]);
+//! - `snapshot P` after writing a snapshot at position `P`: with
+//!   `--snapshot-every K` (K > 0), after every input that brings the
+//!   position to a multiple of `K` ([R-JOURNAL-7]);
 //! - `digest HEX`: `mend_impl::view_digest` of the final engine view.
 //!
 //! Resuming from the journal's position, never from a count of its own, is
@@ -49,6 +55,10 @@ enum NodeError {
         inputs: usize,
     },
     Journal(Box<JournalError>),
+    Snapshot {
+        position: u64,
+        error: Box<JournalError>,
+    },
     Apply {
         input: usize,
         error: Box<ApplyError>,
@@ -60,7 +70,8 @@ impl fmt::Display for NodeError {
         match self {
             NodeError::Usage(why) => write!(
                 f,
-                "{why}\nusage: mend-node --journal PATH --inputs FILE [--create-params S,n,N,K,P,R]"
+                "{why}\nusage: mend-node --journal PATH --inputs FILE [--create-params S,n,N,K,P,R] \
+                 [--snapshot-every K]"
             ),
             NodeError::Params(e) => write!(f, "--create-params: {e}"),
             NodeError::Inputs { path, kind } => {
@@ -77,6 +88,9 @@ impl fmt::Display for NodeError {
                  wrong inputs file for this journal"
             ),
             NodeError::Journal(e) => e.fmt(f),
+            NodeError::Snapshot { position, error } => {
+                write!(f, "snapshot at position {position}: {error}")
+            }
             NodeError::Apply { input, error } => write!(f, "input {input}: {error}"),
         }
     }
@@ -86,6 +100,8 @@ struct Args {
     journal: PathBuf,
     inputs: PathBuf,
     params: Params,
+    /// Snapshot whenever the position reaches a multiple of this; 0: never.
+    snapshot_every: u64,
 }
 
 fn parse_params(text: &str) -> Result<Params, NodeError> {
@@ -118,6 +134,7 @@ fn parse_args() -> Result<Args, NodeError> {
     let mut journal = None;
     let mut inputs = None;
     let mut params = workload_params();
+    let mut snapshot_every = 0;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args
@@ -127,6 +144,11 @@ fn parse_args() -> Result<Args, NodeError> {
             "--journal" => journal = Some(PathBuf::from(value)),
             "--inputs" => inputs = Some(PathBuf::from(value)),
             "--create-params" => params = parse_params(&value)?,
+            "--snapshot-every" => {
+                snapshot_every = value
+                    .parse()
+                    .map_err(|_| NodeError::Usage("--snapshot-every takes a number"))?
+            }
             _ => return Err(NodeError::Usage("unknown flag")),
         }
     }
@@ -134,6 +156,7 @@ fn parse_args() -> Result<Args, NodeError> {
         journal: journal.ok_or(NodeError::Usage("--journal is required"))?,
         inputs: inputs.ok_or(NodeError::Usage("--inputs is required"))?,
         params,
+        snapshot_every,
     })
 }
 
@@ -166,6 +189,9 @@ fn run() -> Result<(), NodeError> {
     let mut journal = if args.journal.exists() {
         let (journal, report) =
             Journal::open(&args.journal).map_err(|e| NodeError::Journal(Box::new(e)))?;
+        if let Some(position) = report.snapshot {
+            let _ = writeln!(out, "restored {position}");
+        }
         if let Some(torn) = report.torn_tail {
             let _ = writeln!(
                 out,
@@ -198,6 +224,15 @@ fn run() -> Result<(), NodeError> {
         // Durable: `apply_bytes` synced before returning.
         let _ = writeln!(out, "ack {input}");
         let _ = out.flush();
+        let position = journal.position();
+        if args.snapshot_every > 0 && position % args.snapshot_every == 0 {
+            journal.snapshot().map_err(|error| NodeError::Snapshot {
+                position,
+                error: Box::new(error),
+            })?;
+            let _ = writeln!(out, "snapshot {position}");
+            let _ = out.flush();
+        }
     }
     let digest = mend_impl::view_digest(&journal.view());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();

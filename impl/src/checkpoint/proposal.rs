@@ -131,15 +131,18 @@ fn check_against_shard(
         });
     }
     // [R-CKPT-7] check 11: not already pending.
-    if checkpoints.find_pending(id).is_some() {
+    if checkpoints.find_pending(body, id).is_some() {
         return Err(ProposalError::Duplicate {
             shard: body.shard,
             id: *id,
         });
     }
-    // [R-CKPT-7] check 12: room for one more pending checkpoint.
+    // [R-CKPT-7] check 12: room for one more live pending checkpoint.
+    // Stale siblings take no slot: they can never finalize, and forged
+    // siblings left behind by a finalization would otherwise keep the next
+    // height's honest proposal out until the boundary.
     let max = state.params.pending_checkpoints_max;
-    if checkpoints.pending().len() >= max as usize {
+    if checkpoints.live_pending_count() >= max as usize {
         return Err(ProposalError::TooManyPending {
             shard: body.shard,
             max,
@@ -152,15 +155,29 @@ fn check_against_shard(
 /// `CheckpointProposed`.
 pub(crate) fn apply_proposal(state: &mut State, proposal: ValidatedProposal) -> Vec<EngineEvent> {
     let max = state.params.pending_checkpoints_max as usize;
+    let epoch = state.epoch;
     let checkpoints = &mut state.shard_mut(proposal.shard).checkpoints;
-    checkpoints.pending.push(PendingCheckpoint {
-        id: proposal.id,
-        body: proposal.body,
-        votes: Vec::new(),
-    });
+    let previous = checkpoints.pending.insert(
+        (proposal.body.height, proposal.id),
+        PendingCheckpoint {
+            id: proposal.id,
+            body: proposal.body,
+            votes: Vec::new(),
+        },
+    );
+    assert!(previous.is_none(), "check 11 refused a pending checkpoint");
     assert!(
-        checkpoints.pending.len() <= max,
-        "check 12 keeps the pending set within P"
+        checkpoints.live_pending_count() <= max,
+        "check 12 keeps the live pending checkpoints within P"
+    );
+    // [R-FAULT-7] Each finalization of the epoch turns at most `P` live
+    // checkpoints into stale siblings and opens room for `P` more, so the
+    // shard holds at most `P·c` pending ones, `c` being one plus the
+    // checkpoints it finalized in the epoch.
+    let sets = 1 + checkpoints.finalized_in_epoch(epoch);
+    assert!(
+        checkpoints.pending.len() <= max.saturating_mul(sets),
+        "a shard holds at most P pending checkpoints per finalization of the epoch, plus P"
     );
     vec![EngineEvent::CheckpointProposed {
         id: proposal.id,
@@ -353,6 +370,43 @@ mod tests {
         let third = crate::wire::CheckpointBody {
             state_root: [0xf1; 32],
             ..honest
+        };
+        let message = h.proposal(ValidatorId(3), third);
+        let rejection = h.assert_rejected(&message, code(ProposalRejection::TooManyPending));
+        assert_eq!(
+            rejection,
+            crate::EngineRejection::Proposal(ProposalError::TooManyPending {
+                shard: ShardId(0),
+                max: 2
+            })
+        );
+    }
+
+    #[test]
+    fn a_stale_sibling_takes_no_pending_slot() {
+        let mut h = Harness::default_config();
+        let honest = h.next_body(ShardId(0));
+        let forged = crate::wire::CheckpointBody {
+            state_root: [0xf0; 32],
+            ..honest
+        };
+        h.propose(honest);
+        h.propose(forged);
+        for v in [0, 1, 2] {
+            h.cast(ValidatorId(v), honest);
+        }
+        // `forged` is now a stale sibling: P = 2 live ones fit beside it.
+        let next = h.next_body(ShardId(0));
+        h.propose(next);
+        let second = crate::wire::CheckpointBody {
+            state_root: [0xf1; 32],
+            ..next
+        };
+        h.propose(second);
+        assert_eq!(h.engine.snapshot().shards[0].pending.len(), 3);
+        let third = crate::wire::CheckpointBody {
+            state_root: [0xf2; 32],
+            ..next
         };
         let message = h.proposal(ValidatorId(3), third);
         let rejection = h.assert_rejected(&message, code(ProposalRejection::TooManyPending));

@@ -1,13 +1,25 @@
 //! Checkpoint votes: the eleven checks of [R-CKPT-8] in the spec's order,
-//! counting, equivocation evidence ([R-CKPT-10]) and the step into finality.
+//! counting (late votes included), equivocation evidence ([R-CKPT-10]) and
+//! the step into finality.
 //!
 //! The signature (check 8) is the expensive step and runs before the checks
 //! against the shard's checkpoint state, as the spec orders them. Everything
-//! else a vote touches is bounded by one shard's lists, so a vote costs one
-//! SHA3 of the checkpoint, one `verify_strict`, and a few comparisons.
+//! else a vote touches is one shard's: a lookup in its pending set (by height
+//! and id), a walk of its retained finalized list (at most `K` plus those
+//! finalized in the epoch), and the checkpoints at the vote's height. So a
+//! vote costs one SHA3 of the checkpoint, one `verify_strict`, and a few
+//! comparisons, whatever the number of shards.
+//!
+//! Nothing here reads arrival order ([R-DET-2]): a vote for a checkpoint
+//! that finalized earlier in the same epoch is counted into its certificate,
+//! a vote for a stale sibling is counted like any other, and a conflict is
+//! found whichever of the two votes came first.
 
 use super::finality::finalize;
-use super::{CountedVote, EquivocationEvidence, EvidenceKey, PendingSlot, ShardCheckpoints};
+use super::{
+    find_vote, insert_vote, CountedVote, EquivocationEvidence, EvidenceKey, ShardCheckpoints,
+    VoteTarget,
+};
 use crate::crypto::{compute_checkpoint_id, is_valid_signature, vote_signing_bytes};
 use crate::heal::is_checkpointing_refused;
 use crate::outcome::{EngineEvent, VoteError};
@@ -19,7 +31,7 @@ use mend_spec::ShardId;
 #[derive(Debug)]
 pub(crate) struct ValidatedVote {
     shard: KnownShard,
-    slot: PendingSlot,
+    target: VoteTarget,
     id: Hash32,
     vote: CountedVote,
 }
@@ -83,10 +95,10 @@ pub(crate) fn validate_vote(state: &State, vote: &SignedVote) -> Result<Validate
             validator: vote.validator,
         });
     }
-    let slot = check_against_shard(state, &shard.checkpoints, vote, &id)?;
+    let target = check_against_shard(state, &shard.checkpoints, vote, &id)?;
     Ok(ValidatedVote {
         shard: known,
-        slot,
+        target,
         id,
         vote: CountedVote {
             validator: vote.validator,
@@ -103,42 +115,53 @@ fn check_against_shard(
     checkpoints: &ShardCheckpoints,
     vote: &SignedVote,
     id: &Hash32,
-) -> Result<PendingSlot, VoteError> {
-    // [R-CKPT-8] check 9: not a retained finalized checkpoint.
-    if checkpoints.is_retained_finalized(id) {
-        return Err(VoteError::AlreadyFinalized {
-            shard: vote.shard,
-            id: *id,
-        });
+) -> Result<VoteTarget, VoteError> {
+    let finalized = checkpoints.find_finalized(id);
+    // [R-CKPT-8] check 9: a certificate closes with its epoch; under the
+    // rules a retained finalized checkpoint of the current epoch still
+    // takes late votes ([R-DET-2]).
+    if let Some(slot) = finalized {
+        let checkpoint_epoch = checkpoints.finalized_at(slot).body.epoch;
+        if state
+            .rules
+            .is_vote_for_finalized_refused(checkpoint_epoch, state.epoch)
+        {
+            return Err(VoteError::AlreadyFinalized {
+                shard: vote.shard,
+                id: *id,
+            });
+        }
     }
-    // [R-CKPT-8] check 10: pending on the shard. A pruned checkpoint lands
-    // here too ([R-CKPT-9]).
-    let slot = checkpoints
-        .find_pending(id)
-        .ok_or(VoteError::UnknownCheckpoint {
-            shard: vote.shard,
-            id: *id,
-        })?;
-    // [R-CKPT-8] check 11: this validator's vote is not counted yet.
-    if state.rules.is_duplicate_vote_refused()
-        && checkpoints
-            .pending_at(slot)
-            .vote_of(vote.validator)
-            .is_some()
-    {
+    // [R-CKPT-8] check 10: pending on the shard (live or a stale sibling),
+    // or finalized in the current epoch by check 9. A pruned checkpoint
+    // lands here too ([R-CKPT-9]).
+    let target = match (checkpoints.find_pending(&vote.checkpoint, id), finalized) {
+        (Some(key), _) => VoteTarget::Pending(key),
+        (None, Some(slot)) => VoteTarget::Finalized(slot),
+        (None, None) => {
+            return Err(VoteError::UnknownCheckpoint {
+                shard: vote.shard,
+                id: *id,
+            })
+        }
+    };
+    // [R-CKPT-8] check 11: this validator's vote is not counted yet, in the
+    // votes of a pending checkpoint or the certificate of a finalized one.
+    let (_, _, counted) = checkpoints.target(target);
+    if state.rules.is_duplicate_vote_refused() && find_vote(counted, vote.validator).is_some() {
         return Err(VoteError::Duplicate {
             validator: vote.validator,
             id: *id,
         });
     }
-    Ok(slot)
+    Ok(target)
 }
 
 /// [R-CKPT-8] Counts a validated vote and emits, in order: `VoteCounted`;
-/// `EquivocationRecorded` if it conflicts ([R-CKPT-10]); then, if the
-/// checkpoint reached its threshold, the finalization events.
+/// `EquivocationRecorded` if it conflicts ([R-CKPT-10]); then
+/// `CheckpointFinalized` if the checkpoint is pending, live, and reached its
+/// threshold. A late vote joins the certificate and finalizes nothing.
 pub(crate) fn apply_vote(state: &mut State, vote: ValidatedVote) -> Vec<EngineEvent> {
-    let retention = state.params.retention_checkpoints;
     let rules = state.rules;
     // [R-SLASH-5] The quorum of the configured `n`, never of the
     // committee's current size: a vacancy never lowers the bar.
@@ -151,69 +174,94 @@ pub(crate) fn apply_vote(state: &mut State, vote: ValidatedVote) -> Vec<EngineEv
         validator: vote.vote.validator,
         id: vote.id,
     }];
-    let counted = count(checkpoints, vote.slot, vote.vote);
-    if record_equivocations(checkpoints, vote.slot, shard_id, vote.vote) > 0 {
+    let counted = count(checkpoints, vote.target, vote.vote);
+    if record_equivocations(checkpoints, vote.target, shard_id, vote.vote) > 0 {
         events.push(EngineEvent::EquivocationRecorded {
             validator: vote.vote.validator,
             id: vote.id,
         });
     }
-    if counted >= threshold {
-        finalize(checkpoints, vote.slot, shard_id, retention, &mut events);
+    if let VoteTarget::Pending(key) = vote.target {
+        // [R-CKPT-8] Only a live checkpoint finalizes: a stale sibling's
+        // parent is no longer the latest finalized checkpoint, so it could
+        // never be a valid successor ([R-CKPT-4]).
+        if counted >= threshold && checkpoints.is_live(checkpoints.pending_at(&key)) {
+            finalize(checkpoints, &key, &mut events);
+        }
     }
     events
 }
 
-/// Adds `vote` to the checkpoint in `slot`, keeping the votes ascending by
-/// validator ([R-DET-0]), and returns how many votes it now holds.
-fn count(checkpoints: &mut ShardCheckpoints, slot: PendingSlot, vote: CountedVote) -> usize {
-    // In bounds: `slot` comes from the validation just before.
-    let pending = &mut checkpoints.pending[slot.0];
-    // After any equal validator, so that a repeated vote (possible only
-    // under the CountDuplicateVote seeded bug) keeps arrival order.
-    let at = pending
-        .votes
-        .partition_point(|v| v.validator <= vote.validator);
-    pending.votes.insert(at, vote);
-    pending.votes.len()
+/// Adds `vote` to the votes of the pending checkpoint, or to the certificate
+/// of the finalized one (a late vote), ascending by validator ([R-DET-0]);
+/// returns how many it now holds.
+fn count(checkpoints: &mut ShardCheckpoints, target: VoteTarget, vote: CountedVote) -> usize {
+    match target {
+        VoteTarget::Pending(key) => match checkpoints.pending.get_mut(&key) {
+            Some(pending) => insert_vote(&mut pending.votes, vote),
+            None => panic!("bug: a validated pending key names no pending checkpoint"),
+        },
+        VoteTarget::Finalized(slot) => match checkpoints.finalized.get_mut(slot.0) {
+            Some(finalized) => insert_vote(&mut finalized.certificate, vote),
+            None => panic!("bug: a validated finalized slot is out of bounds"),
+        },
+    }
 }
 
-/// [R-CKPT-10] Records one piece of evidence for each other pending
-/// checkpoint of the shard, at the same epoch and height, that holds a
-/// counted vote of the same validator; returns how many conflicts there are.
+/// [R-CKPT-10] Records one piece of evidence for each other checkpoint of
+/// the shard at the voted checkpoint's epoch and height, pending (live or
+/// stale) or retained finalized, that counts a vote of the same validator;
+/// returns how many conflicts there are, new or already kept.
 ///
 /// Both votes stay counted: quorum intersection ([R-PARAM-2]), not excluding
 /// equivocators, is what keeps finality safe. A pair already recorded is kept
-/// once (the map is keyed by the validator and both ids).
+/// once (the map is keyed by the validator and both ids), and its two votes
+/// are in id order, so the evidence kept does not depend on which vote came
+/// first ([R-DET-2]).
 fn record_equivocations(
     checkpoints: &mut ShardCheckpoints,
-    slot: PendingSlot,
+    target: VoteTarget,
     shard: ShardId,
     vote: CountedVote,
 ) -> usize {
-    let voted = checkpoints.pending_at(slot);
+    let (body, id) = {
+        let (body, id, _) = checkpoints.target(target);
+        (*body, *id)
+    };
+    // Every pending checkpoint is of the current epoch, the voted one's, so
+    // the pending ones at its height are those to compare. The finalized
+    // ones of its epoch are at the back of the finalization order.
+    let pending = checkpoints
+        .pending
+        .range((body.height, [0; 32])..=(body.height, [u8::MAX; 32]))
+        .map(|(_, p)| (&p.id, &p.body, p.votes.as_slice()));
+    let finalized = checkpoints
+        .finalized
+        .iter()
+        .rev()
+        .take_while(|f| f.body.epoch >= body.epoch)
+        .map(|f| (&f.id, &f.body, f.certificate.as_slice()));
     let mut found: Vec<(EvidenceKey, EquivocationEvidence)> = Vec::new();
-    for (index, other) in checkpoints.pending.iter().enumerate() {
-        if index == slot.0
-            || other.body.epoch != voted.body.epoch
-            || other.body.height != voted.body.height
-        {
+    for (other_id, other_body, other_votes) in pending.chain(finalized) {
+        if *other_id == id || other_body.epoch != body.epoch || other_body.height != body.height {
             continue;
         }
-        let Some(earlier) = other.vote_of(vote.validator) else {
+        let Some(earlier) = find_vote(other_votes, vote.validator) else {
             continue;
         };
-        let key = (
-            vote.validator,
-            voted.id.min(other.id),
-            voted.id.max(other.id),
-        );
+        let this = vote.to_signed_vote(shard, &body);
+        let other = earlier.to_signed_vote(shard, other_body);
+        let (first, second) = if id < *other_id {
+            (this, other)
+        } else {
+            (other, this)
+        };
         found.push((
-            key,
+            (vote.validator, id.min(*other_id), id.max(*other_id)),
             EquivocationEvidence {
                 validator: vote.validator,
-                first: earlier.to_signed_vote(shard, &other.body),
-                second: vote.to_signed_vote(shard, &voted.body),
+                first,
+                second,
             },
         ));
     }
@@ -427,10 +475,15 @@ mod tests {
         };
         attempt(&mut h, 1, 0, unknown, 0, 0, false, R::UnknownCheckpoint);
         attempt(&mut h, 1, 0, body, 0, 0, false, R::Duplicate);
-        // Finalize it: now check 9 comes before 10 and 11.
+        // Finalize it: in its epoch check 11 reads the certificate.
         h.cast(ValidatorId(0), body);
         h.cast(ValidatorId(2), body);
-        attempt(&mut h, 1, 0, body, 0, 0, false, R::AlreadyFinalized);
+        attempt(&mut h, 1, 0, body, 0, 0, false, R::Duplicate);
+        // In the next epoch check 9 comes before 10 and 11: v1 is also in
+        // the certificate, and the checkpoint pending nowhere.
+        h.advance_epoch();
+        attempt(&mut h, 1, 0, body, 1, 0, false, R::AlreadyFinalized);
+        attempt(&mut h, 1, 0, unknown, 1, 0, false, R::UnknownCheckpoint);
     }
 
     #[test]
@@ -473,8 +526,14 @@ mod tests {
         let evidence = h.engine.equivocation_evidence(ShardId(0));
         assert_eq!(evidence.len(), 1);
         let pair = &evidence[0];
-        assert_eq!(pair.first.checkpoint, honest);
-        assert_eq!(pair.second.checkpoint, forged);
+        // In id order, not arrival order ([R-DET-2]).
+        let (low, high) = if compute_checkpoint_id(&honest) < forged_id {
+            (honest, forged)
+        } else {
+            (forged, honest)
+        };
+        assert_eq!(pair.first.checkpoint, low);
+        assert_eq!(pair.second.checkpoint, high);
         let key = crate::testkit::test_signing_key(byzantine).verifying_key();
         for vote in [&pair.first, &pair.second] {
             let bytes = vote_signing_bytes(
@@ -534,6 +593,59 @@ mod tests {
             .apply(&Message::AdvanceEpoch { epoch: Epoch(1) })
             .unwrap();
         assert_eq!(h.engine.snapshot().shards[0].equivocations.len(), 1);
+    }
+
+    #[test]
+    fn a_late_vote_conflicting_with_a_pending_checkpoint_is_kept_as_the_same_evidence_in_either_order(
+    ) {
+        // v3 votes for the forged sibling and, late, for the honest
+        // checkpoint after it finalized; or the other way round.
+        let run = |late_vote_last: bool| {
+            let (mut h, honest) = with_pending();
+            let forged = CheckpointBody {
+                state_root: [0xf0; 32],
+                ..honest
+            };
+            h.propose(forged);
+            let byzantine = ValidatorId(3);
+            let mut last = Vec::new();
+            if !late_vote_last {
+                h.cast(byzantine, honest);
+            }
+            h.cast(byzantine, forged);
+            for v in [0, 1, 2] {
+                h.cast(ValidatorId(v), honest);
+            }
+            if late_vote_last {
+                last = h.cast(byzantine, honest);
+            }
+            (h, honest, last)
+        };
+        let (late, honest, events) = run(true);
+        let id = compute_checkpoint_id(&honest);
+        assert_eq!(
+            events,
+            vec![
+                EngineEvent::VoteCounted {
+                    validator: ValidatorId(3),
+                    id
+                },
+                EngineEvent::EquivocationRecorded {
+                    validator: ValidatorId(3),
+                    id
+                },
+            ]
+        );
+        let (early, _, _) = run(false);
+        assert_eq!(late.engine.snapshot(), early.engine.snapshot());
+        assert_eq!(
+            late.engine.equivocation_evidence(ShardId(0)),
+            early.engine.equivocation_evidence(ShardId(0))
+        );
+        assert!(late.engine == early.engine);
+        let view = late.engine.snapshot();
+        assert_eq!(view.shards[0].equivocations.len(), 1);
+        assert_eq!(view.shards[0].finalized[0].1.len(), 4);
     }
 
     #[test]

@@ -5,8 +5,9 @@
 //! behaviour ([R-FAULT-MODEL-2]), so no valid evidence names an honest
 //! validator:
 //!
-//! 1. a vote whose checkpoint root differs from the root of the retained
-//!    finalized checkpoint at its height: the signer contradicts the quorum;
+//! 1. a vote whose checkpoint root differs from the shard's root at its
+//!    height: the signer voted for a root no honest execution produced,
+//!    whether or not a quorum's votes have arrived yet ([R-DET-2]);
 //! 2. two votes for two different checkpoints at one height;
 //! 3. a receipt whose root differs from the source's root at its height;
 //! 4. a block claim whose post root is not what executing its transactions
@@ -32,13 +33,16 @@ use mend_spec::{Height, ShardStatus};
 /// `shard`.
 pub(super) fn holds(shard: &ShardState, signed: Signed<'_>) -> bool {
     match signed {
-        // Kind 1: the vote contradicts the retained finalized checkpoint at
-        // its height. There is at most one per height ([INV-7 NoForks]); no
-        // retained checkpoint at that height proves nothing.
-        Signed::StateRootMismatch(vote) => shard.checkpoints.finalized().any(|finalized| {
-            finalized.body.height == vote.checkpoint.height
-                && finalized.body.state_root != vote.checkpoint.state_root
-        }),
+        // Kind 1: the voted checkpoint's root is not the shard's root at `h`.
+        // Judged against the chain, like kind 6, and never against the
+        // finalized checkpoints: whether a quorum's votes came before this
+        // evidence is an order within a segment, which no rule may read
+        // ([R-DET-2]).
+        Signed::StateRootMismatch(vote) => is_root_other_than_chain(
+            &shard.chain,
+            vote.checkpoint.height,
+            &vote.checkpoint.state_root,
+        ),
         // Kind 2: check 2 made the signer, shard, epoch, generation and
         // height agree; the checkpoints differ.
         Signed::Equivocation(first, second) => first.checkpoint != second.checkpoint,

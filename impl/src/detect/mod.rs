@@ -41,11 +41,12 @@ use crate::state::{KnownShard, State};
 use crate::wire::{Evidence, Hash32};
 use accusation::Subject;
 use mend_spec::{Epoch, Fault, FaultKind, ShardId};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// [R-FAULT-5] The open faults of one shard with their fault ids
 /// ([R-FAULT-4]), ascending by fault, the order [R-ISO-3] picks a cause in.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct OpenFaults {
     faults: BTreeMap<Fault, Hash32>,
 }

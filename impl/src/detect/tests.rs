@@ -808,22 +808,59 @@ fn honest_statements_are_not_faults() {
 }
 
 #[test]
-fn a_forged_vote_at_a_height_with_no_retained_finalized_checkpoint_proves_nothing() {
+fn a_vote_for_a_forged_root_is_a_fault_before_the_quorums_votes_arrive() {
+    // [R-FAULT-2] kind 1 is judged against the chain: nothing needs to be
+    // finalized at the height.
+    let mut h = Harness::default_config();
+    h.produce_blocks(S0, 2);
+    let evidence = h.evidence(FaultKind::StateRootMismatch, S0, BYZANTINE, Height(2));
+    let expected = fault(FaultKind::StateRootMismatch, BYZANTINE, 0, 2);
+    detect_then_respond(&mut h, evidence, expected, Some(ShardStatus::Isolated));
+}
+
+#[test]
+fn a_state_root_mismatch_is_the_same_fault_whether_the_quorum_finalized_before_or_after_it() {
+    // [R-DET-2] rule 4: the same evidence, before and after the honest
+    // checkpoint at its height finalized, proves the same fault.
+    let mut early = Harness::default_config();
+    early.produce_blocks(S0, 2);
+    let evidence = early.evidence(FaultKind::StateRootMismatch, S0, BYZANTINE, Height(2));
+    assert!(submit(&mut early, &evidence).is_ok());
+    early.finalize_next(S0);
+    let mut late = chain_at_two();
+    assert!(submit(&mut late, &evidence).is_ok());
+    let expected = fault(FaultKind::StateRootMismatch, BYZANTINE, 0, 2);
+    assert_eq!(
+        early.engine.open_faults(S0),
+        vec![(expected, compute_fault_id(S0, &expected))]
+    );
+    assert_eq!(early.engine.snapshot(), late.engine.snapshot());
+}
+
+#[test]
+fn a_vote_for_the_chains_root_is_not_a_fault_even_where_a_forged_root_finalized() {
     let mut h = Harness::default_config();
     h.produce_blocks(S0, 3);
-    let body = crate::wire::CheckpointBody {
-        shard: S0,
-        epoch: Epoch(0),
-        height: Height(2),
+    let honest = h.next_body(S0);
+    let forged = crate::wire::CheckpointBody {
         state_root: forged_root(1),
-        parent: None,
+        ..honest
     };
-    let vote = sign_vote(BYZANTINE, S0, Epoch(0), Generation(0), body);
+    // More than f members sign the forged root (beyond the fault model, so
+    // that it finalizes): the chain, not the finalized checkpoint, decides.
+    h.propose(forged);
+    for v in [0, 1, 3] {
+        h.cast(ValidatorId(v), forged);
+    }
+    assert_eq!(h.engine.snapshot().shards[0].finalized[0].0, forged);
+    let honest_vote = sign_vote(ValidatorId(2), S0, Epoch(0), Generation(0), honest);
     reject(
         &mut h,
-        Evidence::StateRootMismatch(vote),
+        Evidence::StateRootMismatch(honest_vote),
         EvidenceRejection::NotAFault,
     );
+    let forged_vote = sign_vote(BYZANTINE, S0, Epoch(0), Generation(0), forged);
+    assert!(submit(&mut h, &Evidence::StateRootMismatch(forged_vote)).is_ok());
 }
 
 #[test]

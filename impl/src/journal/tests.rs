@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 fn journal_bytes(inputs: &[Message]) -> Vec<u8> {
     let params = workload_params();
     let mut bytes =
-        encode_record(0, &encode_header(&params, &test_verifying_keys(&params))).unwrap();
+        encode_record(0, &encode_header(0, &params, &test_verifying_keys(&params))).unwrap();
     for (i, message) in inputs.iter().enumerate() {
         bytes.extend(encode_record(i as u64 + 1, &encode_message(message)).unwrap());
     }
@@ -85,9 +85,10 @@ fn records_round_trip() {
     assert_eq!(scan.torn_tail, None);
     assert_eq!(scan.end, bytes.len() as u64);
     assert_eq!(scan.inputs.len(), inputs.len());
-    let (params, keys) = decode_header(scan.header).unwrap();
-    assert_eq!(params, workload_params());
-    assert_eq!(keys, test_verifying_keys(&params));
+    let header = decode_header(scan.header).unwrap();
+    assert_eq!(header.base, 0);
+    assert_eq!(header.params, workload_params());
+    assert_eq!(header.keys, test_verifying_keys(&header.params));
     let starts = offsets(&bytes);
     for (i, record) in scan.inputs.iter().enumerate() {
         assert_eq!(record.index, i as u64 + 1);
@@ -246,10 +247,11 @@ fn a_missing_torn_or_flipped_header_is_corruption_at_offset_0() {
 fn a_header_that_verifies_but_is_wrong_is_refused() {
     let params = workload_params();
     let keys = test_verifying_keys(&params);
-    let good = encode_header(&params, &keys);
-    assert_eq!(decode_header(b"mend-journal/v2"), Err(HeaderError::Magic));
+    let good = encode_header(0, &params, &keys);
+    assert_eq!(decode_header(b"mend-journal/v3"), Err(HeaderError::Magic));
+    assert_eq!(decode_header(b"mend-journal/v2"), Err(HeaderError::Base));
     assert_eq!(
-        decode_header(&good[..HEADER_MAGIC.len() + 3]),
+        decode_header(&good[..HEADER_MAGIC.len() + 8 + 3]),
         Err(HeaderError::Params)
     );
     assert!(matches!(
@@ -257,7 +259,7 @@ fn a_header_that_verifies_but_is_wrong_is_refused() {
         Err(HeaderError::KeyCount { .. })
     ));
     // One key too few, correctly framed: the engine refuses it at open.
-    let short = encode_header(&params, &keys[1..]);
+    let short = encode_header(0, &params, &keys[1..]);
     let dir = temp_dir();
     let path = dir.path("short.mend");
     std::fs::write(&path, encode_record(0, &short).unwrap()).unwrap();
@@ -324,6 +326,8 @@ fn a_reopened_journal_equals_the_uninterrupted_engine() {
     assert_eq!(
         report,
         OpenReport {
+            snapshot: None,
+            skipped: 0,
             replayed: 120,
             torn_tail: None
         }
@@ -432,7 +436,7 @@ fn corruption_and_replay_refusals_name_the_record() {
     // same input twice.
     let params = workload_params();
     let mut twice =
-        encode_record(0, &encode_header(&params, &test_verifying_keys(&params))).unwrap();
+        encode_record(0, &encode_header(0, &params, &test_verifying_keys(&params))).unwrap();
     let payload = encode_message(&inputs[0]);
     twice.extend(encode_record(1, &payload).unwrap());
     twice.extend(encode_record(2, &payload).unwrap());
@@ -456,4 +460,350 @@ fn the_view_digest_is_stable_and_tells_states_apart() {
     let c = engine_after(&inputs[..19]).snapshot();
     assert_eq!(view_digest(&a), view_digest(&b));
     assert_ne!(view_digest(&a), view_digest(&c));
+}
+
+// Snapshots ([R-JOURNAL-7]).
+
+/// A journal at `path` that took `inputs`, snapshotting after each input
+/// whose 1-based position is in `snapshot_at`.
+fn journal_with_snapshots(path: &Path, inputs: &[Message], snapshot_at: &[u64]) -> Journal {
+    let params = workload_params();
+    let mut journal = Journal::create(path, params, test_verifying_keys(&params)).unwrap();
+    for message in inputs {
+        journal.apply(message).unwrap();
+        if snapshot_at.contains(&journal.position()) {
+            journal.snapshot().unwrap();
+        }
+    }
+    journal
+}
+
+#[test]
+fn the_state_encoding_round_trips_the_whole_engine() {
+    let engine = engine_after(&generate_workload(120).unwrap());
+    let decoded = Engine::decode_state(&engine.encode_state()).unwrap();
+    assert!(decoded == engine);
+    assert_eq!(decoded.snapshot(), engine.snapshot());
+    assert_eq!(
+        Engine::decode_state(&[]),
+        Err(crate::StateDecodeError::Undecodable)
+    );
+    let mut longer = engine.encode_state();
+    longer.push(0);
+    assert_eq!(
+        Engine::decode_state(&longer),
+        Err(crate::StateDecodeError::Undecodable)
+    );
+}
+
+#[test]
+fn a_snapshot_then_more_inputs_reopens_equal_to_the_uninterrupted_engine() {
+    let inputs = generate_workload(120).unwrap();
+    let dir = temp_dir();
+    let path = dir.path("node.mend");
+    let mut journal = journal_with_snapshots(&path, &inputs[..60], &[60]);
+    // The journal was shortened to its header, which records base 60.
+    assert_eq!(journal.base(), 60);
+    assert_eq!(journal.position(), 60);
+    let header = encode_record(
+        0,
+        &encode_header(
+            60,
+            &workload_params(),
+            &test_verifying_keys(&workload_params()),
+        ),
+    )
+    .unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), header);
+    assert_eq!(journal.len_bytes(), header.len() as u64);
+    for message in &inputs[60..] {
+        journal.apply(message).unwrap();
+    }
+    assert_eq!(journal.position(), 120);
+    drop(journal);
+    let (reopened, report) = Journal::open(&path).unwrap();
+    assert_eq!(
+        report,
+        OpenReport {
+            snapshot: Some(60),
+            skipped: 0,
+            replayed: 60,
+            torn_tail: None
+        }
+    );
+    let expected = engine_after(&inputs);
+    assert_eq!(reopened.position(), 120);
+    assert_eq!(reopened.view(), expected.snapshot());
+    assert!(reopened.engine() == &expected);
+    // A snapshot with nothing after it, and a second one over the first.
+    drop(reopened);
+    let (mut reopened, _) = Journal::open(&path).unwrap();
+    reopened.snapshot().unwrap();
+    drop(reopened);
+    let (reopened, report) = Journal::open(&path).unwrap();
+    assert_eq!((report.snapshot, report.replayed), (Some(120), 0));
+    assert!(reopened.engine() == &expected);
+    // Creating a journal beside a snapshot is refused.
+    std::fs::remove_file(&path).unwrap();
+    let params = workload_params();
+    assert!(matches!(
+        Journal::create(&path, params, test_verifying_keys(&params)),
+        Err(JournalError::Io {
+            kind: std::io::ErrorKind::AlreadyExists,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_damaged_snapshot_is_refused_naming_it_never_ignored() {
+    let inputs = generate_workload(40).unwrap();
+    let dir = temp_dir();
+    let path = dir.path("node.mend");
+    drop(journal_with_snapshots(&path, &inputs, &[40]));
+    let snapshot = snapshot_path(&path);
+    let good = std::fs::read(&snapshot).unwrap();
+    assert!(decode_snapshot(&good).is_ok());
+    // Every single flipped byte and every prefix is refused, never loaded.
+    for at in 0..good.len() {
+        let mut flipped = good.clone();
+        flipped[at] ^= 0x01;
+        assert!(decode_snapshot(&flipped).is_err(), "flip at {at} loaded");
+        assert!(decode_snapshot(&good[..at]).is_err(), "prefix {at} loaded");
+    }
+    let named = |bytes: &[u8]| {
+        std::fs::write(&snapshot, bytes).unwrap();
+        match Journal::open(&path) {
+            Err(JournalError::SnapshotDamaged {
+                path: Some(named),
+                reason,
+            }) => {
+                assert_eq!(named, snapshot);
+                let message = JournalError::SnapshotDamaged {
+                    path: Some(named),
+                    reason,
+                }
+                .to_string();
+                assert!(message.contains("node.mend.snapshot"), "{message}");
+                reason
+            }
+            other => panic!("a damaged snapshot opened as {other:?}"),
+        }
+    };
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x40;
+    assert_eq!(named(&flipped), SnapshotDamage::Checksum);
+    assert!(matches!(
+        named(&good[..good.len() - 1]),
+        SnapshotDamage::CutShort { .. }
+    ));
+    assert!(matches!(named(&[]), SnapshotDamage::CutShort { .. }));
+    assert_eq!(named(b"not a snapshot at all"), SnapshotDamage::Magic);
+    let mut longer = good.clone();
+    longer.push(0);
+    assert!(matches!(
+        named(&longer),
+        SnapshotDamage::TrailingBytes { .. }
+    ));
+    // A checksum that verifies over a state that does not decode.
+    assert!(matches!(
+        named(&snapshot::frame_snapshot(40, b"no state")),
+        SnapshotDamage::State(crate::StateDecodeError::Undecodable)
+    ));
+}
+
+#[test]
+fn a_crash_after_the_new_snapshot_before_the_new_journal_skips_the_covered_records() {
+    let inputs = generate_workload(100).unwrap();
+    let dir = temp_dir();
+    let path = dir.path("node.mend");
+    // Snapshot at 50, then 30 records in the journal of base 50.
+    drop(journal_with_snapshots(&path, &inputs[..80], &[50]));
+    let old_journal = std::fs::read(&path).unwrap();
+    // The snapshot at 80 lands; the journal's replacement does not.
+    let (mut journal, _) = Journal::open(&path).unwrap();
+    journal.snapshot().unwrap();
+    drop(journal);
+    let new_journal = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &old_journal).unwrap();
+    std::fs::write(dir.path("node.mend.tmp"), &new_journal).unwrap();
+    let (mut journal, report) = Journal::open(&path).unwrap();
+    assert_eq!(
+        report,
+        OpenReport {
+            snapshot: Some(80),
+            skipped: 30,
+            replayed: 0,
+            torn_tail: None
+        }
+    );
+    assert_eq!(journal.position(), 80);
+    assert_eq!(journal.base(), 50);
+    assert_eq!(journal.view(), engine_after(&inputs[..80]).snapshot());
+    // The old journal takes the next inputs at their absolute indices.
+    for message in &inputs[80..] {
+        journal.apply(message).unwrap();
+    }
+    drop(journal);
+    let (journal, report) = Journal::open(&path).unwrap();
+    assert_eq!((report.skipped, report.replayed), (30, 20));
+    assert!(journal.engine() == &engine_after(&inputs));
+}
+
+#[test]
+fn a_crash_before_the_new_snapshot_lands_reopens_from_the_old_one() {
+    let inputs = generate_workload(80).unwrap();
+    let dir = temp_dir();
+    let path = dir.path("node.mend");
+    drop(journal_with_snapshots(&path, &inputs, &[50]));
+    // Half of the next snapshot, left in its temporary file.
+    let partial = encode_snapshot(80, &engine_after(&inputs));
+    std::fs::write(
+        dir.path("node.mend.snapshot.tmp"),
+        &partial[..partial.len() / 2],
+    )
+    .unwrap();
+    let (journal, report) = Journal::open(&path).unwrap();
+    assert_eq!((report.snapshot, report.replayed), (Some(50), 30));
+    assert!(journal.engine() == &engine_after(&inputs));
+
+    // The same with no snapshot before: the full journal from genesis.
+    let other = dir.path("fresh.mend");
+    drop(journal_with_snapshots(&other, &inputs, &[]));
+    std::fs::write(dir.path("fresh.mend.snapshot.tmp"), &partial).unwrap();
+    let (journal, report) = Journal::open(&other).unwrap();
+    assert_eq!((report.snapshot, report.replayed), (None, 80));
+    assert!(journal.engine() == &engine_after(&inputs));
+    // A later snapshot overwrites the leftover temporary file.
+    let (mut journal, _) = Journal::open(&other).unwrap();
+    journal.snapshot().unwrap();
+    assert!(!dir.path("fresh.mend.snapshot.tmp").exists());
+}
+
+#[test]
+fn a_journal_that_does_not_meet_its_snapshot_is_refused() {
+    let inputs = generate_workload(80).unwrap();
+    let dir = temp_dir();
+    let path = dir.path("node.mend");
+    let snapshot = snapshot_path(&path);
+    drop(journal_with_snapshots(&path, &inputs[..50], &[]));
+    let journal_at_50 = std::fs::read(&path).unwrap();
+    let (mut journal, _) = Journal::open(&path).unwrap();
+    journal.snapshot().unwrap();
+    let snapshot_at_50 = std::fs::read(&snapshot).unwrap();
+    for message in &inputs[50..] {
+        journal.apply(message).unwrap();
+    }
+    journal.snapshot().unwrap();
+    drop(journal);
+    // The old snapshot beside the journal of base 80: a gap.
+    std::fs::write(&snapshot, &snapshot_at_50).unwrap();
+    assert_eq!(
+        Journal::open(&path).unwrap_err(),
+        JournalError::BaseAboveSnapshot {
+            journal: path.clone(),
+            base: 80,
+            snapshot_position: 50
+        }
+    );
+    // No snapshot at all: a gap from genesis.
+    std::fs::remove_file(&snapshot).unwrap();
+    assert!(matches!(
+        Journal::open(&path),
+        Err(JournalError::BaseAboveSnapshot {
+            base: 80,
+            snapshot_position: 0,
+            ..
+        })
+    ));
+    // The snapshot at 50 beside an older journal that ends at 40.
+    std::fs::write(&snapshot, &snapshot_at_50).unwrap();
+    let mut journal_at_40 = journal_at_50.clone();
+    journal_at_40.truncate(offsets(&journal_at_50)[41]);
+    std::fs::write(&path, &journal_at_40).unwrap();
+    assert_eq!(
+        Journal::open(&path).unwrap_err(),
+        JournalError::EndsBeforeSnapshot {
+            journal: path.clone(),
+            end_position: 40,
+            snapshot_position: 50
+        }
+    );
+    // A snapshot of another replica (other parameters).
+    let params = Params::new(2, 4, 3, 2, 2).unwrap();
+    let other = dir.path("other.mend");
+    let mut engine_journal = Journal::create(&other, params, test_verifying_keys(&params)).unwrap();
+    engine_journal.snapshot().unwrap();
+    drop(engine_journal);
+    std::fs::write(&path, &journal_at_50).unwrap();
+    std::fs::copy(snapshot_path(&other), &snapshot).unwrap();
+    assert!(matches!(
+        Journal::open(&path),
+        Err(JournalError::SnapshotMismatch { .. })
+    ));
+}
+
+#[test]
+fn records_carry_their_absolute_index_so_a_rebased_journal_fails_its_checksums() {
+    let inputs = generate_workload(80).unwrap();
+    let dir = temp_dir();
+    let path = dir.path("node.mend");
+    drop(journal_with_snapshots(&path, &inputs, &[50]));
+    let bytes = std::fs::read(&path).unwrap();
+    let scan = read_records(&bytes).unwrap();
+    assert_eq!(scan.base, 50);
+    let indices: Vec<u64> = scan.inputs.iter().map(|r| r.index).collect();
+    assert_eq!(indices, (51..=80).collect::<Vec<_>>());
+    // The same records under a header that claims base 40.
+    let params = workload_params();
+    let mut rebased = encode_record(
+        0,
+        &encode_header(40, &params, &test_verifying_keys(&params)),
+    )
+    .unwrap();
+    rebased.extend_from_slice(&bytes[scan.inputs[0].offset as usize..]);
+    assert!(matches!(
+        read_records(&rebased),
+        Err(JournalError::Corrupt {
+            index: 41,
+            reason: CorruptReason::Checksum,
+            ..
+        })
+    ));
+    // A header above BASE_MAX is refused before any index is computed.
+    let too_far = encode_record(
+        0,
+        &encode_header(BASE_MAX + 1, &params, &test_verifying_keys(&params)),
+    )
+    .unwrap();
+    assert!(matches!(
+        read_records(&too_far),
+        Err(JournalError::BadHeader {
+            reason: HeaderError::Base,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_version_1_header_reads_as_base_0() {
+    let inputs = generate_workload(10).unwrap();
+    let params = workload_params();
+    let v2 = encode_header(0, &params, &test_verifying_keys(&params));
+    let mut v1 = HEADER_MAGIC_V1.to_vec();
+    v1.extend_from_slice(&v2[HEADER_MAGIC.len() + 8..]);
+    let mut bytes = encode_record(0, &v1).unwrap();
+    for (i, message) in inputs.iter().enumerate() {
+        bytes.extend(encode_record(i as u64 + 1, &encode_message(message)).unwrap());
+    }
+    let scan = read_records(&bytes).unwrap();
+    assert_eq!((scan.base, scan.inputs.len()), (0, 10));
+    let header = decode_header(scan.header).unwrap();
+    assert_eq!((header.base, header.params), (0, params));
+    let dir = temp_dir();
+    let path = dir.path("v1.mend");
+    std::fs::write(&path, &bytes).unwrap();
+    let (journal, _) = Journal::open(&path).unwrap();
+    assert!(journal.engine() == &engine_after(&inputs));
 }

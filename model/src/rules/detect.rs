@@ -181,12 +181,15 @@ pub fn is_fault_expired(params: &Params, epoch: Epoch, new_epoch: Epoch) -> bool
 /// on the evidence shard `shard` of `view`.
 fn is_fault(params: &Params, view: &View, shard: &ShardView, evidence: &Evidence) -> bool {
     match evidence {
-        // Kind 1: a retained finalized checkpoint at `h` has another root:
-        // the signer contradicts the quorum.
-        Evidence::StateRootMismatch { vote } => shard.finalized.iter().any(|f| {
-            f.checkpoint.height == vote.checkpoint.height
-                && f.checkpoint.root != vote.checkpoint.root
-        }),
+        // Kind 1: the vote's root is not the chain's root at `h`: the signer
+        // voted for a root no honest execution produced. Judged against the
+        // chain, not the finalized checkpoints, so that the evidence is a
+        // fault whether or not the quorum's votes arrived first ([R-DET-2]);
+        // checks 8 and 9 already bound `h` to the heights whose roots are
+        // retained ([R-FAULT-7]).
+        Evidence::StateRootMismatch { vote } => {
+            vote.checkpoint.root != compute_chain_root(view, shard, vote.checkpoint.height)
+        }
         // Kind 2: the two checkpoints differ.
         Evidence::Equivocation { first, second } => first.checkpoint != second.checkpoint,
         // Kind 3: the receipt's root is not the source's root at `h`.

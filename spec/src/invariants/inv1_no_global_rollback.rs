@@ -7,8 +7,9 @@
 //! whose response is isolation (verified evidence, [R-FAULT-2]), and its new
 //! height is its target's. In that step no other shard and no cross-shard
 //! transaction changes. Finalized checkpoints leave only by retention
-//! pruning (the oldest first, no more of them than newly finalized ones
-//! arrive, [R-CKPT-9]). A shard's rollback generation changes only in its
+//! pruning, at an epoch boundary, the oldest first ([R-CKPT-9]); a retained
+//! certificate only gains signers, and only in its checkpoint's epoch
+//! (late votes, [R-CKPT-8]). A shard's rollback generation changes only in its
 //! restoring step, and there by exactly one ([R-RB-4]). A detection status
 //! change needs a fault open against that shard before the step, so a fault
 //! in one shard never changes another ([R-ISO-3]); a change into
@@ -17,6 +18,7 @@
 //! failed ([R-RB-1], [R-RB-2], [R-RB-6]).
 
 use super::{response_of, Violation};
+use crate::ids::Epoch;
 use crate::protocol::{HealingStage, RollbackPhase, ShardStatus};
 use crate::view::{ShardView, View};
 
@@ -59,7 +61,7 @@ pub fn check_inv1_no_global_rollback(before: &View, after: &View) -> Result<(), 
                 after: new.generation,
             });
         }
-        check_finalized_kept(old, new)?;
+        check_finalized_kept(old, new, before.epoch, after.epoch)?;
         check_status_cause(old, new)?;
     }
     if lowered.len() > 1 {
@@ -87,6 +89,30 @@ pub fn check_inv1_no_global_rollback(before: &View, after: &View) -> Result<(), 
     Ok(())
 }
 
+/// Checks INV-1's retention clause over one step: no shard is left with
+/// fewer finalized checkpoints than `K` or than it held before, whichever is
+/// less ([R-CKPT-9]: pruning keeps the `K` most recent). The predicate on
+/// the step alone could let a boundary prune every checkpoint, the latest
+/// included; this needs `K`, from `params`.
+pub fn check_inv1_retention(
+    before: &View,
+    after: &View,
+    params: &crate::params::Params,
+) -> Result<(), Violation> {
+    let retention = usize::try_from(params.retention_checkpoints).unwrap_or(usize::MAX);
+    for (old, new) in before.shards.iter().zip(&after.shards) {
+        let floor = old.finalized.len().min(retention);
+        if new.finalized.len() < floor {
+            return Err(Violation::OverPruned {
+                shard: old.shard,
+                kept: new.finalized.len() as u32,
+                retention: params.retention_checkpoints,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Whether `old -> new` is the step that restores `old`'s rollback
 /// ([R-RB-2] step 3) for a fault that isolated it, to its target's height.
 fn is_restoring_step(old: &ShardView, new: &ShardView) -> bool {
@@ -101,22 +127,42 @@ fn is_restoring_step(old: &ShardView, new: &ShardView) -> bool {
         && was.target.is_some_and(|t| t.height == new.height)
 }
 
-/// Retention prunes from the front of the finalization order, and only to
-/// make room for newly finalized checkpoints: the missing ones must be a
-/// prefix of the old list, no longer than the list of new arrivals.
-fn check_finalized_kept(old: &ShardView, new: &ShardView) -> Result<(), Violation> {
-    let missing: Vec<usize> = (0..old.finalized.len())
-        .filter(|&i| !new.finalized.contains(&old.finalized[i]))
-        .collect();
-    let arrived = new
-        .finalized
-        .iter()
-        .filter(|c| !old.finalized.contains(c))
-        .count();
+/// Retention prunes from the front of the finalization order, and only at
+/// an epoch boundary (a step from `epoch` to a later `next`): the missing checkpoints must be a prefix
+/// of the old list, and there must be none in any other step. A checkpoint
+/// kept by both views keeps every signer of its certificate, and its
+/// certificate changes only while its epoch is the current one.
+fn check_finalized_kept(
+    old: &ShardView,
+    new: &ShardView,
+    epoch: Epoch,
+    next: Epoch,
+) -> Result<(), Violation> {
+    let boundary = next > epoch;
+    let mut missing = Vec::new();
+    for (i, was) in old.finalized.iter().enumerate() {
+        let Some(now) = new
+            .finalized
+            .iter()
+            .find(|c| c.checkpoint == was.checkpoint)
+        else {
+            missing.push(i);
+            continue;
+        };
+        let kept_all = was.signers.iter().all(|v| now.signers.contains(v));
+        let grew_in_its_epoch =
+            now.signers == was.signers || (!boundary && now.checkpoint.epoch == epoch);
+        if !kept_all || !grew_in_its_epoch {
+            return Err(Violation::CertificateChanged {
+                shard: old.shard,
+                checkpoint: was.checkpoint,
+            });
+        }
+    }
     let out_of_order = missing.iter().enumerate().find(|(pos, i)| *pos != **i);
     let lost = match (out_of_order, missing.last()) {
         (Some((_, &i)), _) => Some(i),
-        (None, Some(&i)) if missing.len() > arrived => Some(i),
+        (None, Some(&i)) if !boundary => Some(i),
         _ => None,
     };
     match lost {
@@ -374,29 +420,88 @@ mod tests {
     }
 
     #[test]
-    fn only_the_oldest_finalized_checkpoints_may_go_and_only_for_new_ones() {
+    fn only_the_oldest_finalized_checkpoints_may_go_and_only_at_a_boundary() {
         let before = two_shard_view();
         assert!(before.shards[0].finalized.len() >= 2);
         let mut pruned = before.clone();
         pruned.shards[0].finalized.remove(0);
-        assert!(matches!(
-            check_inv1_no_global_rollback(&before, &pruned),
-            Err(Violation::FinalizedCheckpointLost { .. })
-        ));
+        // Not at a boundary, even with a new checkpoint finalized in the
+        // step: retention waits for the boundary ([R-CKPT-9]).
         let mut newest = crate::testing::checkpoint(6);
         newest.parent = pruned.shards[0].finalized[0].checkpoint.link();
-        pruned.shards[0]
+        let mut with_new = pruned.clone();
+        with_new.shards[0]
             .finalized
             .push(crate::view::FinalizedCheckpoint {
                 checkpoint: newest,
                 signers: vec![ValidatorId(0), ValidatorId(1), ValidatorId(2)],
             });
+        for after in [&pruned, &with_new] {
+            assert!(matches!(
+                check_inv1_no_global_rollback(&before, after),
+                Err(Violation::FinalizedCheckpointLost { .. })
+            ));
+        }
+        // At a boundary, the oldest may go.
+        pruned.epoch = Epoch(before.epoch.0 + 1);
         assert_eq!(check_inv1_no_global_rollback(&before, &pruned), Ok(()));
+        // The newest may not, boundary or not.
         let mut lost = before.clone();
         lost.shards[0].finalized.pop();
+        lost.epoch = Epoch(before.epoch.0 + 1);
         assert!(matches!(
             check_inv1_no_global_rollback(&before, &lost),
             Err(Violation::FinalizedCheckpointLost { .. })
+        ));
+    }
+
+    #[test]
+    fn a_boundary_never_prunes_below_k_or_the_latest() {
+        let params = crate::params::Params::default_config();
+        let before = two_shard_view();
+        let mut emptied = before.clone();
+        emptied.epoch = Epoch(before.epoch.0 + 1);
+        emptied.shards[0].finalized.clear();
+        // The step alone is a prefix pruned at a boundary ...
+        assert_eq!(check_inv1_no_global_rollback(&before, &emptied), Ok(()));
+        // ... but K = 2 must remain.
+        assert!(matches!(
+            check_inv1_retention(&before, &emptied, &params),
+            Err(Violation::OverPruned {
+                kept: 0,
+                retention: 2,
+                ..
+            })
+        ));
+        assert_eq!(check_inv1_retention(&before, &before, &params), Ok(()));
+    }
+
+    #[test]
+    fn a_certificate_grows_only_in_its_epoch_and_never_shrinks() {
+        let before = two_shard_view();
+        let mut late = before.clone();
+        late.shards[0].finalized[1].signers.push(ValidatorId(3));
+        // A late vote in the checkpoint's epoch ([R-CKPT-8]).
+        assert_eq!(check_inv1_no_global_rollback(&before, &late), Ok(()));
+        // Back the other way, a signer is lost.
+        assert!(matches!(
+            check_inv1_no_global_rollback(&late, &before),
+            Err(Violation::CertificateChanged { .. })
+        ));
+        // After the checkpoint's epoch its certificate is closed.
+        let mut closed = before.clone();
+        closed.epoch = Epoch(1);
+        let mut reopened = closed.clone();
+        reopened.shards[0].finalized[1].signers.push(ValidatorId(3));
+        assert!(matches!(
+            check_inv1_no_global_rollback(&closed, &reopened),
+            Err(Violation::CertificateChanged { .. })
+        ));
+        // And a boundary step does not add signers either.
+        late.epoch = Epoch(1);
+        assert!(matches!(
+            check_inv1_no_global_rollback(&before, &late),
+            Err(Violation::CertificateChanged { .. })
         ));
     }
 }

@@ -45,7 +45,9 @@ pub fn check_inv6_no_honest_accused(
 ///
 /// Committees change at epoch boundaries ([R-ASSIGN-2]) and a certificate
 /// keeps the signers of its day, so each certificate is checked once, in
-/// the step that finalizes it, against the committee that signed it.
+/// the step that finalizes it, against the committee that signed it; a
+/// signer that joins it later (a late vote, [R-CKPT-8]) must be a member of
+/// the committee before that step, and not one already in it.
 pub fn check_inv6_quorum(
     before: &View,
     after: &View,
@@ -57,7 +59,24 @@ pub fn check_inv6_quorum(
     for (old, new) in before.shards.iter().zip(&after.shards) {
         let committee: BTreeSet<_> = old.committee.iter().copied().collect();
         for fin in &new.finalized {
-            if old.finalized.iter().any(|c| c.checkpoint == fin.checkpoint) {
+            if let Some(was) = old
+                .finalized
+                .iter()
+                .find(|c| c.checkpoint == fin.checkpoint)
+            {
+                // A late vote ([R-CKPT-8]) may join a retained certificate:
+                // only a member of the committee, and only once.
+                let mut seen = BTreeSet::new();
+                for &signer in &fin.signers {
+                    let is_new = !was.signers.contains(&signer);
+                    if !seen.insert(signer) || (is_new && !committee.contains(&signer)) {
+                        return Err(Violation::LateSignerRefusable {
+                            shard: new.shard,
+                            checkpoint: fin.checkpoint,
+                            signer,
+                        });
+                    }
+                }
                 continue;
             }
             let mut seen = BTreeSet::new();
@@ -277,6 +296,30 @@ mod tests {
             check_inv6_quorum(&old, &old, &Params::default_config(), &[]),
             Ok(())
         );
+    }
+
+    #[test]
+    fn a_late_signer_must_be_a_member_not_already_counted() {
+        let params = Params::default_config();
+        let old = with_signers(&[0, 1, 2]);
+        let late = with_signers(&[0, 1, 2, 3]);
+        assert_eq!(check_inv6_quorum(&old, &late, &params, &[]), Ok(()));
+        let outsider = with_signers(&[0, 1, 2, 9]);
+        assert!(matches!(
+            check_inv6_quorum(&old, &outsider, &params, &[]),
+            Err(Violation::LateSignerRefusable {
+                signer: ValidatorId(9),
+                ..
+            })
+        ));
+        let twice = with_signers(&[0, 1, 1, 2]);
+        assert!(matches!(
+            check_inv6_quorum(&old, &twice, &params, &[]),
+            Err(Violation::LateSignerRefusable {
+                signer: ValidatorId(1),
+                ..
+            })
+        ));
     }
 
     fn validators(view: &mut View, count: u16) {

@@ -10,10 +10,11 @@ mod inv1_no_global_rollback;
 mod inv2_no_cross_shard_corruption;
 mod inv3_no_silent_recovery;
 mod inv4_no_unverified_reintegration;
+mod inv5_determinism;
 mod inv6_byzantine_tolerance;
 mod inv7_no_forks;
 
-pub use inv1_no_global_rollback::check_inv1_no_global_rollback;
+pub use inv1_no_global_rollback::{check_inv1_no_global_rollback, check_inv1_retention};
 pub use inv2_no_cross_shard_corruption::{
     check_inv2_no_cross_shard_corruption, check_inv2_prepared_sides,
 };
@@ -21,6 +22,7 @@ pub use inv3_no_silent_recovery::{
     check_inv3_no_silent_recovery, check_status_graph, is_allowed_transition,
 };
 pub use inv4_no_unverified_reintegration::check_inv4_no_unverified_reintegration;
+pub use inv5_determinism::{check_inv5_determinism, ViewPart};
 pub use inv6_byzantine_tolerance::{
     check_inv6_committees, check_inv6_no_honest_accused, check_inv6_quorum,
 };
@@ -93,6 +95,7 @@ impl InvariantId {
                 | InvariantId::Inv2NoCrossShardCorruption
                 | InvariantId::Inv3NoSilentRecovery
                 | InvariantId::Inv4NoUnverifiedReintegration
+                | InvariantId::Inv5Determinism
                 | InvariantId::Inv6ByzantineTolerance
                 | InvariantId::Inv7NoForks
         )
@@ -151,6 +154,36 @@ pub enum Violation {
     FinalizedCheckpointLost {
         shard: ShardId,
         checkpoint: Checkpoint,
+    },
+    /// [INV-1 NoGlobalRollback]: a retained finalized checkpoint's
+    /// certificate lost a signer, or changed after its epoch ended
+    /// ([R-CKPT-8]: late votes join a certificate only in its epoch).
+    CertificateChanged {
+        shard: ShardId,
+        checkpoint: Checkpoint,
+    },
+    /// [INV-1 NoGlobalRollback]: retention pruned a shard below `retention`
+    /// (`K`) finalized checkpoints, or below what it held if it held fewer
+    /// ([R-CKPT-9]).
+    OverPruned {
+        shard: ShardId,
+        kept: u32,
+        retention: u32,
+    },
+    /// [INV-6 ByzantineTolerance] (a): a vote joined a retained certificate
+    /// late ([R-CKPT-8]) from a validator outside the committee, or one
+    /// already in it.
+    LateSignerRefusable {
+        shard: ShardId,
+        checkpoint: Checkpoint,
+        signer: ValidatorId,
+    },
+    /// [INV-5 Determinism]: two replicas that received the same inputs
+    /// ([R-DET-1]) hold views that differ, first in `part` (of `shard`, for
+    /// a per-shard part).
+    ReplicasDiverged {
+        part: ViewPart,
+        shard: Option<ShardId>,
     },
     /// [INV-1 NoGlobalRollback]: a shard's status changed with no fault open
     /// against it (a fault elsewhere reached it, [R-ISO-3]), or into or out
@@ -326,6 +359,7 @@ impl Violation {
             Violation::FinalizedWithoutQuorum { .. }
             | Violation::HonestValidatorAccused { .. }
             | Violation::FinalizedWithoutHonestQuorum { .. }
+            | Violation::LateSignerRefusable { .. }
             | Violation::HonestValidatorSlashed { .. }
             | Violation::NormalCommitteeBelowQuorum { .. }
             | Violation::SlashedTwice { .. }
@@ -334,6 +368,7 @@ impl Violation {
             Violation::ReintegratedUnverified { .. }
             | Violation::HealingStageSkipped { .. }
             | Violation::HealingEntryUnmet { .. } => InvariantId::Inv4NoUnverifiedReintegration,
+            Violation::ReplicasDiverged { .. } => InvariantId::Inv5Determinism,
             Violation::TwoFinalizedAtOneHeight { .. }
             | Violation::BrokenChain { .. }
             | Violation::RollbackWithoutTarget { .. }
@@ -345,6 +380,8 @@ impl Violation {
             | Violation::HeightLoweredOutsideRollback { .. }
             | Violation::SeveralShardsLowered { .. }
             | Violation::FinalizedCheckpointLost { .. }
+            | Violation::CertificateChanged { .. }
+            | Violation::OverPruned { .. }
             | Violation::StatusChangedWithoutCause { .. }
             | Violation::OtherShardChangedInRollback { .. }
             | Violation::XtxChangedInRollback { .. }
@@ -436,6 +473,37 @@ impl fmt::Display for Violation {
             Violation::FinalizedCheckpointLost { shard, checkpoint } => write!(
                 f,
                 "{shard}: finalized {checkpoint} disappeared other than by retention"
+            ),
+            Violation::CertificateChanged { shard, checkpoint } => write!(
+                f,
+                "{shard}: the certificate of finalized {checkpoint} lost a signer or changed \
+                 after its epoch"
+            ),
+            Violation::OverPruned {
+                shard,
+                kept,
+                retention,
+            } => write!(
+                f,
+                "{shard}: retention left {kept} finalized checkpoint(s), fewer than K = {retention} \
+                 and fewer than it held"
+            ),
+            Violation::LateSignerRefusable {
+                shard,
+                checkpoint,
+                signer,
+            } => write!(
+                f,
+                "{shard}: {signer} joined the certificate of finalized {checkpoint} late without \
+                 being a new member of the committee"
+            ),
+            Violation::ReplicasDiverged { part, shard: Some(shard) } => write!(
+                f,
+                "two replicas that received the same inputs differ in {part} of {shard}"
+            ),
+            Violation::ReplicasDiverged { part, shard: None } => write!(
+                f,
+                "two replicas that received the same inputs differ in {part}"
             ),
             Violation::StatusChangedWithoutCause { shard, from, to } => write!(
                 f,
@@ -646,6 +714,7 @@ pub fn check_step(
     byzantine: &[ValidatorId],
 ) -> Result<(), Violation> {
     check_inv1_no_global_rollback(before, after)?;
+    check_inv1_retention(before, after, params)?;
     check_inv2_no_cross_shard_corruption(after)?;
     check_inv2_prepared_sides(before, after)?;
     check_inv3_no_silent_recovery(before, after)?;

@@ -15,7 +15,14 @@ fn main() -> anyhow::Result<()> {
     let decode_dir = root.join("fuzz/corpus/decode");
     let evidence_dir = root.join("fuzz/corpus/evidence");
     let journal_dir = root.join("fuzz/corpus/journal");
-    for dir in [&diff_dir, &decode_dir, &evidence_dir, &journal_dir] {
+    let snapshot_dir = root.join("fuzz/corpus/snapshot");
+    for dir in [
+        &diff_dir,
+        &decode_dir,
+        &evidence_dir,
+        &journal_dir,
+        &snapshot_dir,
+    ] {
         std::fs::create_dir_all(dir)?;
         for entry in std::fs::read_dir(dir)? {
             std::fs::remove_file(entry?.path())?;
@@ -119,9 +126,10 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let n_journal = write_journal_seeds(&journal_dir)?;
+    let n_snapshot = write_snapshot_seeds(&snapshot_dir)?;
     println!(
-        "wrote {n_diff} differential, {n_decode} decode, {n_evidence} evidence and {n_journal} \
-         journal seeds"
+        "wrote {n_diff} differential, {n_decode} decode, {n_evidence} evidence, {n_journal} \
+         journal and {n_snapshot} snapshot seeds"
     );
     Ok(())
 }
@@ -135,7 +143,7 @@ fn write_journal_seeds(dir: &Path) -> anyhow::Result<usize> {
     use mend_impl::journal::workload::{generate_workload, test_verifying_keys, workload_params};
     let params = workload_params();
     let inputs = generate_workload(40).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let header = mend_impl::encode_header(&params, &test_verifying_keys(&params));
+    let header = mend_impl::encode_header(0, &params, &test_verifying_keys(&params));
     let mut journal = mend_impl::encode_record(0, &header).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut ends = vec![journal.len()];
     for (i, message) in inputs.iter().enumerate() {
@@ -176,6 +184,53 @@ fn write_journal_seeds(dir: &Path) -> anyhow::Result<usize> {
     }
     for (name, bytes) in &seeds {
         std::fs::write(dir.join(format!("journal-{name}")), bytes)?;
+    }
+    Ok(seeds.len())
+}
+
+/// Snapshot seeds ([R-JOURNAL-7]): real snapshots of the engine after 0,
+/// 10 and 40 inputs of its workload, their bare states (which the body
+/// frames with a valid checksum), every tenth prefix of one, and single
+/// bytes flipped in its header, its state and its checksum.
+fn write_snapshot_seeds(dir: &Path) -> anyhow::Result<usize> {
+    use mend_impl::journal::workload::{generate_workload, test_verifying_keys, workload_params};
+    let params = workload_params();
+    let inputs = generate_workload(40).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut engine = mend_impl::Engine::new(params, test_verifying_keys(&params))
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut seeds: Vec<(String, Vec<u8>)> = Vec::new();
+    for (i, message) in inputs.iter().enumerate() {
+        if i == 0 || i == 10 {
+            seeds.push((
+                format!("real-{i}"),
+                mend_impl::encode_snapshot(i as u64, &engine),
+            ));
+            seeds.push((format!("state-{i}"), engine.encode_state()));
+        }
+        engine
+            .apply(message)
+            .map_err(|e| anyhow::anyhow!("workload input {i}: {e:?}"))?;
+    }
+    let real = mend_impl::encode_snapshot(inputs.len() as u64, &engine);
+    seeds.push(("real-40".into(), real.clone()));
+    seeds.push(("state-40".into(), engine.encode_state()));
+    for k in 1..10 {
+        seeds.push((format!("cut-{k}"), real[..real.len() * k / 10].to_vec()));
+    }
+    for (name, at) in [
+        ("flip-magic", 2),
+        ("flip-position", 18),
+        ("flip-state", real.len() / 2),
+        ("flip-checksum", real.len() - 1),
+    ] {
+        let mut flipped = real.clone();
+        if let Some(byte) = flipped.get_mut(at) {
+            *byte ^= 0x20;
+        }
+        seeds.push((name.to_string(), flipped));
+    }
+    for (name, bytes) in &seeds {
+        std::fs::write(dir.join(format!("snapshot-{name}")), bytes)?;
     }
     Ok(seeds.len())
 }

@@ -5,7 +5,10 @@
 //! that (a finalized checkpoint, evidence, two boundaries and the rollback's
 //! ticks), and so do the slashing, reassignment and healing bugs, so the
 //! engine replays the model's own counterexample of the bug,
-//! `tests/traces/<bug>.itf.json`, beside the correct model.
+//! `tests/traces/<bug>.itf.json`, beside the correct model. The order bug
+//! `first-quorum-certificate` has a two-replica counterexample, one trace
+//! per replica (`<bug>.first.itf.json`, `<bug>.second.itf.json`); the
+//! engine replays both, and one of them holds the late vote it refuses.
 
 use mend_conformance::generate::behaviour_actions;
 use mend_conformance::lockstep::Divergence;
@@ -18,9 +21,23 @@ use std::path::Path;
 /// Replays the model's committed counterexample of `bug` with the bug in
 /// the engine only; returns the first divergence.
 fn trace_divergence(bug: SeededBug) -> Option<(usize, Divergence)> {
+    file_divergence(bug, &format!("{}.itf.json", bug.name()))
+}
+
+/// [`trace_divergence`] for a two-replica counterexample: the first
+/// divergence of either replica's trace.
+fn replica_traces_divergence(bug: SeededBug) -> Option<(usize, Divergence)> {
+    ["first", "second"]
+        .into_iter()
+        .find_map(|replica| file_divergence(bug, &format!("{}.{replica}.itf.json", bug.name())))
+}
+
+/// Replays `tests/traces/<file>` with `bug` in the engine only, beside the
+/// correct model; returns the first divergence.
+fn file_divergence(bug: SeededBug, file: &str) -> Option<(usize, Divergence)> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("traces")
-        .join(format!("{}.itf.json", bug.name()));
+        .join(file);
     let trace = read_trace(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let cfg = ModelConfig::for_bug(bug);
     let config = RunConfig {
@@ -29,12 +46,11 @@ fn trace_divergence(bug: SeededBug) -> Option<(usize, Divergence)> {
     };
     let mut run = Lockstep::new(config).ok()?;
     run.check_invariants = false;
-    for action in trace.actions() {
-        if let Err(failure) = run.step(&action) {
-            return Some((failure.index(), failure.kind.clone()));
-        }
-    }
-    None
+    trace
+        .actions()
+        .iter()
+        .find_map(|action| run.step(action).err())
+        .map(|failure| (failure.index(), failure.kind.clone()))
 }
 
 /// Breadth-first over model behaviours until the engine diverges; returns
@@ -98,6 +114,7 @@ fn conformance_catches_every_seeded_bug_in_the_engine() {
             | SeededBug::ReintegrateWithoutQuorum
             | SeededBug::SkipSyncingBlocks
             | SeededBug::ReassignBelowQuorum => trace_divergence(bug),
+            SeededBug::FirstQuorumCertificate => replica_traces_divergence(bug),
             _ => first_divergence(bug, 12),
         };
         let Some((index, kind)) = found else {

@@ -137,3 +137,95 @@ fn the_differential_corpus_reaches_commits_aborts_restorations_slashes_and_reint
         "no differential seed reintegrates a shard"
     );
 }
+
+/// [R-JOURNAL-7] The snapshot corpus replays without a finding, and holds
+/// both snapshots that load and damaged ones that are refused.
+#[test]
+fn the_snapshot_corpus_replays_and_holds_loaded_and_refused_snapshots() {
+    use mend_conformance::fuzz_bodies::{check_snapshot_bytes, fuzz_snapshot};
+    run_all("snapshot", fuzz_snapshot);
+    let (mut loaded, mut refused) = (0, 0);
+    for file in corpus("snapshot") {
+        match check_snapshot_bytes(&std::fs::read(&file).unwrap()) {
+            Ok(_) => loaded += 1,
+            Err(_) => refused += 1,
+        }
+    }
+    mend_conformance::announce(&format!(
+        "snapshot corpus: {loaded} loaded, {refused} refused"
+    ));
+    assert!(loaded >= 3, "only {loaded} snapshots of the corpus load");
+    assert!(
+        refused >= 10,
+        "only {refused} snapshots of the corpus are refused"
+    );
+}
+
+/// [R-JOURNAL-7] The snapshot body over hand-made inputs: a real snapshot
+/// loads, its raw state framed by the body loads too, and damage of each
+/// kind (cut short, a flipped byte, another magic, a state that does not
+/// decode or lacks its shape) is refused with its reason, never a panic.
+#[test]
+fn the_snapshot_body_loads_real_snapshots_and_refuses_each_kind_of_damage() {
+    use mend_conformance::fuzz_bodies::{check_snapshot_bytes, fuzz_snapshot};
+    use mend_impl::journal::workload::{generate_workload, test_verifying_keys, workload_params};
+    use mend_impl::{Engine, SnapshotDamage, StateDecodeError};
+    let params = workload_params();
+    let mut engine = Engine::new(params, test_verifying_keys(&params)).unwrap();
+    for message in generate_workload(60).unwrap() {
+        engine.apply(&message).unwrap();
+    }
+    let real = mend_impl::encode_snapshot(60, &engine);
+    let state = engine.encode_state();
+    assert_eq!(check_snapshot_bytes(&real), Ok(60));
+    assert!(check_snapshot_bytes(&mend_impl::frame_snapshot(7, &state)).is_ok());
+    let mut flipped = real.clone();
+    flipped[real.len() / 2] ^= 1;
+    assert_eq!(
+        check_snapshot_bytes(&flipped),
+        Err(SnapshotDamage::Checksum)
+    );
+    assert!(matches!(
+        check_snapshot_bytes(&real[..real.len() - 3]),
+        Err(SnapshotDamage::CutShort { .. })
+    ));
+    assert_eq!(
+        check_snapshot_bytes(b"mend-journal/v2 and more"),
+        Err(SnapshotDamage::Magic)
+    );
+    assert_eq!(
+        check_snapshot_bytes(&mend_impl::frame_snapshot(1, &state[..state.len() - 1])),
+        Err(SnapshotDamage::State(StateDecodeError::Undecodable))
+    );
+    // The shards' count zeroed: the parameters decode but do not build.
+    let mut no_shards = state.clone();
+    no_shards[0] = 0;
+    no_shards[1] = 0;
+    assert!(matches!(
+        check_snapshot_bytes(&mend_impl::frame_snapshot(1, &no_shards)),
+        Err(SnapshotDamage::State(StateDecodeError::Shape(_)))
+    ));
+    // Every input above, and flips of the state at a spread of places, run
+    // through the whole body.
+    let mut inputs: Vec<Vec<u8>> = vec![
+        Vec::new(),
+        real.clone(),
+        state.clone(),
+        flipped,
+        no_shards,
+        real[..40].to_vec(),
+    ];
+    for at in (0..state.len()).step_by(state.len() / 64 + 1) {
+        let mut mutated = state.clone();
+        mutated[at] ^= 0xff;
+        inputs.push(mutated);
+    }
+    for input in &inputs {
+        fuzz_snapshot(input);
+    }
+    mend_conformance::announce(&format!(
+        "snapshot body: {} hand-made inputs, real snapshot of {} bytes",
+        inputs.len(),
+        real.len()
+    ));
+}

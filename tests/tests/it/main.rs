@@ -5,5 +5,6 @@ mod engine_bugs;
 mod exhaustive;
 mod fuzz_corpus;
 mod itf_traces;
+mod permutations;
 mod random_differential;
 mod scenarios;
