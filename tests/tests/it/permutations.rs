@@ -174,15 +174,7 @@ fn list(actions: &[Action]) -> String {
 }
 
 fn config() -> ProptestConfig {
-    let cases = std::env::var("MEND_PROPTEST_PERMUTATION_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(48);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+    crate::proptest_config("MEND_PROPTEST_PERMUTATION_CASES", 48)
 }
 
 proptest! {

@@ -7,15 +7,7 @@ use mend_conformance::fuzz_bodies::{run_differential, DifferentialInput};
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {
-    let cases = std::env::var("MEND_PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(48);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+    crate::proptest_config("MEND_PROPTEST_CASES", 48)
 }
 
 proptest! {
@@ -32,15 +24,7 @@ proptest! {
 }
 
 fn recovery_config() -> ProptestConfig {
-    let cases = std::env::var("MEND_PROPTEST_RECOVERY_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(32);
-    ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
+    crate::proptest_config("MEND_PROPTEST_RECOVERY_CASES", 32)
 }
 
 proptest! {
